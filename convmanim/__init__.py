@@ -1,0 +1,38 @@
+"""convmanim: lecture-quality Manim animations of convolution arithmetic.
+
+The geometry core (:class:`ConvSpec`, :class:`TransposedConvSpec`) is pure
+numpy; the scene classes import manim when first used::
+
+    from convmanim import ArithmeticScene, ConvSpec
+
+    class StridedConv(ArithmeticScene):
+        spec = ConvSpec(5, 3, stride=2, padding=1)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ._version import __version__
+from .geometry import ConvSpec, DirectConv, SpecError, TransposedConvSpec
+
+__all__ = [
+    "ArithmeticScene",
+    "ConvSpec",
+    "DirectConv",
+    "SpecError",
+    "TransposedConvSpec",
+    "__version__",
+]
+
+_LAZY = {
+    "ArithmeticScene": "convmanim.modes.arithmetic",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the scene classes (and so manim) only when they are asked for."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'convmanim' has no attribute {name!r}")

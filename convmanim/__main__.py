@@ -1,0 +1,5 @@
+"""Run the command line: ``python -m convmanim``."""
+
+from .cli import main
+
+main()

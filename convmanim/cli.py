@@ -1,0 +1,316 @@
+"""The ``convmanim`` command line.
+
+Every command line of the original tool runs unchanged with ``python`` (or
+``python produce_figure.py``) replaced by ``convmanim``::
+
+    convmanim arithmetic -i 5 -p 1 -k 3 -s 2 -e 1 -t arithmetic_transposed_conv
+    convmanim arithmetic -i 5 -p 1 -k 3 -s 2 arithmetic_conv -a
+
+The CLI is thin: it reads the flags into a spec, builds a scene subclass and
+hands it to :mod:`convmanim.render`. Errors are one line on stderr with exit
+code 2; the last lines on stdout are the paths written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ._version import __version__
+from .geometry import AnySpec, ConvSpec, Pair, SpecError, parse_pair
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Size(click.ParamType):
+    """An integer, or per-axis ``HxW`` such as ``5x7`` (rows by columns)."""
+
+    name = "N|HxW"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Pair:
+        if isinstance(value, tuple):
+            return value
+        label = param.name if param is not None and param.name else "value"
+        try:
+            return parse_pair(label, str(value))
+        except SpecError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+SIZE = _Size()
+
+
+class _Group(click.Group):
+    """Turns every error into one line on stderr and exit code 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("convmanim: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except KeyboardInterrupt:
+            click.echo("convmanim: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            _fail(f"{exc.format_message()}{hint}")
+        except click.ClickException as exc:
+            _fail(exc.format_message())
+        except _user_errors() as exc:
+            _fail(str(exc))
+        except Exception as exc:  # a bug: still one line, with a way to see more
+            if os.environ.get("CONVMANIM_DEBUG"):
+                raise
+            click.echo(
+                f"convmanim: internal error: {type(exc).__name__}: {exc} "
+                "(set CONVMANIM_DEBUG=1 to see the traceback)",
+                err=True,
+            )
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from .render import RenderError
+
+    errors: list[type[BaseException]] = [SpecError, RenderError]
+    if "convmanim.labels" in sys.modules:
+        from .labels import LabelError
+
+        errors.append(LabelError)
+    return tuple(errors)
+
+
+def _fail(message: str) -> None:
+    message = " ".join(str(message).split())
+    click.echo(f"convmanim: error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+# ------------------------------------------------------------------ options
+def _seed_options(transposed: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The original tool's flags, plus ours, shared by every mode."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        options = [
+            click.argument("name"),
+            click.option("-i", "--input-size", type=SIZE, default="5", show_default=True,
+                         help="Input size i: 5, or 5x7 for 5 rows by 7 columns."),
+            click.option("-o", "--output-size", type=SIZE, default=None,
+                         help="Expected output size; checked against the computed one "
+                              "(it is always computed)."),
+            click.option("-k", "--kernel-size", type=SIZE, default="3", show_default=True,
+                         help="Kernel size k."),
+            click.option("-s", "--stride", type=SIZE, default="1", show_default=True,
+                         help="Stride s."),
+            click.option("-p", "--padding", type=SIZE, default="0", show_default=True,
+                         help="Zero padding p on every side."),
+            click.option("-d", "--dilation", type=SIZE, default="1", show_default=True,
+                         help="Dilation d (1: a dense kernel)."),
+            click.option("-e", "--step", type=int, default=None,
+                         help="Step to draw as a still, 0-based in row-major order over the "
+                              "output (default 0). Ignored with -a."),
+            click.option("-a", "--animation", is_flag=True,
+                         help="Render an animation (MP4 unless --format says otherwise) "
+                              "instead of a still."),
+            click.option("-y", "--type", "still_type", type=click.Choice(["png", "pdf", "svg"]),
+                         default="png", show_default=True,
+                         help="Still format; pdf and svg are vector."),
+            click.option("-q", "--quality", default="h", show_default=True,
+                         envvar="CONVMANIM_QUALITY", show_envvar=True,
+                         help="Still quality: l m h p k (480p to 2160p), a DPI number "
+                              "as in the original tool (600 -> k), or WxH such as 1280x720."),
+            click.option("-qa", "--quality-animation", default="h", show_default=True,
+                         envvar="CONVMANIM_QUALITY_ANIMATION", show_envvar=True,
+                         help="Animation quality: l (480p15) m (720p30) h (1080p60) "
+                              "p (1440p60) k (2160p60), a DPI number (150 -> m), or "
+                              "WxH@FPS such as 640x360@30."),
+            click.option("--format", "formats", multiple=True,
+                         type=click.Choice(["mp4", "gif", "webm", "mov"]),
+                         help="Animation format; repeat for several (mov has a transparent "
+                              "background). Implies -a."),
+            click.option("--output-dir", default="media", show_default=True,
+                         envvar="CONVMANIM_OUTPUT_DIR", show_envvar=True,
+                         type=click.Path(file_okay=False),
+                         help="Where files are written."),
+            click.option("--theme", type=click.Choice(["light", "dark"]), default="light",
+                         show_default=True, help="Colour theme."),
+            click.option("--step-time", type=click.FloatRange(min=0.1, max=60),
+                         default=1.0, show_default=True, help="Seconds per step."),
+            click.option("--stepwise", is_flag=True,
+                         help="No motion: one still frame per step, like the original GIFs."),
+            click.option("--intro", is_flag=True,
+                         help="Open with the output-size formula, numbers put in."),
+            click.option("--no-progress", is_flag=True, help="Hide the progress bar."),
+        ]
+        if transposed:
+            options.append(
+                click.option("-t", "--transposed", is_flag=True,
+                             help="Draw the transposed conv of the conv given by -i -k -s -p "
+                                  "-d (the paper's convention: give i, not i').")
+            )
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+def build_spec(
+    input_size: Pair,
+    kernel_size: Pair,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+    output_size: Pair | None = None,
+    transposed: bool = False,
+) -> AnySpec:
+    """The spec the flags describe; ``-o``, when given, must match.
+
+    Raises
+    ------
+    SpecError
+        For an invalid spec, or an ``-o`` that disagrees with the computed size.
+    """
+    spec = ConvSpec(input_size, kernel_size, stride, padding, dilation)
+    if output_size is not None and output_size != spec.output_size:
+        got = "x".join(map(str, output_size)) if output_size[0] != output_size[1] \
+            else str(output_size[0])
+        want = spec.output_size
+        right = str(want[0]) if want[0] == want[1] else f"{want[0]}x{want[1]}"
+        raise SpecError(
+            f"output_size {got} does not match the computed output size {right} "
+            f"({spec.describe()}); drop -o or use -o {right}"
+        )
+    return spec.transposed() if transposed else spec
+
+
+def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Build the scene subclass from the flags and render it."""
+    from .render import render_animation, render_still, resolve_quality
+
+    spec = build_spec(
+        options["input_size"], options["kernel_size"], options["stride"], options["padding"],
+        options["dilation"], options["output_size"], options.get("transposed", False),
+    )
+    animated = options["animation"] or bool(options["formats"])
+    quality = resolve_quality(options["quality_animation"] if animated else options["quality"])
+    attrs: dict[str, Any] = {
+        "spec": spec,
+        "theme": options["theme"],
+        "step_time": options["step_time"],
+        "smooth": not options["stepwise"],
+        "intro": options["intro"],
+        **extra,
+    }
+    name = options["name"]
+    if animated:
+        scene_cls = type(f"{scene_base.__name__}Cli", (scene_base,), attrs)
+        render_animation(
+            scene_cls, name,
+            formats=options["formats"] or ("mp4",),
+            quality=quality,
+            output_dir=options["output_dir"],
+            progress=not options["no_progress"],
+        )
+    else:
+        step = 0 if options["step"] is None else options["step"]
+        spec.step_cell(step)
+        attrs["still_step"] = step
+        scene_cls = type(f"{scene_base.__name__}Cli", (scene_base,), attrs)
+        render_still(
+            scene_cls, name, fmt=options["still_type"], quality=quality,
+            output_dir=options["output_dir"],
+        )
+
+
+# ------------------------------------------------------------------ commands
+EPILOG_MAIN = """\b
+Examples (the original tool's README, with `python` replaced by `convmanim`):
+  convmanim arithmetic -i 5 -p 1 -k 3 -s 2 -e 0 arithmetic_conv
+  convmanim arithmetic -i 5 -p 1 -k 3 -s 2 -e 1 -t arithmetic_transposed_conv
+  convmanim arithmetic -i 5 -p 1 -k 3 -s 2 arithmetic_conv -a --format gif
+Files go to ./media/ (see --output-dir); the last lines printed are their paths.
+"""
+
+
+@click.group(cls=_Group, epilog=EPILOG_MAIN,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="convmanim")
+def main() -> None:
+    """Animate convolution arithmetic with Manim: conv, pooling, transposed conv.
+
+    Each mode draws one still (PNG, or vector PDF/SVG) at step -e, or with -a
+    a smooth animation (MP4, GIF, WebM, or MOV with transparency) of every
+    step. Sizes are per axis: 5 means 5x5, and 5x7 means 5 rows by 7 columns.
+    """
+
+
+EPILOG_ARITHMETIC = """\b
+Examples:
+  convmanim arithmetic -i 5 -k 3 -s 2 -p 1 conv              still of step 0 (PNG)
+  convmanim arithmetic -i 5 -k 3 -s 2 -p 1 -e 4 -y pdf conv  vector PDF of step 4
+  convmanim arithmetic -i 5 -k 3 -s 2 -p 1 -t -a tconv       transposed, MP4
+  convmanim arithmetic -i 7 -k 3 -d 2 -a --format gif dil    dilated, GIF
+  convmanim arithmetic -i 6x8 -k 3 -s 2 -a -qa m rect        rectangular, 720p
+"""
+
+
+@main.command(epilog=EPILOG_ARITHMETIC)
+@_seed_options(transposed=True)
+@click.option("--weights/--no-weights", default=None,
+              help="Write w_ab in the kernel cells (default: only for -t, to show the "
+                   "180° rotation).")
+def arithmetic(weights: bool | None, **options: Any) -> None:
+    """Slanted view: the kernel slides over the input and writes the output above.
+
+    With -t, the transposed conv of the conv given by -i -k -s -p -d: its
+    input has s-1 zeros inserted between units, is padded by d(k-1)-p (plus
+    a = (i+2p-k) mod s on the bottom and right), and the kernel is rotated
+    by 180°.
+    """
+    from .modes.arithmetic import ArithmeticScene
+
+    _render(ArithmeticScene, options, {"show_weights": weights})
+
+
+@main.command()
+@click.option("-i", "--input-size", type=SIZE, default="5", show_default=True)
+@click.option("-k", "--kernel-size", type=SIZE, default="3", show_default=True)
+@click.option("-s", "--stride", type=SIZE, default="1", show_default=True)
+@click.option("-p", "--padding", type=SIZE, default="0", show_default=True)
+@click.option("-d", "--dilation", type=SIZE, default="1", show_default=True)
+@click.option("-o", "--output-size", type=SIZE, default=None)
+@click.option("-t", "--transposed", is_flag=True)
+def info(**options: Any) -> None:
+    """Print the arithmetic of a spec (sizes, steps, padding) without rendering."""
+    spec = build_spec(
+        options["input_size"], options["kernel_size"], options["stride"], options["padding"],
+        options["dilation"], options["output_size"], options["transposed"],
+    )
+    click.echo(spec.describe())
+    direct = spec.direct()
+    click.echo(f"steps: {spec.num_steps} (output {spec.output_size[0]}x{spec.output_size[1]})")
+    click.echo(
+        f"drawn grid: {direct.grid_size[0]}x{direct.grid_size[1]} "
+        f"(padding {direct.padding_before} before, {direct.padding_after} after, "
+        f"stride {direct.stride})"
+    )
+    oh, ow = spec.output_size
+    ih, iw = spec.input_size
+    click.echo(f"matrix: {oh * ow}x{ih * iw}" + (" (C transposed)" if spec.is_transposed else ""))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,288 @@
+"""Typesetting: every LaTeX label of a scene in one LaTeX run, cached.
+
+Manim's :class:`~manim.MathTex` runs ``latex`` and ``dvisvgm`` once per
+distinct label. A conv matrix has dozens of distinct labels (``a_{00}``,
+``w_{12}``, ...), so that is the slowest thing a naive port does.
+
+:func:`batched` builds mobjects in two passes. The first pass records every
+label that is not yet in manim's Tex cache and stands in a placeholder for it.
+All of them are then typeset together: one ``latex`` run over a multi-page
+document and one ``dvisvgm`` run that writes one SVG per page, straight into
+manim's cache under the names manim itself would use. The second pass builds
+the real mobjects from the cache. When every label is already cached the first
+pass is the result, and nothing runs twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+from unittest import mock
+
+from manim import config
+from manim.mobject.text import tex_mobject
+from manim.utils.tex import TexTemplate
+from manim.utils.tex_file_writing import tex_hash
+
+__all__ = [
+    "LabelError",
+    "TexMissingError",
+    "batched",
+    "check_tex_installed",
+    "missing_tex_tools",
+]
+
+T = TypeVar("T")
+
+TEX_INSTALL_HINT = (
+    "sudo apt-get install --no-install-recommends texlive-latex-base "
+    "texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended dvisvgm"
+)
+
+
+class LabelError(RuntimeError):
+    """A label could not be typeset. The message is one line."""
+
+
+class TexMissingError(LabelError):
+    """``latex`` or ``dvisvgm`` is not installed."""
+
+
+def missing_tex_tools() -> list[str]:
+    """Names of the TeX programs that are not on ``PATH``."""
+    return [tool for tool in ("latex", "dvisvgm") if shutil.which(tool) is None]
+
+
+def check_tex_installed() -> None:
+    """Raise :class:`TexMissingError` with the install command if TeX is missing."""
+    missing = missing_tex_tools()
+    if missing:
+        raise TexMissingError(
+            f"LaTeX labels need {' and '.join(missing)}, which "
+            f"{'is' if len(missing) == 1 else 'are'} not installed: {TEX_INSTALL_HINT}"
+        )
+
+
+@dataclass(frozen=True)
+class _Request:
+    expression: str
+    environment: str | None
+    template: TexTemplate
+    svg_path: Path
+
+
+def _tex_code(expression: str, environment: str | None, template: TexTemplate) -> str:
+    if environment is not None:
+        return template.get_texcode_for_expression_in_env(expression, environment)
+    return template.get_texcode_for_expression(expression)
+
+
+def _tex_dir() -> Path:
+    path = Path(config.get_dir("tex_dir"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _placeholder(expression: str) -> Path:
+    r"""A tiny SVG with one group per ``\special`` id the expression opens.
+
+    It lets the first pass build a structurally complete MathTex (its parts
+    and isolated substrings) without LaTeX.
+    """
+    ids = re.findall(r"<g id='([^']+)'>", expression)
+    body = "".join(f"<g id='{i}'><path d='M0 0h4v4h-4z'/></g>" for i in ids) or (
+        "<path d='M0 0h4v4h-4z'/>"
+    )
+    key = hashlib.sha256(body.encode()).hexdigest()[:16]
+    folder = _tex_dir() / "convmanim-placeholders"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{key}.svg"
+    if not path.exists():
+        _atomic_write(
+            path,
+            "<svg xmlns='http://www.w3.org/2000/svg' width='4pt' height='4pt' "
+            f"viewBox='0 0 4 4'>{body}</svg>",
+        )
+    return path
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+@contextmanager
+def _recording(requests: list[_Request]) -> Iterator[None]:
+    """Make MathTex use cached SVGs and placeholders, recording what is missing."""
+
+    def record(
+        expression: str,
+        environment: str | None = None,
+        tex_template: TexTemplate | None = None,
+    ) -> Path:
+        template = tex_template if tex_template is not None else config["tex_template"]
+        code = _tex_code(expression, environment, template)
+        svg = _tex_dir() / f"{tex_hash(code)}.svg"
+        if svg.exists():
+            return svg
+        requests.append(_Request(expression, environment, template, svg))
+        return _placeholder(expression)
+
+    with mock.patch.object(tex_mobject, "tex_to_svg_file", record):
+        yield
+
+
+def batched(factory: Callable[[], T]) -> T:
+    """Call ``factory`` with all its LaTeX labels typeset in one batch.
+
+    Parameters
+    ----------
+    factory
+        Builds and returns mobjects; any :class:`~manim.MathTex` or
+        :class:`~manim.Tex` it creates is batched. It may be called twice, so
+        it must not have side effects beyond building its result.
+
+    Returns
+    -------
+    T
+        What ``factory`` returned, built with real typeset labels.
+
+    Raises
+    ------
+    TexMissingError
+        If labels are missing from the cache and LaTeX is not installed.
+    LabelError
+        If LaTeX cannot typeset a label.
+    """
+    requests: list[_Request] = []
+    with _recording(requests):
+        result = factory()
+    if not requests:
+        return result
+    typeset(requests)
+    return factory()
+
+
+def typeset(requests: list[_Request]) -> None:
+    """Typeset ``requests`` into manim's Tex cache: one LaTeX run per template."""
+    check_tex_installed()
+    unique: dict[Path, _Request] = {}
+    for req in requests:
+        unique.setdefault(req.svg_path, req)
+    by_template: dict[str, list[_Request]] = {}
+    for req in unique.values():
+        by_template.setdefault(repr(req.template), []).append(req)
+    for group in by_template.values():
+        template = group[0].template
+        if _can_batch(template):
+            _typeset_batch(group, template)
+        else:
+            for req in group:
+                tex_mobject.tex_to_svg_file(req.expression, req.environment, req.template)
+
+
+_BARE_TEMPLATE = TexTemplate(documentclass="", preamble="")
+"""Wraps an expression in its environment, with no preamble around it."""
+
+_STANDALONE = re.compile(r"\\documentclass\[(?P<opts>[^\]]*)\]\{standalone\}")
+
+
+def _can_batch(template: TexTemplate) -> bool:
+    return (
+        not template._body
+        and template.output_format == ".dvi"
+        and template.tex_compiler in ("latex", "pdflatex")
+        and _STANDALONE.fullmatch(template.documentclass.strip()) is not None
+    )
+
+
+def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def _typeset_batch(group: list[_Request], template: TexTemplate) -> None:
+    match = _STANDALONE.fullmatch(template.documentclass.strip())
+    assert match is not None
+    options = ",".join(o for o in (match["opts"], "multi=convmanimpage") if o)
+    pages = []
+    for req in group:
+        body = _tex_code(req.expression, req.environment, _BARE_TEMPLATE)
+        body = body.removeprefix(r"\begin{document}").removesuffix(r"\end{document}").strip()
+        pages.append(f"\\begin{{convmanimpage}}\n{body}\n\\end{{convmanimpage}}")
+    document = "\n".join(
+        [
+            f"\\documentclass[{options}]{{standalone}}",
+            template.preamble,
+            r"\newenvironment{convmanimpage}{}{}",
+            r"\begin{document}",
+            template.post_doc_commands,
+            *pages,
+            r"\end{document}",
+        ]
+    )
+    tex_dir = _tex_dir()
+    with tempfile.TemporaryDirectory(dir=tex_dir, prefix="convmanim-batch-") as tmp:
+        work = Path(tmp)
+        (work / "labels.tex").write_text(document, encoding="utf-8")
+        latex = _run(
+            [
+                template.tex_compiler if template.tex_compiler == "latex" else "latex",
+                "-interaction=batchmode",
+                "-halt-on-error",
+                "-no-shell-escape",
+                "labels.tex",
+            ],
+            work,
+        )
+        if latex.returncode != 0 or not (work / "labels.dvi").exists():
+            raise LabelError(_latex_failure(work / "labels.log", group))
+        svg = _run(
+            [
+                "dvisvgm",
+                "--page=1-",
+                "--no-fonts",
+                "--verbosity=0",
+                "--output=page-%p.svg",
+                "labels.dvi",
+            ],
+            work,
+        )
+        written = {int(p.stem.split("-")[1]): p for p in work.glob("page-*.svg")}
+        if svg.returncode != 0 or len(written) != len(group):
+            raise LabelError(
+                f"dvisvgm converted {len(written)} of {len(group)} labels: "
+                f"{svg.stderr.decode(errors='replace').strip().splitlines()[-1:]}"
+            )
+        for number, req in enumerate(group, start=1):
+            os.replace(written[number], req.svg_path)
+
+
+def _latex_failure(log: Path, group: list[_Request]) -> str:
+    """One line naming the LaTeX error and the label that caused it."""
+    if not log.exists():
+        return "latex failed before writing a log: check the LaTeX installation"
+    text = log.read_text(encoding="utf-8", errors="replace")
+    error = next((line[2:] for line in text.splitlines() if line.startswith("! ")), "unknown error")
+    shipped = [int(n) for n in re.findall(r"\[(\d+)\]", text)]
+    page = (max(shipped) if shipped else 0) + 1
+    culprit = group[min(page, len(group)) - 1].expression if group else "?"
+    culprit = re.sub(r"\\special\{dvisvgm:raw [^}]*\}", "", culprit)
+    return f"LaTeX could not typeset the label {culprit!r}: {error}"

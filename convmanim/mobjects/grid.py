@@ -1,0 +1,252 @@
+"""CellGrid: a feature map drawn as filled cells over a dashed padding grid."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+from manim import Mobject, Polygon, VGroup, VMobject
+
+from ..geometry import Pair
+from ..theme import Theme
+from .plane import PlaneMap
+
+__all__ = ["CellGrid", "cell_polygon", "dashed_segments", "place_in_cell"]
+
+
+def cell_polygon(
+    plane: PlaneMap,
+    r0: float,
+    c0: float,
+    r1: float | None = None,
+    c1: float | None = None,
+    **style: object,
+) -> Polygon:
+    """A polygon covering grid rectangle ``[r0, r1] × [c0, c1]`` (one cell by default)."""
+    r1 = r0 + 1 if r1 is None else r1
+    c1 = c0 + 1 if c1 is None else c1
+    return Polygon(*plane.rect_corners(r0, c0, r1, c1), **style)
+
+
+def place_in_cell(
+    mob: Mobject,
+    plane: PlaneMap,
+    r: int,
+    c: int,
+    *,
+    height: float = 0.42,
+    max_width: float = 0.82,
+    anchor: str = "center",
+) -> Mobject:
+    """Scale ``mob`` to a cell and lay it into the plane.
+
+    Parameters
+    ----------
+    mob
+        A flat (front-facing) label.
+    plane
+        The grid's plane.
+    r, c
+        The cell.
+    height, max_width
+        Label size as a fraction of the cell (``max_width`` wins for wide labels).
+    anchor
+        ``"center"`` or ``"bottom_right"`` (small weight labels in the corner,
+        as the original tool drew them).
+
+    Returns
+    -------
+    Mobject
+        ``mob``, moved and transformed.
+    """
+    size = plane.cell_size
+    if mob.height > 0:
+        mob.scale(height * size / mob.height)
+    if mob.width > max_width * size:
+        mob.scale(max_width * size / mob.width)
+    mob.move_to(np.zeros(3))
+    if anchor == "bottom_right":
+        offset = np.array([0.5 * size - 0.06 * size - mob.width / 2,
+                           -0.5 * size + 0.06 * size + mob.height / 2, 0.0])
+    elif anchor == "center":
+        offset = np.zeros(3)
+    else:
+        raise ValueError(f"anchor must be center or bottom_right, got {anchor!r}")
+    mob.shift(offset)
+    mob.apply_matrix(plane.in_plane_matrix(), about_point=np.zeros(3))
+    mob.shift(plane.cell_center(r, c))
+    return mob
+
+
+def dashed_segments(
+    segments: Iterable[tuple[np.ndarray, np.ndarray]],
+    *,
+    dash_length: float,
+    dashed_ratio: float = 0.55,
+    **style: object,
+) -> VMobject:
+    """Dashed straight segments as one VMobject with one subpath per dash.
+
+    Manim's ``DashedLine`` makes one mobject per dash; a grid of them is
+    hundreds of mobjects to draw every frame. This is one path.
+
+    Parameters
+    ----------
+    segments
+        ``(start, end)`` screen points.
+    dash_length
+        Length of one dash plus its gap.
+    dashed_ratio
+        Fraction of each period that is drawn.
+    **style
+        Stroke style for the path.
+    """
+    path = VMobject(**style)
+    for start, end in segments:
+        start = np.asarray(start, dtype=float)
+        vec = np.asarray(end, dtype=float) - start
+        length = float(np.linalg.norm(vec))
+        if length == 0:
+            continue
+        periods = max(1, round(length / dash_length))
+        # Centre the pattern so that both ends get half a dash.
+        for n in range(periods + 1):
+            a = max(0.0, (n - dashed_ratio / 2) / periods)
+            b = min(1.0, (n + dashed_ratio / 2) / periods)
+            if b > a:
+                path.start_new_path(start + a * vec)
+                path.add_line_to(start + b * vec)
+    return path
+
+
+class CellGrid(VGroup):
+    """A grid of cells: filled (real data) cells over a dashed grid of empty ones.
+
+    Empty cells (padding, inserted zeros) show only as a dashed outline; the
+    dashes are drawn as whole grid lines under the filled cells, so they cost a
+    few long paths instead of one dashed square per cell.
+
+    Parameters
+    ----------
+    plane
+        Where the grid's cells land on screen.
+    grid_size
+        ``(rows, cols)``.
+    filled
+        Boolean ``(rows, cols)`` mask of the cells to fill; all of them when
+        omitted.
+    fill_color
+        Colour of the filled cells.
+    theme
+        Stroke colour and widths.
+    labels
+        Optional label per cell ``(r, c)``, placed in the cell's centre.
+    label_height
+        Label height as a fraction of a cell.
+    """
+
+    def __init__(
+        self,
+        plane: PlaneMap,
+        grid_size: Pair,
+        *,
+        fill_color: str,
+        theme: Theme,
+        filled: np.ndarray | None = None,
+        labels: Mapping[tuple[int, int], Mobject] | None = None,
+        label_height: float = 0.42,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.plane = plane
+        self.grid_size = (int(grid_size[0]), int(grid_size[1]))
+        self.theme = theme
+        self.fill_color_value = fill_color
+        mask = np.ones(self.grid_size, dtype=bool) if filled is None else np.asarray(filled, bool)
+        if mask.shape != self.grid_size:
+            raise ValueError(f"filled mask has shape {mask.shape}, expected {self.grid_size}")
+        self.mask = mask
+        self.dashes = self._build_dashes() if not mask.all() else VMobject()
+        self._index: dict[tuple[int, int], int] = {}
+        cells = []
+        for r, c in zip(*np.nonzero(mask)):
+            self._index[(int(r), int(c))] = len(cells)
+            cells.append(
+                cell_polygon(
+                    plane, r, c,
+                    fill_color=fill_color,
+                    fill_opacity=1.0,
+                    stroke_color=theme.stroke,
+                    stroke_width=theme.grid_stroke_width,
+                )
+            )
+        self.cells = VGroup(*cells)
+        self.labels = VGroup()
+        self._label_at: dict[tuple[int, int], Mobject] = {}
+        self.add(self.dashes, self.cells, self.labels)
+        if labels:
+            self.set_labels(labels, height=label_height)
+
+    def _build_dashes(self) -> VMobject:
+        rows, cols = self.grid_size
+        segments = [(self.plane.point(r, 0), self.plane.point(r, cols)) for r in range(rows + 1)]
+        segments += [(self.plane.point(0, c), self.plane.point(rows, c)) for c in range(cols + 1)]
+        return dashed_segments(
+            segments,
+            dash_length=0.16 * self.plane.cell_size,
+            stroke_color=self.theme.stroke,
+            stroke_width=self.theme.grid_stroke_width,
+        )
+
+    # ------------------------------------------------------------ accessors
+    def has_cell(self, r: int, c: int) -> bool:
+        """Whether cell ``(r, c)`` is a filled cell."""
+        return (r, c) in self._index
+
+    def get_cell(self, r: int, c: int) -> Polygon:
+        """The filled cell at grid position ``(r, c)``."""
+        try:
+            return self.cells[self._index[(r, c)]]
+        except KeyError:
+            raise KeyError(f"cell {(r, c)} of {self.grid_size} is not a filled cell") from None
+
+    def get_cells(self) -> VGroup:
+        """All filled cells, in row-major order."""
+        return self.cells
+
+    def get_label(self, r: int, c: int) -> Mobject | None:
+        """The label in cell ``(r, c)``, if any."""
+        return self._label_at.get((r, c))
+
+    def get_labels(self) -> VGroup:
+        """All labels."""
+        return self.labels
+
+    # -------------------------------------------------------------- mutators
+    def set_labels(
+        self,
+        labels: Mapping[tuple[int, int], Mobject],
+        *,
+        height: float = 0.42,
+    ) -> CellGrid:
+        """Place ``labels`` in their cells (replacing any that were there)."""
+        for (r, c), mob in labels.items():
+            old = self._label_at.pop((r, c), None)
+            if old is not None:
+                self.labels.remove(old)
+            place_in_cell(mob, self.plane, r, c, height=height)
+            self._label_at[(r, c)] = mob
+            self.labels.add(mob)
+        return self
+
+    def cell_center(self, r: int, c: int) -> np.ndarray:
+        """Screen centre of cell ``(r, c)``."""
+        return self.plane.cell_center(r, c)
+
+    def outline_corners(self) -> np.ndarray:
+        """Screen corners of the whole grid (top-left, top-right, bottom-right, bottom-left)."""
+        return self.plane.rect_corners(0, 0, *self.grid_size)
+
+    def cells_at(self, positions: Iterable[tuple[int, int]]) -> VGroup:
+        """The filled cells among ``positions`` (skipping empty ones)."""
+        return VGroup(*(self.get_cell(r, c) for r, c in positions if self.has_cell(r, c)))

@@ -1,0 +1,217 @@
+"""The moving parts: the kernel window, the output-cell highlight, the connectors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from manim import Animation, Line, Mobject, VGroup
+
+from ..geometry import DirectConv
+from ..theme import Theme
+from .grid import cell_polygon, place_in_cell
+from .motion import MoveLines, Translate
+from .plane import PlaneMap
+
+__all__ = ["CellHighlight", "Connectors", "KernelWindow"]
+
+
+class KernelWindow(VGroup):
+    """The kernel's shadow over a grid: one shaded cell per tap.
+
+    Under dilation the taps are spread out and the holes between them stay
+    clear. Optional weight labels sit small in each tap's corner and move with
+    the window.
+
+    Parameters
+    ----------
+    plane
+        The plane of the grid the kernel slides over.
+    direct
+        The direct conv: its kernel size, dilation, stride and windows.
+    theme
+        Shadow colour, opacity and outline.
+    weight_labels
+        Optional ``(kh, kw)`` nested sequence of label mobjects, one per tap,
+        in tap order (for a transposed conv these are already rotated).
+    step
+        The step to start at.
+    """
+
+    def __init__(
+        self,
+        plane: PlaneMap,
+        direct: DirectConv,
+        theme: Theme,
+        *,
+        weight_labels: Sequence[Sequence[Mobject]] | None = None,
+        step: int = 0,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.plane = plane
+        self.direct = direct
+        self.step = step
+        win = direct.window(step)
+        kh, kw = direct.kernel_size
+        self.taps = VGroup(
+            *(
+                cell_polygon(
+                    plane, win[a, b, 0], win[a, b, 1],
+                    fill_color=theme.kernel_fill,
+                    fill_opacity=theme.kernel_opacity,
+                    stroke_color=theme.stroke,
+                    stroke_width=theme.kernel_stroke_width,
+                )
+                for a in range(kh)
+                for b in range(kw)
+            )
+        )
+        self.weights = VGroup()
+        if weight_labels is not None:
+            for a in range(kh):
+                for b in range(kw):
+                    label = weight_labels[a][b]
+                    place_in_cell(
+                        label, plane, win[a, b, 0], win[a, b, 1],
+                        height=0.26, max_width=0.5, anchor="bottom_right",
+                    )
+                    self.weights.add(label)
+        self.add(self.taps, self.weights)
+
+    def get_tap(self, a: int, b: int) -> Mobject:
+        """The shaded cell of tap ``(a, b)``."""
+        return self.taps[a * self.direct.kernel_size[1] + b]
+
+    def footprint(self, step: int | None = None) -> np.ndarray:
+        """Screen corners of the window's bounding box at ``step`` (now by default).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(4, 3)``: top-left, top-right, bottom-right, bottom-left.
+        """
+        y0, x0 = self.direct.window_origin(self.step if step is None else step)
+        eh, ew = self.direct.effective_kernel_size
+        return self.plane.rect_corners(y0, x0, y0 + eh, x0 + ew)
+
+    def offset_to(self, step: int) -> np.ndarray:
+        """Screen vector from the current step's window to ``step``'s."""
+        y0, x0 = self.direct.window_origin(self.step)
+        y1, x1 = self.direct.window_origin(step)
+        return self.plane.vector(y1 - y0, x1 - x0)
+
+    def move_to_step(self, step: int) -> KernelWindow:
+        """Jump to ``step`` at once."""
+        self.shift(self.offset_to(step))
+        self.step = step
+        return self
+
+    def animate_to_step(self, step: int, **kwargs: object) -> Animation:
+        """An animation gliding the window to ``step``.
+
+        The window's :attr:`step` is updated at once, so that the animations
+        built next (connectors, highlights) aim at the same step.
+        """
+        anim = Translate(self, self.offset_to(step), **kwargs)
+        self.step = step
+        return anim
+
+
+class CellHighlight(VGroup):
+    """The kernel's shadow over one output cell: the cell being written.
+
+    Parameters
+    ----------
+    plane
+        The output grid's plane.
+    cell
+        ``(r, c)`` to start on.
+    theme
+        Shadow colour and outline.
+    """
+
+    def __init__(
+        self, plane: PlaneMap, cell: tuple[int, int], theme: Theme, **kwargs: object
+    ) -> None:
+        super().__init__(**kwargs)
+        self.plane = plane
+        self.cell = (int(cell[0]), int(cell[1]))
+        self.shade = cell_polygon(
+            plane, *self.cell,
+            fill_color=theme.kernel_fill,
+            fill_opacity=theme.kernel_opacity,
+            stroke_color=theme.stroke,
+            stroke_width=theme.kernel_stroke_width,
+        )
+        self.add(self.shade)
+
+    def corners(self, cell: tuple[int, int] | None = None) -> np.ndarray:
+        """Screen corners of ``cell`` (the current one by default)."""
+        return self.plane.cell_corners(*(self.cell if cell is None else cell))
+
+    def offset_to(self, cell: tuple[int, int]) -> np.ndarray:
+        """Screen vector from the current cell to ``cell``."""
+        return self.plane.vector(cell[0] - self.cell[0], cell[1] - self.cell[1])
+
+    def move_to_cell(self, cell: tuple[int, int]) -> CellHighlight:
+        """Jump to ``cell`` at once."""
+        self.shift(self.offset_to(cell))
+        self.cell = (int(cell[0]), int(cell[1]))
+        return self
+
+    def animate_to_cell(self, cell: tuple[int, int], **kwargs: object) -> Animation:
+        """An animation gliding the highlight to ``cell``."""
+        anim = Translate(self, self.offset_to(cell), **kwargs)
+        self.cell = (int(cell[0]), int(cell[1]))
+        return anim
+
+
+class Connectors(VGroup):
+    """Four lines joining the kernel window's corners to the output cell's corners.
+
+    Parameters
+    ----------
+    start
+        ``(4, 3)`` corners on the input plane.
+    end
+        ``(4, 3)`` corners on the output plane, in the same order.
+    theme
+        Line colour and width.
+    """
+
+    def __init__(
+        self, start: np.ndarray, end: np.ndarray, theme: Theme, **kwargs: object
+    ) -> None:
+        super().__init__(**kwargs)
+        self.theme = theme
+        self.lines = [
+            Line(
+                s, e,
+                stroke_color=theme.connector,
+                stroke_width=theme.connector_stroke_width,
+            )
+            for s, e in zip(start, end)
+        ]
+        self.add(*self.lines)
+
+    def endpoints(self) -> tuple[np.ndarray, np.ndarray]:
+        """The current ``(start, end)`` corner arrays."""
+        return (
+            np.array([line.get_start() for line in self.lines]),
+            np.array([line.get_end() for line in self.lines]),
+        )
+
+    def put_at(self, start: np.ndarray, end: np.ndarray) -> Connectors:
+        """Move the lines at once."""
+        for line, s, e in zip(self.lines, start, end):
+            line.set_points_as_corners(np.array([s, e]))
+        return self
+
+    def animate_to(self, start: np.ndarray, end: np.ndarray, **kwargs: object) -> Animation:
+        """An animation moving the lines' ends linearly to new corners.
+
+        Because the window and the highlight glide linearly too, the lines stay
+        attached to both at every frame without any updater.
+        """
+        return MoveLines(self, self.lines, start, end, **kwargs)

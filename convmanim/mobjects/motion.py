@@ -1,0 +1,103 @@
+"""Copy-free animations for the parts that move every step.
+
+Manim's ``Transform`` and ``.animate`` deep-copy the whole mobject (twice) each
+time they start, which costs more than drawing the frames of a short glide.
+A kernel window or a highlight only ever translates, and connector lines only
+move their ends, so these animations keep the start points as arrays and
+interpolate them directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from manim import Animation, Line, Mobject
+
+__all__ = ["MoveLines", "Translate"]
+
+
+class _Copyless(Animation):
+    """An animation that never copies its mobject."""
+
+    def create_starting_mobject(self) -> Mobject:
+        return Mobject()
+
+    def get_all_mobjects(self) -> Sequence[Mobject]:
+        return (self.mobject,)
+
+
+class Translate(_Copyless):
+    """Move ``mobject`` by ``vector`` along a straight line.
+
+    Parameters
+    ----------
+    mobject
+        What moves (with all its submobjects).
+    vector
+        Screen displacement.
+    **kwargs
+        ``run_time``, ``rate_func``, ... as for any animation.
+    """
+
+    def __init__(self, mobject: Mobject, vector: np.ndarray, **kwargs: object) -> None:
+        self.vector = np.asarray(vector, dtype=float)
+        self._members: list[Mobject] = []
+        self._start: list[np.ndarray] = []
+        super().__init__(mobject, **kwargs)
+
+    def begin(self) -> None:
+        """Remember where every point starts."""
+        self._members = self.mobject.family_members_with_points()
+        self._start = [m.points.copy() for m in self._members]
+        super().begin()
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        """Put every point at its start plus the eased fraction of the vector."""
+        offset = self.rate_func(alpha) * self.vector
+        for member, start in zip(self._members, self._start):
+            member.points = start + offset
+
+
+class MoveLines(_Copyless):
+    """Move the ends of straight lines linearly to new positions.
+
+    Parameters
+    ----------
+    lines
+        The lines.
+    starts, ends
+        ``(n, 3)`` target start and end points, one row per line.
+    **kwargs
+        ``run_time``, ``rate_func``, ... as for any animation.
+    """
+
+    def __init__(
+        self,
+        mobject: Mobject,
+        lines: Sequence[Line],
+        starts: np.ndarray,
+        ends: np.ndarray,
+        **kwargs: object,
+    ) -> None:
+        self.lines = list(lines)
+        self.targets = (np.asarray(starts, dtype=float), np.asarray(ends, dtype=float))
+        self._from: tuple[np.ndarray, np.ndarray] | None = None
+        super().__init__(mobject, **kwargs)
+
+    def begin(self) -> None:
+        """Remember where the lines start."""
+        self._from = (
+            np.array([line.get_start() for line in self.lines]),
+            np.array([line.get_end() for line in self.lines]),
+        )
+        super().begin()
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        """Move both ends of every line by the eased fraction of their way."""
+        assert self._from is not None
+        t = self.rate_func(alpha)
+        starts = self._from[0] + t * (self.targets[0] - self._from[0])
+        ends = self._from[1] + t * (self.targets[1] - self._from[1])
+        for line, s, e in zip(self.lines, starts, ends):
+            line.set_points_as_corners(np.array([s, e]))

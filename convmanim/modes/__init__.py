@@ -1,0 +1,6 @@
+"""One module per mode, each with a Scene base class configured by class attributes."""
+
+from .arithmetic import ArithmeticScene
+from .base import ConvScene
+
+__all__ = ["ArithmeticScene", "ConvScene"]

@@ -1,0 +1,172 @@
+"""ConvScene: what every mode's Scene shares.
+
+A mode subclasses :class:`ConvScene` and implements four hooks:
+
+* :meth:`ConvScene.build_parts` builds every mobject (its LaTeX labels are
+  typeset in one batch, see :func:`convmanim.labels.batched`);
+* :meth:`ConvScene.add_parts` adds them to the scene in z-order, static parts
+  first, so that manim draws the static parts once per animation;
+* :meth:`ConvScene.set_step` jumps to a step;
+* :meth:`ConvScene.step_animations` returns the animations that move to a step.
+
+Scenes are configured by class attributes, so a ready scene is three lines::
+
+    class StridedConv(ArithmeticScene):
+        spec = ConvSpec(5, 3, stride=2, padding=1)
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from manim import ORIGIN, Animation, FadeIn, MathTex, Mobject, Scene, Tex, Transform, Write
+
+from ..geometry import AnySpec, ConvSpec
+from ..labels import batched
+from ..theme import Theme, get_theme
+
+__all__ = ["ConvScene", "fmt_size"]
+
+
+def fmt_size(pair: tuple[int, int]) -> str:
+    r"""LaTeX for a grid size: ``5\times 5``."""
+    return rf"{pair[0]}\times {pair[1]}"
+
+
+class ConvScene(Scene):
+    """Base class of the mode scenes. Configure it with class attributes.
+
+    Attributes
+    ----------
+    spec
+        The convolution (a :class:`~convmanim.ConvSpec`) or transposed
+        convolution (``ConvSpec(...).transposed()``) to animate.
+    theme
+        ``"light"`` (white, the original look), ``"dark"``, or a
+        :class:`~convmanim.theme.Theme`.
+    step_time
+        Seconds per step: the glide to the step and the pause on it.
+    glide
+        Fraction of :attr:`step_time` spent moving.
+    smooth
+        ``False`` jumps from step to step with no motion: one still frame per
+        step, as the original tool's GIFs were.
+    intro
+        Show the output-size formula, with the numbers put in, first.
+    end_hold
+        Seconds to hold the last step.
+    still_step
+        When set, :meth:`construct` shows this step and plays nothing (used
+        to render stills).
+    """
+
+    spec: ClassVar[AnySpec] = ConvSpec(5, 3, stride=2, padding=1)
+    theme: ClassVar[str | Theme] = "light"
+    step_time: ClassVar[float] = 1.0
+    glide: ClassVar[float] = 0.5
+    smooth: ClassVar[bool] = True
+    intro: ClassVar[bool] = False
+    end_hold: ClassVar[float] = 1.0
+    still_step: ClassVar[int | None] = None
+    intro_time: ClassVar[float] = 5.0
+
+    parts: Any
+    steps_played: list[int]
+
+    # ------------------------------------------------------------ settings
+    def get_theme(self) -> Theme:
+        """The resolved :class:`~convmanim.theme.Theme`."""
+        return get_theme(self.theme)
+
+    @classmethod
+    def num_steps(cls) -> int:
+        """How many steps the scene plays: one per output cell."""
+        return cls.spec.num_steps
+
+    @classmethod
+    def planned_duration(cls) -> float:
+        """Seconds of video :meth:`construct` plays (for progress bars)."""
+        intro = cls.intro_time if cls.intro else 0.0
+        return intro + cls.num_steps() * cls.step_time + cls.end_hold
+
+    # --------------------------------------------------------------- hooks
+    def build_parts(self) -> Any:
+        """Build and return every mobject the scene shows. May run twice."""
+        raise NotImplementedError
+
+    def add_parts(self) -> None:
+        """Add :attr:`parts` to the scene, static parts first."""
+        raise NotImplementedError
+
+    def set_step(self, step: int) -> None:
+        """Show ``step`` at once."""
+        raise NotImplementedError
+
+    def step_animations(self, step: int) -> list[Animation]:
+        """Animations that move from the current step to ``step``."""
+        raise NotImplementedError
+
+    def intro_formula(self) -> Mobject | None:
+        """The output-size formula shown by the intro, or ``None``."""
+        return None
+
+    def place_formula(self, formula: Mobject) -> None:
+        """Move ``formula`` to where it stays once the intro is over."""
+        formula.to_corner(direction=[1, -1, 0])
+
+    # ------------------------------------------------------------ storyboard
+    def construct(self) -> None:
+        """Build the diagram, play the optional intro, then every step."""
+        self.camera.background_color = self.get_theme().background
+        self.parts = batched(self.build_parts)
+        self.steps_played = []
+        if self.still_step is not None:
+            self.spec.step_cell(self.still_step)  # validates the step
+            self.add_parts()
+            self.set_step(self.still_step)
+            self._add_formula_in_place()
+            return
+        if self.intro:
+            self.play_intro()
+        else:
+            self.add_parts()
+        self.play_steps()
+
+    def _add_formula_in_place(self) -> None:
+        formula = getattr(self.parts, "formula", None)
+        if self.intro and formula is not None:
+            self.place_formula(formula)
+            self.add(formula)
+
+    def play_intro(self) -> None:
+        """Write the output-size formula, then move it aside as the diagram fades in."""
+        formula = self.parts.formula
+        formula.move_to(ORIGIN)
+        self.play(Write(formula), run_time=1.5)
+        self.wait(1.5)
+        self.add_parts()
+        diagram = [m for m in self.mobjects if m is not formula]
+        self.remove(*diagram)
+        target = formula.copy()
+        self.place_formula(target)
+        self.play(Transform(formula, target), *(FadeIn(m) for m in diagram), run_time=1.0)
+        self.wait(self.intro_time - 4.0)
+
+    def play_steps(self) -> None:
+        """Play every step in row-major order, then hold the last one."""
+        hold = self.step_time * (1 - self.glide)
+        for step in range(self.num_steps()):
+            if step == 0 or not self.smooth:
+                self.set_step(step)
+                self.wait(self.step_time)
+            else:
+                self.play(*self.step_animations(step), run_time=self.step_time * self.glide)
+                self.wait(hold)
+            self.steps_played.append(step)
+        self.wait(self.end_hold)
+
+    # -------------------------------------------------------------- helpers
+    def text(self, tex: str, *, font_size: float = 32, math: bool = False) -> Mobject:
+        """A label in the theme's text colour (``Tex``, or ``MathTex`` if ``math``)."""
+        cls = MathTex if math else Tex
+        return cls(tex, font_size=font_size, color=self.get_theme().text)

@@ -1,0 +1,690 @@
+"""Render a Scene class programmatically: videos, GIFs and stills.
+
+Frames go straight from manim's Cairo renderer to the encoders, in a
+background thread, without manim's partial movie files: one pass over the
+scene writes every requested format at once. Each file is written under a
+temporary name in the output directory and renamed when it is complete, so a
+failed or interrupted render never leaves a truncated file at the final path.
+
+Examples
+--------
+>>> from convmanim import ArithmeticScene, ConvSpec  # doctest: +SKIP
+>>> class Strided(ArithmeticScene):  # doctest: +SKIP
+...     spec = ConvSpec(5, 3, stride=2, padding=1)
+>>> render_animation(Strided, "strided", formats=("mp4", "gif"), quality="m")  # doctest: +SKIP
+[PosixPath('media/strided.mp4'), PosixPath('media/strided.gif')]
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import queue
+import re
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+__all__ = [
+    "ANIMATION_FORMATS",
+    "QUALITY_LETTERS",
+    "STILL_FORMATS",
+    "Quality",
+    "RenderError",
+    "cache_dir",
+    "play_scene",
+    "prepare_output_dir",
+    "render_animation",
+    "render_still",
+    "resolve_quality",
+]
+
+ANIMATION_FORMATS = ("mp4", "gif", "webm", "mov")
+STILL_FORMATS = ("png", "pdf", "svg")
+QUALITY_LETTERS = ("l", "m", "h", "p", "k")
+GIF_FPS = 20
+"""GIF frame rate: 50 ms per frame, which every viewer honours."""
+
+# The DPI of the original tool's -q/-qa that best matches each preset
+# (pixel height / 4.8 inches).
+_DPI_OF_PRESET = {"l": 100, "m": 150, "h": 225, "p": 300, "k": 450}
+
+
+class RenderError(RuntimeError):
+    """A render could not start or finish. The message is one line."""
+
+
+@dataclass(frozen=True)
+class Quality:
+    """A render resolution and frame rate.
+
+    Attributes
+    ----------
+    flag
+        Manim's quality letter: ``l``, ``m``, ``h``, ``p`` or ``k``.
+    width, height
+        Pixel size.
+    fps
+        Frames per second of videos.
+    """
+
+    flag: str
+    width: int
+    height: int
+    fps: int
+
+    def describe(self) -> str:
+        """For example ``1080p60``."""
+        return f"{self.height}p{self.fps}"
+
+
+def _presets() -> dict[str, Quality]:
+    from manim.constants import QUALITIES
+
+    out = {}
+    for q in QUALITIES.values():
+        if q["flag"]:
+            out[q["flag"]] = Quality(
+                q["flag"], q["pixel_width"], q["pixel_height"], int(q["frame_rate"])
+            )
+    return out
+
+
+def resolve_quality(value: str | int) -> Quality:
+    """Read a quality: a manim letter, a manim preset name, or a DPI number.
+
+    Parameters
+    ----------
+    value
+        ``l`` (480p15), ``m`` (720p30), ``h`` (1080p60), ``p`` (1440p60) or
+        ``k`` (2160p60); a manim name such as ``high_quality``; or the
+        original tool's DPI (``150``, ``600``), which picks the nearest preset
+        (100→l, 150→m, 225→h, 300→p, 450 and up→k); or a custom size
+        ``WIDTHxHEIGHT[@FPS]`` such as ``640x360@30``.
+
+    Raises
+    ------
+    RenderError
+        For anything else.
+    """
+    presets = _presets()
+    text = str(value).strip().lower()
+    if text in presets:
+        return presets[text]
+    for name_flag, q in ((f"{n}_quality", q) for n, q in _named(presets)):
+        if text == name_flag:
+            return q
+    custom = re.fullmatch(r"(\d+)x(\d+)(?:@(\d+))?", text)
+    if custom:
+        width, height = int(custom[1]), int(custom[2])
+        fps = int(custom[3]) if custom[3] else 30
+        if not (16 <= width <= 7680 and 16 <= height <= 4320 and 1 <= fps <= 120):
+            raise RenderError(
+                f"quality {value!r}: the size must be 16x16 to 7680x4320 and the rate 1 to 120 fps"
+            )
+        # Video encoders need even sizes.
+        return Quality("custom", width + width % 2, height + height % 2, fps)
+    if text.isdigit() and int(text) > 0:
+        dpi = int(text)
+        flag = min(_DPI_OF_PRESET, key=lambda f: abs(math.log(dpi / _DPI_OF_PRESET[f])))
+        return presets[flag]
+    raise RenderError(
+        f"quality must be one of {', '.join(QUALITY_LETTERS)}, a DPI number such as 150, "
+        f"or WIDTHxHEIGHT[@FPS], got {value!r}"
+    )
+
+
+def _named(presets: dict[str, Quality]) -> Iterator[tuple[str, Quality]]:
+    names = {"l": "low", "m": "medium", "h": "high", "p": "production", "k": "fourk"}
+    for flag, q in presets.items():
+        yield names[flag], q
+
+
+def cache_dir() -> Path:
+    """Where typeset labels are cached: ``$CONVMANIM_CACHE`` or ``~/.cache/convmanim``."""
+    env = os.environ.get("CONVMANIM_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "convmanim"
+
+
+def prepare_output_dir(path: str | os.PathLike[str]) -> Path:
+    """Create ``path`` if needed and check that files can be written in it.
+
+    Raises
+    ------
+    RenderError
+        If it is not a directory, cannot be created, or is not writable.
+    """
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise RenderError(f"output directory {str(out)!r} is a file, not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RenderError(
+            f"cannot create output directory {str(out)!r}: {exc.strerror or exc}"
+        ) from None
+    probe = out / f".convmanim-write-test-{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RenderError(
+            f"output directory {str(out)!r} is not writable: {exc.strerror or exc}"
+        ) from None
+    return out
+
+
+# ------------------------------------------------------------------ encoders
+class _Encoder(Protocol):
+    final: Path
+    tmp: Path
+
+    def write(self, frame: np.ndarray, num_frames: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _tmp_path(final: Path) -> Path:
+    return final.with_name(f".{final.name}.part-{os.getpid()}")
+
+
+class _VideoEncoder:
+    """MP4 (H.264), WebM (VP9) or MOV (QuickTime Animation with alpha) through PyAV."""
+
+    def __init__(self, final: Path, fmt: str, width: int, height: int, fps: int) -> None:
+        import av
+
+        self.final = final
+        self.tmp = _tmp_path(final)
+        self.container = av.open(str(self.tmp), mode="w", format=fmt)
+        if fmt == "mp4":
+            codec, pix_fmt, options = "libx264", "yuv420p", {"crf": "23"}
+        elif fmt == "webm":
+            codec, pix_fmt = "libvpx-vp9", "yuv420p"
+            options = {"crf": "32", "b": "0", "deadline": "realtime", "cpu-used": "8",
+                       "row-mt": "1"}
+        else:
+            codec, pix_fmt, options = "qtrle", "argb", {}
+        self.stream = self.container.add_stream(codec, rate=fps, options=options)
+        self.stream.width = width
+        self.stream.height = height
+        self.stream.pix_fmt = pix_fmt
+        self.frames = 0
+
+    def write(self, frame: np.ndarray, num_frames: int) -> None:
+        import av
+
+        for _ in range(num_frames):
+            video_frame = av.VideoFrame.from_ndarray(frame, format="rgba")
+            for packet in self.stream.encode(video_frame):
+                self.container.mux(packet)
+        self.frames += num_frames
+
+    def close(self) -> None:
+        for packet in self.stream.encode():
+            self.container.mux(packet)
+        self.container.close()
+
+    def abort(self) -> None:
+        with suppress(Exception):
+            self.container.close()
+
+
+class _GifEncoder:
+    """An animated GIF through imageio's Pillow plugin.
+
+    Frames are sampled in time at :data:`GIF_FPS`; a frame held still (a
+    pause) is written once with a long duration. Each frame gets its own
+    256-colour palette.
+    """
+
+    def __init__(self, final: Path, fps: int, gif_fps: int = GIF_FPS) -> None:
+        import imageio.v3 as iio
+
+        self.final = final
+        self.tmp = _tmp_path(final)
+        self.writer = iio.imopen(self.tmp, "w", plugin="pillow", extension=".gif")
+        self.video_dt = 1.0 / fps
+        self.gif_dt = 1.0 / gif_fps
+        self.video_frames = 0
+        self.durations: list[int] = []
+        self.frames = 0
+        self._last: np.ndarray | None = None
+
+    def _ticks(self, t: float) -> int:
+        return math.ceil(t / self.gif_dt - 1e-9)
+
+    def write(self, frame: np.ndarray, num_frames: int) -> None:
+        start = self.video_frames * self.video_dt
+        self.video_frames += num_frames
+        end = self.video_frames * self.video_dt
+        ticks = self._ticks(end) - self._ticks(start)
+        if ticks <= 0:
+            return
+        duration = round(ticks * self.gif_dt * 1000)
+        rgb = frame[..., :3]
+        if self._last is not None and np.array_equal(rgb, self._last):
+            self.durations[-1] += duration
+            return
+        self._last = rgb.copy()
+        self.durations.append(duration)
+        self.writer.write(
+            np.ascontiguousarray(rgb), is_batch=False, bits=8, duration=self.durations, loop=0
+        )
+        self.frames += 1
+
+    def close(self) -> None:
+        self.writer.close()
+
+    def abort(self) -> None:
+        with suppress(Exception):
+            self.writer.close()
+
+
+class _Pipeline:
+    """Feeds frames to the encoders in a background thread.
+
+    With a transparent background, manim keeps the theme's background colour
+    in the RGB channels and only zeroes the alpha, so the RGB channels are the
+    frame composited onto the background: opaque formats use them as they are.
+    """
+
+    def __init__(self, encoders: Sequence[Any]) -> None:
+        self.encoders = list(encoders)
+        self.queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(maxsize=8)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="convmanim-encoder", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            if self.error is not None:
+                continue
+            frame, count = item
+            try:
+                for enc in self.encoders:
+                    enc.write(frame, count)
+            except BaseException as exc:
+                self.error = exc
+
+    def put(self, frame: np.ndarray, count: int) -> None:
+        if self.error is not None:
+            raise RenderError(f"encoding failed: {self.error}")
+        self.queue.put((frame, count))
+
+    def join(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise RenderError(f"encoding failed: {self.error}")
+
+
+class _FrameSink:
+    """Stands in for manim's SceneFileWriter: frames go to a :class:`_Pipeline`."""
+
+    def __init__(
+        self,
+        renderer: Any,
+        scene_name: str,
+        *,
+        pipeline: _Pipeline | None = None,
+        on_frames: Callable[[int], None] | None = None,
+    ) -> None:
+        from manim.scene.section import Section
+
+        self.renderer = renderer
+        self.scene_name = scene_name
+        self.pipeline = pipeline
+        self.on_frames = on_frames
+        self.sections = [Section("default.normal", None, "autocreated", False)]
+        self.subcaptions: list[Any] = []
+        self.image: Any = None
+        self.frames = 0
+
+    def next_section(self, name: str, type_: str, skip_animations: bool) -> None:
+        from manim.scene.section import Section
+
+        self.sections.append(Section(type_, None, name, skip_animations))
+
+    def add_partial_movie_file(self, hash_animation: str | None) -> None:
+        """Partial movie files are not used."""
+
+    def is_already_cached(self, hash_invocation: str) -> bool:
+        return False
+
+    def begin_animation(self, allow_write: bool = False, file_path: Any = None) -> None:
+        """Nothing to open: the encoders stream the whole scene."""
+
+    def end_animation(self, allow_write: bool = False) -> None:
+        """Nothing to close per animation."""
+
+    def write_frame(self, frame: np.ndarray, num_frames: int = 1) -> None:
+        if self.pipeline is not None:
+            self.pipeline.put(frame, num_frames)
+        self.frames += num_frames
+        if self.on_frames is not None:
+            self.on_frames(num_frames)
+
+    def save_image(self, image: Any) -> None:
+        self.image = image
+
+    def add_sound(self, *args: Any, **kwargs: Any) -> None:
+        raise RenderError("convmanim scenes do not play sound")
+
+    def finish(self) -> None:
+        """The caller closes the encoders."""
+
+    def abort_encode_jobs(self, reraise_encoder_failures: bool = False) -> None:
+        """The caller aborts the encoders."""
+
+
+# ------------------------------------------------------------------- config
+@contextmanager
+def _manim_config(quality: Quality, *, fps: int | None = None, transparent: bool = False,
+                  still: bool = False) -> Iterator[None]:
+    from manim import config, tempconfig
+
+    cache = cache_dir()
+    settings: dict[str, Any] = {
+        "pixel_width": quality.width,
+        "pixel_height": quality.height,
+        "frame_rate": fps or quality.fps,
+        "background_opacity": 0.0 if transparent else 1.0,
+        "disable_caching": True,
+        "progress_bar": "none",
+        "verbosity": "WARNING",
+        "notify_outdated_version": False,
+        "save_last_frame": still,
+        "write_to_movie": not still,
+        "tex_dir": str(cache / "tex"),
+        "text_dir": str(cache / "text"),
+        "preview": False,
+    }
+    settings = {k: v for k, v in settings.items() if k in config}
+    with tempconfig(settings):
+        config.frame_height = 8.0
+        config.frame_width = 8.0 * quality.width / quality.height
+        yield
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt so that cleanup runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _make_scene(scene_cls: type, sink: Callable[..., _FrameSink]) -> Any:
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    renderer = CairoRenderer(file_writer_class=sink)
+    return scene_cls(renderer=renderer)
+
+
+def _progress(total: int, label: str, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=max(total, 1),
+        desc=label,
+        unit="frame",
+        file=sys.stderr,
+        disable=not enabled or not sys.stderr.isatty(),
+        leave=False,
+        dynamic_ncols=True,
+    )
+
+
+# -------------------------------------------------------------------- public
+def render_animation(
+    scene_cls: type,
+    name: str,
+    *,
+    formats: Sequence[str] = ("mp4",),
+    quality: str | Quality = "h",
+    output_dir: str | os.PathLike[str] = "media",
+    progress: bool = True,
+    echo: bool = True,
+) -> list[Path]:
+    """Render ``scene_cls`` as one or more animations in a single pass.
+
+    Parameters
+    ----------
+    scene_cls
+        A manim Scene class (usually a convmanim scene subclass).
+    name
+        File name without extension.
+    formats
+        Any of ``mp4``, ``gif``, ``webm`` and ``mov`` (QuickTime with a
+        transparent background).
+    quality
+        See :func:`resolve_quality`.
+    output_dir
+        Directory for the files; created if needed.
+    progress
+        Show a progress bar on a terminal.
+    echo
+        Print each path written, one per line.
+
+    Returns
+    -------
+    list[pathlib.Path]
+        The files written, in the order of ``formats``.
+
+    Raises
+    ------
+    RenderError
+        For an unknown format, an unwritable directory or a failed encoder.
+    """
+    fmts = _check_formats(formats, ANIMATION_FORMATS, "animation format")
+    q = quality if isinstance(quality, Quality) else resolve_quality(quality)
+    out = prepare_output_dir(output_dir)
+    _check_name(name)
+    transparent = "mov" in fmts
+    # A GIF-only render needs no more frames than the GIF shows.
+    fps = min(q.fps, GIF_FPS) if fmts == ["gif"] else q.fps
+    encoders: list[Any] = []
+    pipeline: _Pipeline | None = None
+    try:
+        for fmt in fmts:
+            final = out / f"{name}.{fmt}"
+            if fmt == "gif":
+                encoders.append(_GifEncoder(final, fps))
+            else:
+                encoders.append(_VideoEncoder(final, fmt, q.width, q.height, fps))
+        pipeline = _Pipeline(encoders)
+        planned = getattr(scene_cls, "planned_duration", None)
+        total = round(planned() * fps) if callable(planned) else 0
+        with _sigterm_as_interrupt(), _manim_config(q, fps=fps, transparent=transparent), \
+                _progress(total, name, progress) as bar:
+            sink = functools.partial(_FrameSink, pipeline=pipeline, on_frames=bar.update)
+            scene = _make_scene(scene_cls, sink)
+            scene.render()
+        pipeline.join()
+        pipeline = None
+        for enc in encoders:
+            enc.close()
+        for enc in encoders:
+            os.replace(enc.tmp, enc.final)
+    except BaseException:
+        if pipeline is not None:
+            with suppress(BaseException):
+                pipeline.join()
+        for enc in encoders:
+            enc.abort()
+            with suppress(OSError):
+                enc.tmp.unlink()
+        raise
+    paths = [enc.final for enc in encoders]
+    if echo:
+        for p in paths:
+            print(p)
+    return paths
+
+
+def render_still(
+    scene_cls: type,
+    name: str,
+    *,
+    fmt: str = "png",
+    quality: str | Quality = "h",
+    output_dir: str | os.PathLike[str] = "media",
+    echo: bool = True,
+) -> Path:
+    """Render the scene's final state (or its ``still_step``) as one image.
+
+    PNG is a raster image; PDF and SVG are true vector output, drawn by cairo
+    from the same mobjects.
+
+    Parameters
+    ----------
+    scene_cls
+        A manim Scene class. For a convmanim scene, set ``still_step`` on a
+        subclass to pick the step.
+    name
+        File name without extension.
+    fmt
+        ``png``, ``pdf`` or ``svg``.
+    quality
+        See :func:`resolve_quality`; sets the pixel size (PNG) or the page
+        size (PDF, SVG: one point per two pixels).
+    output_dir
+        Directory for the file; created if needed.
+    echo
+        Print the path written.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    (fmt,) = _check_formats([fmt], STILL_FORMATS, "still format")
+    q = quality if isinstance(quality, Quality) else resolve_quality(quality)
+    out = prepare_output_dir(output_dir)
+    _check_name(name)
+    final = out / f"{name}.{fmt}"
+    tmp = _tmp_path(final)
+    try:
+        with _sigterm_as_interrupt(), _manim_config(q, still=True):
+            sink = functools.partial(_FrameSink)
+            scene = _make_scene(scene_cls, sink)
+            scene.render()
+            if fmt == "png":
+                image = scene.renderer.file_writer.image
+                if image is None:
+                    image = scene.renderer.camera.get_image()
+                image.save(tmp, format="PNG")
+            else:
+                _write_vector(scene, tmp, fmt, q)
+        os.replace(tmp, final)
+    except BaseException:
+        with suppress(OSError):
+            tmp.unlink()
+        raise
+    if echo:
+        print(final)
+    return final
+
+
+def _write_vector(scene: Any, path: Path, fmt: str, quality: Quality) -> None:
+    """Draw the scene's mobjects onto a cairo PDF or SVG surface."""
+    import cairo
+    from manim import VMobject
+    from manim.camera.camera import Camera
+    from manim.utils.color import ManimColor
+
+    class VectorCamera(Camera):
+        """Undoes the red/blue swap manim applies for its BGRA pixel buffer."""
+
+        def get_stroke_rgbas(self, vmobject: Any, background: bool = False) -> Any:
+            rgbas = np.array(super().get_stroke_rgbas(vmobject, background), dtype=float)
+            rgbas[:, :3] = rgbas[:, 2::-1]
+            return rgbas
+
+        def get_fill_rgbas(self, vmobject: Any) -> Any:
+            rgbas = np.array(super().get_fill_rgbas(vmobject), dtype=float)
+            rgbas[:, :3] = rgbas[:, 2::-1]
+            return rgbas
+
+    scene_camera = scene.renderer.camera
+    camera = VectorCamera(background_color=scene_camera.background_color)
+    width_pt, height_pt = quality.width / 2, quality.height / 2
+    surface_cls = cairo.PDFSurface if fmt == "pdf" else cairo.SVGSurface
+    surface = surface_cls(str(path), width_pt, height_pt)
+    try:
+        ctx = cairo.Context(surface)
+        fw, fh, fc = camera.frame_width, camera.frame_height, camera.frame_center
+        bg = ManimColor(camera.background_color).to_rgb()
+        ctx.set_source_rgb(*bg)
+        ctx.paint()
+        ctx.set_matrix(
+            cairo.Matrix(
+                width_pt / fw, 0, 0, -(height_pt / fh),
+                width_pt / 2 - fc[0] * width_pt / fw,
+                height_pt / 2 + fc[1] * height_pt / fh,
+            )
+        )
+        mobjects = scene_camera.get_mobjects_to_display(
+            [*scene.mobjects, *scene.foreground_mobjects]
+        )
+        for mob in mobjects:
+            if not isinstance(mob, VMobject):
+                raise RenderError(f"{type(mob).__name__} cannot be drawn as {fmt.upper()}")
+            camera.display_vectorized(mob, ctx)
+    finally:
+        surface.finish()
+
+
+def play_scene(scene_cls: type, quality: str | Quality = "l") -> Any:
+    """Construct and play ``scene_cls`` without writing any file.
+
+    Frames are drawn but not encoded. Returns the played scene, whose mobjects
+    and attributes (``steps_played`` for convmanim scenes) can be inspected.
+    """
+    q = quality if isinstance(quality, Quality) else resolve_quality(quality)
+    with _manim_config(q):
+        scene = _make_scene(scene_cls, _FrameSink)
+        scene.render()
+    return scene
+
+
+def _check_formats(formats: Sequence[str], allowed: Sequence[str], what: str) -> list[str]:
+    out: list[str] = []
+    for f in formats:
+        f = str(f).lower().lstrip(".")
+        if f not in allowed:
+            raise RenderError(f"{what} must be one of {', '.join(allowed)}, got {f!r}")
+        if f not in out:
+            out.append(f)
+    if not out:
+        raise RenderError(f"no {what} given")
+    return out
+
+
+def _check_name(name: str) -> None:
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+        raise RenderError(f"NAME must be a plain file name without '/', got {name!r}")

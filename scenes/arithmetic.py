@@ -1,0 +1,97 @@
+"""Arithmetic-mode scenes: render with ``manim render scenes/arithmetic.py <Scene>``.
+
+The original tool's README examples, then the classic set of Dumoulin & Visin's
+convolution arithmetic guide, each with its transposed convolution (which is
+given, as in the paper, by the arguments of its forward convolution).
+"""
+
+from convmanim import ArithmeticScene, ConvSpec
+
+# ------------------------------------------------ the original README's examples
+
+
+class ArithmeticConv(ArithmeticScene):
+    spec = ConvSpec(5, 3, stride=2, padding=1)
+
+
+class ArithmeticTransposedConv(ArithmeticScene):
+    spec = ConvSpec(5, 3, stride=2, padding=1).transposed()
+
+
+# ---------------------------------------------------------------- the classics
+
+
+class NoPaddingNoStrides(ArithmeticScene):
+    spec = ConvSpec(4, 3)
+
+
+class ArbitraryPadding(ArithmeticScene):
+    spec = ConvSpec(5, 4, padding=2)
+
+
+class HalfPadding(ArithmeticScene):
+    spec = ConvSpec(5, 3, padding=1)
+
+
+class FullPadding(ArithmeticScene):
+    spec = ConvSpec(5, 3, padding=2)
+
+
+class NoPaddingStrides(ArithmeticScene):
+    spec = ConvSpec(5, 3, stride=2)
+
+
+class PaddingStrides(ArithmeticScene):
+    spec = ConvSpec(5, 3, stride=2, padding=1)
+
+
+class PaddingStridesOdd(ArithmeticScene):
+    spec = ConvSpec(6, 3, stride=2, padding=1)
+
+
+class Dilation(ArithmeticScene):
+    spec = ConvSpec(7, 3, dilation=2)
+
+
+class NoPaddingNoStridesTransposed(ArithmeticScene):
+    spec = ConvSpec(4, 3).transposed()
+
+
+class ArbitraryPaddingTransposed(ArithmeticScene):
+    spec = ConvSpec(5, 4, padding=2).transposed()
+
+
+class HalfPaddingTransposed(ArithmeticScene):
+    spec = ConvSpec(5, 3, padding=1).transposed()
+
+
+class FullPaddingTransposed(ArithmeticScene):
+    spec = ConvSpec(5, 3, padding=2).transposed()
+
+
+class NoPaddingStridesTransposed(ArithmeticScene):
+    spec = ConvSpec(5, 3, stride=2).transposed()
+
+
+class PaddingStridesTransposed(ArithmeticScene):
+    spec = ConvSpec(5, 3, stride=2, padding=1).transposed()
+
+
+class PaddingStridesOddTransposed(ArithmeticScene):
+    spec = ConvSpec(6, 3, stride=2, padding=1).transposed()
+
+
+class DilationTransposed(ArithmeticScene):
+    spec = ConvSpec(7, 3, dilation=2).transposed()
+
+
+# ---------------------------------------------------------------- beyond square
+
+
+class Rectangular(ArithmeticScene):
+    spec = ConvSpec((5, 7), (3, 2), stride=(2, 1), padding=(1, 0))
+
+
+class OutputSizeIntro(ArithmeticScene):
+    spec = ConvSpec(6, 3, stride=2, padding=1)
+    intro = True

@@ -1,0 +1,124 @@
+"""Independent reference implementations, written with explicit loops.
+
+Nothing here imports convmanim: these are the oracles the geometry core is
+checked against. They follow PyTorch's documented semantics.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def out_size(i: int, k: int, s: int, p: int, d: int) -> int:
+    """PyTorch's Conv2d shape formula, per axis."""
+    return math.floor((i + 2 * p - d * (k - 1) - 1) / s) + 1
+
+
+def out_size_transposed(i: int, k: int, s: int, p: int, d: int, op: int) -> int:
+    """PyTorch's ConvTranspose2d shape formula, per axis."""
+    return (i - 1) * s - 2 * p + d * (k - 1) + op + 1
+
+
+def conv2d(x, w, stride, padding, dilation):
+    """Cross-correlation with zero padding (torch.nn.functional.conv2d)."""
+    ih, iw = x.shape
+    kh, kw = w.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    oh = out_size(ih, kh, sh, ph, dh)
+    ow = out_size(iw, kw, sw, pw, dw)
+    out = np.zeros((oh, ow))
+    for oy in range(oh):
+        for ox in range(ow):
+            acc = 0.0
+            for a in range(kh):
+                for b in range(kw):
+                    r = oy * sh - ph + a * dh
+                    c = ox * sw - pw + b * dw
+                    if 0 <= r < ih and 0 <= c < iw:
+                        acc += x[r, c] * w[a, b]
+            out[oy, ox] = acc
+    return out
+
+
+def windows(ih, iw, kh, kw, stride, padding, dilation):
+    """Padded-grid coordinates of every tap, for each output cell in row-major order."""
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    oh = out_size(ih, kh, sh, ph, dh)
+    ow = out_size(iw, kw, sw, pw, dw)
+    result = []
+    for oy in range(oh):
+        for ox in range(ow):
+            taps = [[(oy * sh + a * dh, ox * sw + b * dw) for b in range(kw)] for a in range(kh)]
+            result.append(np.array(taps))
+    return result
+
+
+def pool2d(x, k, stride, padding, dilation, mode):
+    """avg_pool2d (count_include_pad=True) or max_pool2d, with explicit loops."""
+    ih, iw = x.shape
+    kh, kw = k
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    oh = out_size(ih, kh, sh, ph, dh)
+    ow = out_size(iw, kw, sw, pw, dw)
+    out = np.zeros((oh, ow))
+    for oy in range(oh):
+        for ox in range(ow):
+            vals = []
+            real = []
+            for a in range(kh):
+                for b in range(kw):
+                    r = oy * sh - ph + a * dh
+                    c = ox * sw - pw + b * dw
+                    inside = 0 <= r < ih and 0 <= c < iw
+                    vals.append(x[r, c] if inside else 0.0)
+                    if inside:
+                        real.append(x[r, c])
+            out[oy, ox] = sum(vals) / (kh * kw) if mode == "average" else max(real)
+    return out
+
+
+def conv_transpose2d(y, w, stride, padding, dilation, output_padding):
+    """torch.nn.functional.conv_transpose2d, as a scatter-add with explicit loops."""
+    ih, iw = y.shape
+    kh, kw = w.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    oh = out_size_transposed(ih, kh, sh, ph, dh, output_padding[0])
+    ow = out_size_transposed(iw, kw, sw, pw, dw, output_padding[1])
+    out = np.zeros((oh, ow))
+    for r in range(ih):
+        for c in range(iw):
+            for a in range(kh):
+                for b in range(kw):
+                    orow = r * sh - ph + a * dh
+                    ocol = c * sw - pw + b * dw
+                    if 0 <= orow < oh and 0 <= ocol < ow:
+                        out[orow, ocol] += y[r, c] * w[a, b]
+    return out
+
+
+def transposed_direct_windows(i, k, s, p, d):
+    """The transposed conv of (i, k, s, p, d) as a stride-1 conv over a stretched grid.
+
+    Per axis (Dumoulin & Visin, relationship 14 with dilation): i' forward outputs,
+    s - 1 zeros between them, k̂ - 1 - p padding before and that plus
+    a = (i + 2p - k̂) mod s after. Returns (grid size, input cell coordinates,
+    windows in row-major order over the i_h x i_w outputs).
+    """
+    sizes, cells = [], []
+    for ax in range(2):
+        k_hat = d[ax] * (k[ax] - 1) + 1
+        i_prime = out_size(i[ax], k[ax], s[ax], p[ax], d[ax])
+        a = (i[ax] + 2 * p[ax] - k_hat) % s[ax]
+        before = k_hat - 1 - p[ax]
+        stretched = (i_prime - 1) * s[ax] + 1
+        sizes.append(before + stretched + before + a)
+        cells.append([before + n * s[ax] for n in range(i_prime)])
+    result = []
+    for oy in range(i[0]):
+        for ox in range(i[1]):
+            taps = [[(oy + a * d[0], ox + b * d[1]) for b in range(k[1])] for a in range(k[0])]
+            result.append(np.array(taps))
+    input_cells = [(r, c) for r in cells[0] for c in cells[1]]
+    return tuple(sizes), input_cells, result
