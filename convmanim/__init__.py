@@ -18,16 +18,22 @@ from ._version import __version__
 from .geometry import ConvSpec, DirectConv, SpecError, TransposedConvSpec
 
 __all__ = [
+    "AlphabetRelationshipScene",
+    "AlphabetScene",
     "ArithmeticScene",
     "ConvSpec",
     "DirectConv",
+    "NumericalScene",
     "SpecError",
     "TransposedConvSpec",
     "__version__",
 ]
 
 _LAZY = {
+    "AlphabetRelationshipScene": "convmanim.modes.alphabet",
+    "AlphabetScene": "convmanim.modes.alphabet",
     "ArithmeticScene": "convmanim.modes.arithmetic",
+    "NumericalScene": "convmanim.modes.numerical",
 }
 
 

@@ -28,13 +28,14 @@ from pathlib import Path
 from typing import TypeVar
 from unittest import mock
 
-from manim import config
+from manim import Mobject, VGroup, VMobject, config
 from manim.mobject.text import tex_mobject
 from manim.utils.tex import TexTemplate
 from manim.utils.tex_file_writing import tex_hash
 
 __all__ = [
     "LabelError",
+    "LabelMaker",
     "TexMissingError",
     "batched",
     "check_tex_installed",
@@ -103,7 +104,8 @@ def _placeholder(expression: str) -> Path:
         "<path d='M0 0h4v4h-4z'/>"
     )
     key = hashlib.sha256(body.encode()).hexdigest()[:16]
-    folder = _tex_dir() / "convmanim-placeholders"
+    # Outside manim's Tex folder, whose clean-up deletes whatever is not an SVG.
+    folder = Path(tempfile.gettempdir()) / f"convmanim-placeholders-{os.getuid()}"
     folder.mkdir(exist_ok=True)
     path = folder / f"{key}.svg"
     if not path.exists():
@@ -143,6 +145,9 @@ def _recording(requests: list[_Request]) -> Iterator[None]:
         yield
 
 
+_MAX_PASSES = 4
+
+
 def batched(factory: Callable[[], T]) -> T:
     """Call ``factory`` with all its LaTeX labels typeset in one batch.
 
@@ -150,8 +155,10 @@ def batched(factory: Callable[[], T]) -> T:
     ----------
     factory
         Builds and returns mobjects; any :class:`~manim.MathTex` or
-        :class:`~manim.Tex` it creates is batched. It may be called twice, so
-        it must not have side effects beyond building its result.
+        :class:`~manim.Tex` it creates is batched. It is called again after
+        each batch (twice on a cold cache, three times if its choice of labels
+        depends on the size of other labels), so it must not have side effects
+        beyond building its result.
 
     Returns
     -------
@@ -165,13 +172,14 @@ def batched(factory: Callable[[], T]) -> T:
     LabelError
         If LaTeX cannot typeset a label.
     """
-    requests: list[_Request] = []
-    with _recording(requests):
-        result = factory()
-    if not requests:
-        return result
-    typeset(requests)
-    return factory()
+    for _ in range(_MAX_PASSES):
+        requests: list[_Request] = []
+        with _recording(requests):
+            result = factory()
+        if not requests:
+            return result
+        typeset(requests)
+    raise LabelError("labels kept changing between passes: the factory is not deterministic")
 
 
 def typeset(requests: list[_Request]) -> None:
@@ -286,3 +294,62 @@ def _latex_failure(log: Path, group: list[_Request]) -> str:
     culprit = group[min(page, len(group)) - 1].expression if group else "?"
     culprit = re.sub(r"\\special\{dvisvgm:raw [^}]*\}", "", culprit)
     return f"LaTeX could not typeset the label {culprit!r}: {error}"
+
+
+class LabelMaker:
+    """Builds each distinct label once and hands out light copies.
+
+    Parsing a typeset SVG into a mobject costs far more than copying one, and
+    a conv matrix repeats the same few labels many times over. Labels come out
+    as a :class:`~manim.VGroup` of plain glyph paths with a ``tex_string``
+    attribute (copying a full MathTex costs twenty times more). Create one
+    maker inside a :func:`batched` factory and build every label through it.
+
+    Parameters
+    ----------
+    color
+        Default label colour.
+    """
+
+    def __init__(self, color: str) -> None:
+        self.color = color
+        self._templates: dict[tuple[str, float, str, bool], Mobject] = {}
+
+    def math(self, tex: str, font_size: float = 28, color: str | None = None) -> Mobject:
+        """A copy of ``MathTex(tex)`` at ``font_size`` in ``color``."""
+        return self._get(tex, font_size, color or self.color, True)
+
+    def text(self, tex: str, font_size: float = 28, color: str | None = None) -> Mobject:
+        """A copy of ``Tex(tex)`` (text mode) at ``font_size`` in ``color``."""
+        return self._get(tex, font_size, color or self.color, False)
+
+    def _get(self, tex: str, font_size: float, color: str, math: bool) -> Mobject:
+        key = (tex, float(font_size), color, math)
+        template = self._templates.get(key)
+        if template is None:
+            cls = tex_mobject.MathTex if math else tex_mobject.Tex
+            template = _flatten(cls(tex, font_size=font_size, color=color), tex)
+            self._templates[key] = template
+        return template.copy()
+
+    def width(self, tex: str, font_size: float = 28) -> float:
+        """Width of a label, without copying it."""
+        return self._get_template(tex, font_size).width
+
+    def _get_template(self, tex: str, font_size: float) -> Mobject:
+        key = (tex, float(font_size), self.color, True)
+        if key not in self._templates:
+            self._get(tex, font_size, self.color, True)
+        return self._templates[key]
+
+
+def _flatten(mob: Mobject, tex: str) -> VGroup:
+    """The glyphs of a typeset label as plain VMobjects (copies cost 20× less)."""
+    group = VGroup()
+    for glyph in mob.family_members_with_points():
+        flat = VMobject()
+        flat.set_points(glyph.points.copy())
+        flat.match_style(glyph)
+        group.add(flat)
+    group.tex_string = tex  # type: ignore[attr-defined]
+    return group

@@ -438,10 +438,21 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _make_scene(scene_cls: type, sink: Callable[..., _FrameSink]) -> Any:
+def _make_scene(
+    scene_cls: type, sink: Callable[..., _FrameSink], *, draw: bool = True
+) -> Any:
     from manim.renderer.cairo_renderer import CairoRenderer
 
-    renderer = CairoRenderer(file_writer_class=sink)
+    if draw:
+        return scene_cls(renderer=CairoRenderer(file_writer_class=sink))
+
+    class BlindRenderer(CairoRenderer):  # type: ignore[misc]
+        """Jumps every animation to its end and draws nothing."""
+
+        def update_frame(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    renderer = BlindRenderer(file_writer_class=sink, skip_animations=True)
     return scene_cls(renderer=renderer)
 
 
@@ -659,15 +670,28 @@ def _write_vector(scene: Any, path: Path, fmt: str, quality: Quality) -> None:
         surface.finish()
 
 
-def play_scene(scene_cls: type, quality: str | Quality = "l") -> Any:
+def play_scene(scene_cls: type, quality: str | Quality = "l", *, draw: bool = True) -> Any:
     """Construct and play ``scene_cls`` without writing any file.
 
-    Frames are drawn but not encoded. Returns the played scene, whose mobjects
-    and attributes (``steps_played`` for convmanim scenes) can be inspected.
+    Parameters
+    ----------
+    scene_cls
+        The scene to play.
+    quality
+        Resolution and frame rate; layouts that adapt to the pixel size see it.
+    draw
+        Draw the frames (not encoded). With ``False`` every animation jumps to
+        its end without drawing: the fastest way to inspect where things go.
+
+    Returns
+    -------
+    Scene
+        The played scene, whose mobjects and attributes (``steps_played`` for
+        convmanim scenes) can be inspected.
     """
     q = quality if isinstance(quality, Quality) else resolve_quality(quality)
     with _manim_config(q):
-        scene = _make_scene(scene_cls, _FrameSink)
+        scene = _make_scene(scene_cls, _FrameSink, draw=draw)
         scene.render()
     return scene
 

@@ -51,8 +51,9 @@ def place_in_cell(
     height, max_width
         Label size as a fraction of the cell (``max_width`` wins for wide labels).
     anchor
-        ``"center"`` or ``"bottom_right"`` (small weight labels in the corner,
-        as the original tool drew them).
+        ``"center"``, ``"upper_left"`` (leaving the bottom-right corner free)
+        or ``"bottom_right"`` (small weight labels in the corner, as the
+        original tool drew them).
 
     Returns
     -------
@@ -68,10 +69,13 @@ def place_in_cell(
     if anchor == "bottom_right":
         offset = np.array([0.5 * size - 0.06 * size - mob.width / 2,
                            -0.5 * size + 0.06 * size + mob.height / 2, 0.0])
+    elif anchor == "upper_left":
+        offset = np.array([-0.5 * size + 0.08 * size + mob.width / 2,
+                           0.5 * size - 0.1 * size - mob.height / 2, 0.0])
     elif anchor == "center":
         offset = np.zeros(3)
     else:
-        raise ValueError(f"anchor must be center or bottom_right, got {anchor!r}")
+        raise ValueError(f"anchor must be center, upper_left or bottom_right, got {anchor!r}")
     mob.shift(offset)
     mob.apply_matrix(plane.in_plane_matrix(), about_point=np.zeros(3))
     mob.shift(plane.cell_center(r, c))
@@ -143,6 +147,8 @@ class CellGrid(VGroup):
         Optional label per cell ``(r, c)``, placed in the cell's centre.
     label_height
         Label height as a fraction of a cell.
+    label_anchor
+        Where labels sit in their cells (see :func:`place_in_cell`).
     """
 
     def __init__(
@@ -155,6 +161,7 @@ class CellGrid(VGroup):
         filled: np.ndarray | None = None,
         labels: Mapping[tuple[int, int], Mobject] | None = None,
         label_height: float = 0.42,
+        label_anchor: str = "center",
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)
@@ -185,7 +192,7 @@ class CellGrid(VGroup):
         self._label_at: dict[tuple[int, int], Mobject] = {}
         self.add(self.dashes, self.cells, self.labels)
         if labels:
-            self.set_labels(labels, height=label_height)
+            self.set_labels(labels, height=label_height, anchor=label_anchor)
 
     def _build_dashes(self) -> VMobject:
         rows, cols = self.grid_size
@@ -228,13 +235,14 @@ class CellGrid(VGroup):
         labels: Mapping[tuple[int, int], Mobject],
         *,
         height: float = 0.42,
+        anchor: str = "center",
     ) -> CellGrid:
         """Place ``labels`` in their cells (replacing any that were there)."""
         for (r, c), mob in labels.items():
             old = self._label_at.pop((r, c), None)
             if old is not None:
                 self.labels.remove(old)
-            place_in_cell(mob, self.plane, r, c, height=height)
+            place_in_cell(mob, self.plane, r, c, height=height, anchor=anchor)
             self._label_at[(r, c)] = mob
             self.labels.add(mob)
         return self

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from manim import Animation, Line, Mobject
 
-__all__ = ["MoveLines", "Translate"]
+__all__ = ["MoveLines", "Rearrange", "Translate", "set_visibility"]
 
 
 class _Copyless(Animation):
@@ -101,3 +101,72 @@ class MoveLines(_Copyless):
         ends = self._from[1] + t * (self.targets[1] - self._from[1])
         for line, s, e in zip(self.lines, starts, ends):
             line.set_points_as_corners(np.array([s, e]))
+
+
+def _base_alphas(mob: Mobject) -> list[tuple[Mobject, np.ndarray, np.ndarray]]:
+    """The opacities ``mob`` was built with, cached on first use."""
+    cached = getattr(mob, "_convmanim_base_alphas", None)
+    if cached is None:
+        cached = [
+            (m, m.fill_rgbas[:, 3].copy(), m.stroke_rgbas[:, 3].copy())
+            for m in mob.family_members_with_points()
+            if hasattr(m, "fill_rgbas")
+        ]
+        mob._convmanim_base_alphas = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def set_visibility(mob: Mobject, visibility: float) -> Mobject:
+    """Scale ``mob``'s opacities (as built) by ``visibility`` in ``[0, 1]``.
+
+    Unlike ``set_opacity`` it can be undone exactly: ``set_visibility(m, 1)``
+    restores every fill and stroke opacity the mobject was built with.
+    """
+    for member, fill, stroke in _base_alphas(mob):
+        member.fill_rgbas[:, 3] = fill * visibility
+        member.stroke_rgbas[:, 3] = stroke * visibility
+    return mob
+
+
+class Rearrange(_Copyless):
+    """Move and fade many mobjects at once, without copying any of them.
+
+    Parameters
+    ----------
+    mobject
+        A group holding every moved mobject (it is what the scene redraws).
+    moves
+        ``(mobject, offset, start_visibility, end_visibility)`` for each
+        mobject: it travels by ``offset`` while its visibility goes linearly
+        (in eased time) from start to end.
+    **kwargs
+        ``run_time``, ``rate_func``, ... as for any animation.
+    """
+
+    def __init__(
+        self,
+        mobject: Mobject,
+        moves: Sequence[tuple[Mobject, np.ndarray, float, float]],
+        **kwargs: object,
+    ) -> None:
+        self.moves = [(m, np.asarray(v, dtype=float), a, b) for m, v, a, b in moves]
+        self._start: list[list[tuple[Mobject, np.ndarray]]] = []
+        super().__init__(mobject, **kwargs)
+
+    def begin(self) -> None:
+        """Remember every start point."""
+        self._start = [
+            [(m, m.points.copy()) for m in mob.family_members_with_points()]
+            for mob, _, _, _ in self.moves
+        ]
+        super().begin()
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        """Place and fade every mobject at the eased fraction of its way."""
+        t = self.rate_func(alpha)
+        for (mob, offset, v0, v1), members in zip(self.moves, self._start):
+            for member, start in members:
+                member.points = start + t * offset
+            if v0 != v1 or v0 < 1:
+                set_visibility(mob, v0 + t * (v1 - v0))
+

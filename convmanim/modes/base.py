@@ -7,7 +7,8 @@ A mode subclasses :class:`ConvScene` and implements four hooks:
 * :meth:`ConvScene.add_parts` adds them to the scene in z-order, static parts
   first, so that manim draws the static parts once per animation;
 * :meth:`ConvScene.set_step` jumps to a step;
-* :meth:`ConvScene.step_animations` returns the animations that move to a step.
+* :meth:`ConvScene.step_animations` returns the animations that move to a step
+  (and :meth:`ConvScene.after_glide` makes instant changes once they are over).
 
 Scenes are configured by class attributes, so a ready scene is three lines::
 
@@ -19,9 +20,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from manim import ORIGIN, Animation, FadeIn, MathTex, Mobject, Scene, Tex, Transform, Write
+from manim import (
+    ORIGIN,
+    Animation,
+    FadeIn,
+    MathTex,
+    Mobject,
+    Scene,
+    Tex,
+    Transform,
+    Write,
+    config,
+)
 
-from ..geometry import AnySpec, ConvSpec
+from ..geometry import AnySpec, ConvSpec, SpecError
 from ..labels import batched
 from ..theme import Theme, get_theme
 
@@ -84,6 +96,15 @@ class ConvScene(Scene):
         return cls.spec.num_steps
 
     @classmethod
+    def check_step(cls, step: int) -> None:
+        """Raise :class:`~convmanim.SpecError` unless ``step`` is one the scene plays."""
+        n = cls.num_steps()
+        if n == cls.spec.num_steps:
+            cls.spec.step_cell(step)  # the geometry's message, with the output's shape
+        elif not 0 <= step < n:
+            raise SpecError(f"step must be in 0..{n - 1} ({n} steps), got {step}")
+
+    @classmethod
     def planned_duration(cls) -> float:
         """Seconds of video :meth:`construct` plays (for progress bars)."""
         intro = cls.intro_time if cls.intro else 0.0
@@ -106,6 +127,9 @@ class ConvScene(Scene):
         """Animations that move from the current step to ``step``."""
         raise NotImplementedError
 
+    def after_glide(self, step: int) -> None:
+        """Make instant changes once the glide to ``step`` is over (none by default)."""
+
     def intro_formula(self) -> Mobject | None:
         """The output-size formula shown by the intro, or ``None``."""
         return None
@@ -121,7 +145,7 @@ class ConvScene(Scene):
         self.parts = batched(self.build_parts)
         self.steps_played = []
         if self.still_step is not None:
-            self.spec.step_cell(self.still_step)  # validates the step
+            self.check_step(self.still_step)
             self.add_parts()
             self.set_step(self.still_step)
             self._add_formula_in_place()
@@ -152,18 +176,54 @@ class ConvScene(Scene):
         self.play(Transform(formula, target), *(FadeIn(m) for m in diagram), run_time=1.0)
         self.wait(self.intro_time - 4.0)
 
+    def step_frames(self) -> tuple[int, int]:
+        """Frames of each step's glide and hold, at the current frame rate.
+
+        A step lasts :attr:`step_time` rounded to whole frames (at least two),
+        of which :attr:`glide` is the glide (at least one frame) and the rest
+        the hold (at least one frame), so that manim never stretches a run
+        time shorter than a frame and the video lasts what was planned.
+        """
+        fps = config.frame_rate
+        total = max(2, round(self.step_time * fps))
+        glide = min(max(1, round(total * self.glide)), total - 1)
+        return glide, total - glide
+
     def play_steps(self) -> None:
         """Play every step in row-major order, then hold the last one."""
-        hold = self.step_time * (1 - self.glide)
+        glide, hold = self.step_frames()
         for step in range(self.num_steps()):
             if step == 0 or not self.smooth:
                 self.set_step(step)
-                self.wait(self.step_time)
+                self.hold_frames(glide + hold)
             else:
-                self.play(*self.step_animations(step), run_time=self.step_time * self.glide)
-                self.wait(hold)
+                self.play_frames(self.step_animations(step), glide)
+                self.after_glide(step)
+                self.hold_frames(hold)
             self.steps_played.append(step)
-        self.wait(self.end_hold)
+        self.hold_frames(max(1, round(self.end_hold * config.frame_rate)))
+
+    def play_frames(self, animations: list[Animation], frames: int) -> None:
+        """Play ``animations`` over exactly ``frames`` frames, or apply them at once if 0."""
+        if not animations:
+            self.hold_frames(frames)
+            return
+        if frames <= 0:
+            for anim in animations:
+                anim._setup_scene(self)
+                anim.begin()
+                anim.finish()
+                anim.clean_up_from_scene(self)
+            return
+        fps = config.frame_rate
+        # manim draws one frame per 1/fps step of [0, run_time): half a frame
+        # short of ``frames`` keeps rounding from adding one
+        self.play(*animations, run_time=(frames - 0.5) / fps if frames > 1 else 1 / fps)
+
+    def hold_frames(self, frames: int) -> None:
+        """Hold the picture for exactly ``frames`` frames (manim freezes the floor)."""
+        if frames > 0:
+            self.wait((frames + 0.5) / config.frame_rate)
 
     # -------------------------------------------------------------- helpers
     def text(self, tex: str, *, font_size: float = 32, math: bool = False) -> Mobject:

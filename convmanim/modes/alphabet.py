@@ -1,0 +1,792 @@
+"""Alphabet mode: convolution as a matrix product, ``vec(b) = C·vec(a)``.
+
+On the left, the input ``a`` (with its padding and the kernel ``w``) below the
+output ``b``; in the middle the sparse conv matrix ``C`` with ``w_{..}`` in its
+non-zero cells; on the right ``×`` ``vec(a)`` ``=`` ``vec(b)``. A transposed
+conv shows ``Cᵀ`` itself and ``vec(c) = Cᵀ·vec(b)``. At each step the current
+row of the matrix, the input cells it touches and the vector entries it
+multiplies are outlined in one accent colour, and the row's dot product is
+written under the matrix.
+
+:class:`AlphabetRelationshipScene` plays the conv with ``C``, transposes the
+matrix before the viewer's eyes (each entry travelling from ``(r, c)`` to
+``(c, r)``), then plays the transposed conv with ``Cᵀ``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from manim import (
+    RIGHT,
+    UP,
+    Animation,
+    FadeIn,
+    FadeOut,
+    Line,
+    Mobject,
+    VGroup,
+    config,
+)
+
+from ..geometry import AnySpec, ConvSpec, Pair, TransposedConvSpec
+from ..labels import LabelMaker
+from ..mobjects.grid import CellGrid
+from ..mobjects.kernel import CellHighlight, KernelWindow
+from ..mobjects.matrix import ColumnVector, SparseMatrix, highlight_rect
+from ..mobjects.motion import Rearrange, Translate, set_visibility
+from ..mobjects.plane import PlaneMap
+from ..theme import Theme
+from .base import ConvScene, fmt_size
+
+__all__ = ["AlphabetLayout", "AlphabetRelationshipScene", "AlphabetScene", "plan_layout"]
+
+LABEL_PX = 13.0
+"""Smallest label height, in pixels, that still reads well."""
+LABEL_FRACTION = 0.5
+"""Label height as a fraction of its cell."""
+MARGIN = 0.3
+MAX_CELL = 0.5
+HEADER = 0.6
+CAPTION = 0.8
+GAP = 0.28
+CAPTION_SIZE = 30
+
+
+def subscript(symbol: str, r: int, c: int, wide: bool) -> str:
+    """``a_{01}``, or ``a_{0,11}`` when an index may have two digits."""
+    return f"{symbol}_{{{r},{c}}}" if wide else f"{symbol}_{{{r}{c}}}"
+
+
+@dataclass(frozen=True)
+class AlphabetLayout:
+    """Where the parts of an alphabet scene go, for one spec at one resolution.
+
+    Attributes
+    ----------
+    cell_w, cell_h
+        Width and height of a matrix cell; ``cell_h`` is also the height of a
+        vector cell, so that the output vector lines up with the rows.
+    label_h
+        Height of the matrix labels.
+    vec_label_h
+        Height of the vector labels.
+    window
+        ``(rows, cols)`` of the matrix shown at once.
+    grid_cell
+        Side of a cell of the grids on the left.
+    grid_labels
+        Whether the left grids are big enough to carry labels.
+    vec_width
+        Width of a vector cell.
+    in_slots
+        Slots of the input vector.
+    left_x, divider_x, matrix_left, matrix_top, times_x, vec_in_x, equals_x, vec_out_x
+        Horizontal anchors (and the matrix's top edge).
+    vec_in_top
+        Top edge of the input vector.
+    caption_x, caption_y, caption_width
+        The dot product's centre and the width it must fit.
+    """
+
+    cell_w: float
+    cell_h: float
+    label_h: float
+    vec_label_h: float
+    window: Pair
+    grid_cell: float
+    grid_labels: bool
+    vec_width: float
+    in_slots: int
+    left_x: float
+    divider_x: float
+    matrix_left: float
+    matrix_top: float
+    times_x: float
+    vec_in_x: float
+    equals_x: float
+    vec_out_x: float
+    vec_in_top: float
+    caption_x: float
+    caption_y: float
+    caption_width: float
+
+    @property
+    def matrix_center_y(self) -> float:
+        """Vertical centre of the matrix window."""
+        return self.matrix_top - self.window[0] * self.cell_h / 2
+
+    @property
+    def matrix_width(self) -> float:
+        """Width of the matrix window."""
+        return self.window[1] * self.cell_w
+
+
+def _row_span(index: np.ndarray) -> int:
+    spans = [
+        int(nz.max() - nz.min() + 1)
+        for nz in (np.nonzero(row >= 0)[0] for row in index)
+        if nz.size
+    ]
+    return max(spans, default=1)
+
+
+def plan_layout(
+    spec: AnySpec,
+    *,
+    frame: tuple[float, float] | None = None,
+    pixel_height: int | None = None,
+    cell: tuple[float, float] | None = None,
+) -> AlphabetLayout:
+    """Fit the grids, the matrix and the vectors of ``spec`` into the frame.
+
+    Cells are as large as fits, up to :data:`MAX_CELL` high, and their labels
+    never smaller than :data:`LABEL_PX` pixels at this resolution, except
+    that the window always holds a whole row's non-zero entries. A matrix that
+    does not fit at that size is shown through a window that scrolls.
+
+    Parameters
+    ----------
+    spec
+        The conv or transposed conv.
+    frame
+        ``(width, height)`` of the frame in manim units (the config's by default).
+    pixel_height
+        Output height in pixels (the config's by default).
+    cell
+        Force the matrix cell ``(width, height)`` (the relationship scene
+        shares one size between ``C`` and ``Cᵀ``).
+    """
+    fw, fh = frame if frame is not None else (config.frame_width, config.frame_height)
+    px = (pixel_height if pixel_height is not None else config.pixel_height) / fh
+    min_label = LABEL_PX / px
+    index = spec.conv_index_matrix()
+    rows, cols = index.shape
+    direct = spec.direct()
+    gh, gw = direct.grid_size
+    oh, ow = spec.output_size
+    wide = max(*spec.input_size, *spec.output_size) > 10
+    ratio = (2.6 if wide else 2.05) / 0.8  # cell width needed per unit of label height
+
+    # Left: the two grids, one above the other, each under a title line.
+    left_height = fh - 2 * MARGIN - 2 * 0.45 - 0.3
+    grid_cell = min(0.38, 2.8 / max(gw, ow), left_height / (gh + oh))
+    left_width = max(gw, ow) * grid_cell
+    left_x = -fw / 2 + MARGIN
+    divider_x = left_x + left_width + GAP
+    region_left = divider_x + GAP
+    region_right = fw / 2 - MARGIN
+    top = fh / 2 - MARGIN - HEADER
+    bottom = -fh / 2 + MARGIN + CAPTION
+    height = top - bottom
+
+    def right_width(vec_label: float) -> float:
+        return 2 * (vec_label * ratio + 0.08) + 2 * 0.42 + 4 * GAP
+
+    tallest = min(MAX_CELL, height / rows)
+    if tallest * LABEL_FRACTION < min_label:
+        tallest = min_label / LABEL_FRACTION
+    vec_label = LABEL_FRACTION * min(tallest, 0.4)
+    width = region_right - region_left - right_width(vec_label) - GAP
+    if cell is None:
+        cell_w = min(1.5 * tallest, width / cols)
+        if cell_w < min_label * ratio:
+            cell_w = min(min_label * ratio, width / (_row_span(index) + 1))
+        label_h = min(tallest * LABEL_FRACTION, cell_w / ratio)
+        # Rows a little taller than the labels need, not more.
+        cell_h = min(tallest, max(1.2 * cell_w, label_h / LABEL_FRACTION))
+    else:
+        cell_w, cell_h = cell
+    label_h = min(cell_h * LABEL_FRACTION, cell_w / ratio)
+    vec_label = min(vec_label, LABEL_FRACTION * cell_h)
+    window = (min(rows, max(1, math.floor(height / cell_h + 1e-9))),
+              min(cols, max(1, math.floor(width / cell_w + 1e-9))))
+    vec_w = vec_label * ratio + 0.08
+    # Centre the matrix-and-vectors cluster in the space right of the divider.
+    cluster = window[1] * cell_w + GAP + right_width(vec_label)
+    matrix_left = region_left + max(0.0, (region_right - region_left - cluster) / 2)
+    matrix_top = (top + bottom) / 2 + window[0] * cell_h / 2
+    times_x = matrix_left + window[1] * cell_w + GAP + 0.21 + GAP
+    vec_in_x = times_x + 0.21 + GAP + vec_w / 2
+    equals_x = vec_in_x + vec_w / 2 + GAP + 0.21
+    vec_out_x = equals_x + 0.21 + GAP + vec_w / 2
+    n_in = spec.input_size[0] * spec.input_size[1]
+    in_slots = min(n_in, max(3, math.floor(height / cell_h + 1e-9)))
+    vec_in_top = (top + bottom) / 2 + in_slots * cell_h / 2
+    # The dot product runs under the matrix and the sign, stopping before the
+    # input vector, which may reach down to it.
+    caption_right = vec_in_x - vec_w / 2 - GAP
+    caption_width = caption_right - region_left
+    return AlphabetLayout(
+        cell_w=cell_w,
+        cell_h=cell_h,
+        label_h=label_h,
+        vec_label_h=vec_label,
+        window=window,
+        grid_cell=grid_cell,
+        grid_labels=grid_cell * 0.36 >= 0.9 * min_label,
+        vec_width=vec_w,
+        in_slots=in_slots,
+        left_x=left_x,
+        divider_x=divider_x,
+        matrix_left=matrix_left,
+        matrix_top=matrix_top,
+        times_x=times_x,
+        vec_in_x=vec_in_x,
+        equals_x=equals_x,
+        vec_out_x=vec_out_x,
+        vec_in_top=vec_in_top,
+        caption_x=(region_left + caption_right) / 2,
+        caption_y=-fh / 2 + MARGIN + CAPTION / 2,
+        caption_width=caption_width,
+    )
+
+
+class MatrixView:
+    """Every part of one matrix product, and how it changes from step to step.
+
+    Not a mobject: it builds mobjects for a scene to add, and animations for
+    the scene to play.
+
+    Parameters
+    ----------
+    spec
+        The conv (shows ``C``) or transposed conv (shows ``Cᵀ``).
+    layout
+        Where everything goes.
+    theme
+        Colours.
+    symbols
+        ``(input, output)`` letters, e.g. ``("a", "b")``.
+    """
+
+    def __init__(
+        self, spec: AnySpec, layout: AlphabetLayout, theme: Theme, symbols: tuple[str, str]
+    ) -> None:
+        self.spec = spec
+        self.layout = layout
+        self.theme = theme
+        self.sym_in, self.sym_out = symbols
+        self.index = spec.conv_index_matrix()
+        self.direct = spec.direct()
+        self.labels = LabelMaker(theme.text)
+        self.wide = max(*spec.input_size, *spec.output_size) > 10
+        kh, kw = spec.kernel_size
+        self.kernel_wide = max(kh, kw) > 10
+        self._build_left()
+        self._build_matrix()
+        self._build_vectors()
+        self._build_captions()
+        self.marks = VGroup()
+        self.step = 0
+
+    # ----------------------------------------------------------------- text
+    def _tex(self, tex: str, size: float = 28, color: str | None = None) -> Mobject:
+        return self.labels.math(tex, size, color)
+
+    def _weight(self, key: int) -> str:
+        kw = self.spec.kernel_size[1]
+        return subscript("w", key // kw, key % kw, self.kernel_wide)
+
+    def _entry(self, symbol: str, flat: int, size: Pair) -> str:
+        return subscript(symbol, flat // size[1], flat % size[1], self.wide)
+
+    # ----------------------------------------------------------------- left
+    def _build_left(self) -> None:
+        lay, theme, spec, direct = self.layout, self.theme, self.spec, self.direct
+        g = lay.grid_cell
+        gw = direct.grid_size[1]
+        oh, ow = spec.output_size
+        fh = config.frame_height
+        top = fh / 2 - MARGIN
+        out_title = self._tex(
+            rf"\text{{output }} {self.sym_out}\;({fmt_size(spec.output_size)})", 24
+        )
+        out_title.move_to([lay.left_x + max(gw, ow) * g / 2, top - 0.2, 0])
+        out_plane = PlaneMap.flat(
+            g, np.array([lay.left_x + (max(gw, ow) - ow) * g / 2, top - 0.45, 0])
+        )
+        in_top = top - 0.45 - oh * g - 0.3
+        in_title = self._tex(
+            rf"\text{{input }} {self.sym_in}\;({fmt_size(spec.input_size)})", 24
+        )
+        in_title.move_to([lay.left_x + max(gw, ow) * g / 2, in_top - 0.2, 0])
+        in_plane = PlaneMap.flat(
+            g, np.array([lay.left_x + (max(gw, ow) - gw) * g / 2, in_top - 0.45, 0])
+        )
+        in_labels = out_labels = None
+        if lay.grid_labels:
+            cells = direct.input_cells()
+            ih, iw = spec.input_size
+            in_labels = {
+                (int(cells[r, c, 0]), int(cells[r, c, 1])): self._tex(
+                    subscript(self.sym_in, r, c, self.wide), color=theme.cell_text
+                )
+                for r in range(ih)
+                for c in range(iw)
+            }
+            out_labels = {
+                (r, c): self._tex(subscript(self.sym_out, r, c, self.wide),
+                                  color=theme.cell_text)
+                for r in range(oh)
+                for c in range(ow)
+            }
+        self.in_grid = CellGrid(
+            in_plane, direct.grid_size, filled=direct.input_mask(),
+            fill_color=theme.input_fill, theme=theme, labels=in_labels, label_height=0.36,
+            label_anchor="upper_left",
+        )
+        self.out_grid = CellGrid(
+            out_plane, (oh, ow), fill_color=theme.output_fill, theme=theme,
+            labels=out_labels, label_height=0.36,
+        )
+        weights = None
+        if lay.grid_labels:
+            tap = direct.tap_weight()
+            kh, kw = direct.kernel_size
+            weights = [
+                [self._tex(self._weight(int(tap[a, b, 0]) * kw + int(tap[a, b, 1])),
+                           color=theme.cell_text) for b in range(kw)]
+                for a in range(kh)
+            ]
+        self.kernel = KernelWindow(in_plane, direct, theme, weight_labels=weights)
+        self.out_highlight = CellHighlight(out_plane, spec.step_cell(0), theme)
+        self.titles = VGroup(out_title, in_title)
+        self.divider = Line(
+            [lay.divider_x, fh / 2 - MARGIN, 0], [lay.divider_x, -fh / 2 + MARGIN, 0],
+            stroke_color=theme.stroke, stroke_width=theme.grid_stroke_width * 0.6,
+        )
+
+    # --------------------------------------------------------------- matrix
+    def _build_matrix(self) -> None:
+        lay, theme = self.layout, self.theme
+        self.matrix = SparseMatrix(
+            self.index,
+            lambda r, c, key: self._tex(self._weight(key), color=theme.text),
+            cell=(lay.cell_w, lay.cell_h),
+            top_left=np.array([lay.matrix_left, lay.matrix_top, 0.0]),
+            theme=theme,
+            window=lay.window,
+            label_height=lay.label_h / lay.cell_h,
+        )
+        rows, cols = self.index.shape
+        name = r"C^{\top}" if self.spec.is_transposed else "C"
+        self.matrix_title = self._tex(rf"{name}\;\;({rows}\times {cols})", 30)
+        self.matrix_title.move_to(
+            [lay.matrix_left + lay.matrix_width / 2, lay.matrix_top + 0.42, 0]
+        )
+        left, right, top, bottom = self.matrix.row_rect(0)
+        self.row_band = highlight_rect(left, right, top, bottom, theme=theme, accent=False)
+        self.row_band.set_stroke(width=0)
+
+    # -------------------------------------------------------------- vectors
+    def _build_vectors(self) -> None:
+        lay, theme, spec = self.layout, self.theme, self.spec
+        n_in = spec.input_size[0] * spec.input_size[1]
+        n_out = spec.output_size[0] * spec.output_size[1]
+        cell = (lay.vec_width, lay.cell_h)
+        label_height = lay.vec_label_h / lay.cell_h
+        self.vec_in = ColumnVector(
+            [self._tex(self._entry(self.sym_in, i, spec.input_size), color=theme.cell_text)
+             for i in range(n_in)],
+            fill_color=theme.input_fill, theme=theme, cell=cell,
+            top_center=np.array([lay.vec_in_x, lay.vec_in_top, 0.0]),
+            slots=lay.in_slots, aligned=False, label_height=label_height,
+        )
+        self.vec_out = ColumnVector(
+            [self._tex(self._entry(self.sym_out, i, spec.output_size), color=theme.cell_text)
+             for i in range(n_out)],
+            fill_color=theme.output_fill, theme=theme, cell=cell,
+            top_center=np.array([lay.vec_out_x, lay.matrix_top, 0.0]),
+            slots=lay.window[0], aligned=True, label_height=label_height,
+        )
+        mid = lay.matrix_center_y
+        self.times = self._tex(r"\times", 36).move_to([lay.times_x, mid, 0])
+        self.equals = self._tex("=", 36).move_to([lay.equals_x, mid, 0])
+        y_head = max(lay.vec_in_top, lay.matrix_top) + 0.42
+        self.vec_titles = VGroup(
+            self._tex(rf"\mathrm{{vec}}({self.sym_in})", 26).move_to([lay.vec_in_x, y_head, 0]),
+            self._tex(rf"\mathrm{{vec}}({self.sym_out})", 26).move_to(
+                [lay.vec_out_x, y_head, 0]
+            ),
+        )
+
+    # ------------------------------------------------------------- captions
+    def dot_terms(self, row: int) -> list[tuple[str, str]]:
+        """``(weight, entry)`` LaTeX of each non-zero product in matrix row ``row``."""
+        cols = np.nonzero(self.index[row] >= 0)[0]
+        return [
+            (self._weight(int(self.index[row, c])),
+             self._entry(self.sym_in, int(c), self.spec.input_size))
+            for c in cols
+        ]
+
+    def caption_tex(self, row: int) -> str:
+        """The dot product of row ``row`` as one LaTeX string (for reference)."""
+        head = self._entry(self.sym_out, row, self.spec.output_size) + " = "
+        terms = self.dot_terms(row)
+        return head + (" + ".join(w + x for w, x in terms) if terms else "0")
+
+    def _caption_terms(self, row: int) -> list[tuple[str, str] | None]:
+        """The terms that fit the caption's width; ``None`` stands for ``⋯``."""
+        size, gap = CAPTION_SIZE, 0.13
+        terms: list[tuple[str, str] | None] = list(self.dot_terms(row))
+        width = self.labels.width
+
+        def total(ts: list[tuple[str, str] | None]) -> float:
+            entry = self._entry(self.sym_out, row, self.spec.output_size)
+            w = width(entry, size) + width("=", size)
+            for k, t in enumerate(ts):
+                w += (width("+", size) + 2 * gap) if k else gap
+                w += width(r"\cdots", size) if t is None else (
+                    width(t[0], size) + width(t[1], size) + 0.025)
+            return w + 2 * gap
+
+        keep = len(terms)
+        shown = terms
+        while total(shown) > self.layout.caption_width and keep > 2:
+            keep -= 1
+            shown = [*terms[: keep - 1], None, terms[-1]]
+        return shown
+
+    def _caption(self, row: int) -> VGroup:
+        """Compose row ``row``'s dot product from labels already typeset.
+
+        Every token (``b_{01}``, ``=``, ``w_{00}``, ``a_{02}``, ``+``) is a copy
+        of a label built once, so a caption costs no LaTeX and no SVG parsing.
+        """
+        size = CAPTION_SIZE
+        tokens: list[Mobject] = [
+            self._tex(self._entry(self.sym_out, row, self.spec.output_size), size),
+            self._tex("=", size),
+        ]
+        symbols = [False, True]
+        terms = self._caption_terms(row)
+        if not terms:
+            tokens.append(self._tex("0", size))
+            symbols.append(True)
+        for k, term in enumerate(terms):
+            if k:
+                tokens.append(self._tex("+", size))
+                symbols.append(True)
+            if term is None:
+                tokens.append(self._tex(r"\cdots", size))
+                symbols.append(True)
+            else:
+                w, x = (self._tex(t, size) for t in term)
+                tokens.append(VGroup(w, x).arrange(RIGHT, buff=0.025))
+                symbols.append(False)
+        caption = VGroup(*tokens).arrange(RIGHT, buff=0.13)
+        # Put every letter's centre on one line, and the symbols' centres too.
+        for token, symbol in zip(tokens, symbols):
+            ref = token if symbol else token.family_members_with_points()[0]
+            token.shift(-ref.get_center()[1] * UP)
+        caption.tex_string = self.caption_tex(row)  # type: ignore[attr-defined]
+        return caption
+
+    def _build_captions(self) -> None:
+        lay = self.layout
+        self.captions: list[Mobject] = []
+        for row in range(self.index.shape[0]):
+            cap = self._caption(row)
+            if cap.width > lay.caption_width:
+                cap.scale_to_fit_width(lay.caption_width)
+            self.captions.append(cap.move_to([lay.caption_x, lay.caption_y, 0]))
+        self.caption = VGroup(self.captions[0])
+
+    # ------------------------------------------------------------- z-order
+    def static_parts(self) -> list[Mobject]:
+        """Parts that never move, bottom first."""
+        return [self.divider, self.titles, self.in_grid, self.out_grid, self.times,
+                self.equals, self.vec_titles, self.matrix_title]
+
+    def moving_parts(self) -> list[Mobject]:
+        """Parts that change from step to step, bottom first."""
+        return [self.kernel, self.out_highlight, self.matrix, self.row_band, self.vec_in,
+                self.vec_out, self.marks, self.caption]
+
+    def all_parts(self) -> list[Mobject]:
+        """Everything, in z-order."""
+        return self.static_parts() + self.moving_parts()
+
+    # ---------------------------------------------------------------- steps
+    def focus_in(self, step: int) -> list[int]:
+        """Input-vector entries that matrix row ``step`` multiplies (its non-zeros)."""
+        return [int(c) for c in np.nonzero(self.index[step] >= 0)[0]]
+
+    def touched_cells(self, step: int) -> list[tuple[int, int]]:
+        """Grid cells of real input under the kernel at ``step``."""
+        win = self.direct.window(step)
+        mask = self.direct.input_mask()
+        return [
+            (int(r), int(c))
+            for r, c in win.reshape(-1, 2)
+            if mask[r, c]
+        ]
+
+    def _band_target(self, step: int) -> np.ndarray:
+        left, right, top, bottom = self.matrix.row_rect(step)
+        return np.array([(left + right) / 2, (top + bottom) / 2, 0.0])
+
+    def set_step(self, step: int) -> None:
+        """Show ``step`` at once."""
+        self.matrix.set_origin(self.matrix.window_for_row(step))
+        self.vec_out.set_layout(self.vec_out.plan(window_start=self.matrix.origin[0]))
+        self.vec_in.set_layout(self.vec_in.plan(focus=self.focus_in(step)))
+        self.kernel.move_to_step(step)
+        self.out_highlight.move_to_cell(self.spec.step_cell(step))
+        self.row_band.move_to(self._band_target(step))
+        self.step = step
+        self.show_marks(step)
+
+    def step_animations(self, step: int) -> list[Animation]:
+        """Glide the kernel and highlights, scroll the matrix, re-elide the vectors."""
+        self.hide_marks()
+        self.matrix.prune()
+        self.vec_in.prune()
+        self.vec_out.prune()
+        anims: list[Animation] = [
+            self.kernel.animate_to_step(step),
+            self.out_highlight.animate_to_cell(self.spec.step_cell(step)),
+        ]
+        scroll = self.matrix.animate_origin(self.matrix.window_for_row(step))
+        if scroll is not None:
+            anims.append(scroll)
+        anims.append(Translate(self.row_band, self._band_target(step) - self.row_band.get_center()))
+        for vec, layout in (
+            (self.vec_out, self.vec_out.plan(window_start=self.matrix.origin[0])),
+            (self.vec_in, self.vec_in.plan(focus=self.focus_in(step))),
+        ):
+            anim = vec.animate_layout(layout)
+            if anim is not None:
+                anims.append(anim)
+        self.step = step
+        return anims
+
+    def hide_marks(self) -> None:
+        """Remove the accent outlines (before a glide)."""
+        self.marks.submobjects = []
+
+    def show_marks(self, step: int) -> None:
+        """Outline the row, the input cells it touches and the entries it multiplies."""
+        theme, lay = self.theme, self.layout
+        marks: list[Mobject] = []
+        left, right, top, bottom = self.matrix.row_rect(step)
+        marks.append(highlight_rect(left, right, top, bottom, theme=theme, accent=True))
+        g = lay.grid_cell
+        for r, c in self.touched_cells(step):
+            p = self.in_grid.plane.cell_center(r, c)
+            marks.append(highlight_rect(p[0] - g / 2, p[0] + g / 2, p[1] + g / 2, p[1] - g / 2,
+                                        theme=theme, accent=True))
+        w, h = lay.vec_width, lay.cell_h
+        for i in self.focus_in(step):
+            slot = self.vec_in.entry_slot(i)
+            if slot is not None:
+                p = self.vec_in.slot_center(slot)
+                marks.append(highlight_rect(p[0] - w / 2, p[0] + w / 2, p[1] + h / 2,
+                                            p[1] - h / 2, theme=theme, accent=True))
+        slot = self.vec_out.entry_slot(step)
+        if slot is not None:
+            p = self.vec_out.slot_center(slot)
+            marks.append(highlight_rect(p[0] - w / 2, p[0] + w / 2, p[1] + h / 2,
+                                        p[1] - h / 2, theme=theme, accent=False))
+        self.marks.submobjects = marks
+        self.caption.submobjects = [self.captions[step]]
+
+
+def default_symbols(spec: AnySpec) -> tuple[str, str]:
+    """``(a, b)`` for a conv, ``(b, c)`` for a transposed conv, as in the original tool."""
+    return ("b", "c") if spec.is_transposed else ("a", "b")
+
+
+class AlphabetScene(ConvScene):
+    """The matrix-multiplication view of a convolution or transposed convolution.
+
+    A conv shows ``vec(b) = C·vec(a)``; a transposed conv (set ``spec`` to
+    ``ConvSpec(...).transposed()``) shows ``vec(c) = Cᵀ·vec(b)``, with ``Cᵀ``
+    itself drawn and its current row highlighted.
+
+    Attributes
+    ----------
+    symbols
+        ``(input, output)`` letters; ``("a", "b")`` for a conv and ``("b", "c")``
+        for a transposed conv by default.
+
+    Examples
+    --------
+    .. manim:: AlphabetStrided
+        :save_last_frame:
+
+        from convmanim import AlphabetScene, ConvSpec
+
+        class AlphabetStrided(AlphabetScene):
+            spec = ConvSpec(5, 3, stride=2, padding=1)
+    """
+
+    spec: ClassVar[AnySpec] = ConvSpec(5, 3, stride=2, padding=1)
+    symbols: ClassVar[tuple[str, str] | None] = None
+
+    view: MatrixView
+
+    def build_parts(self) -> MatrixView:
+        """Lay out and build the grids, the matrix, the vectors and the captions."""
+        symbols = self.symbols or default_symbols(self.spec)
+        return MatrixView(self.spec, plan_layout(self.spec), self.get_theme(), symbols)
+
+    def add_parts(self) -> None:
+        """Static parts first, then the parts that move."""
+        self.add(*self.parts.all_parts())
+
+    def set_step(self, step: int) -> None:
+        """Show ``step`` at once."""
+        self.parts.set_step(step)
+
+    def step_animations(self, step: int) -> list[Animation]:
+        """Glide to ``step``."""
+        return self.parts.step_animations(step)
+
+    def after_glide(self, step: int) -> None:
+        """Outline what the new row links, and write its dot product."""
+        self.parts.show_marks(step)
+
+
+class AlphabetRelationshipScene(AlphabetScene):
+    """The conv with ``C``, then ``C`` transposed, then the transposed conv with ``Cᵀ``.
+
+    ``spec`` is the forward convolution. Its output ``b`` is the transposed
+    conv's input, so the same matrix, transposed, maps ``b`` back to the
+    input's shape.
+
+    Examples
+    --------
+    .. manim:: Relationship
+        :save_last_frame:
+
+        from convmanim import AlphabetRelationshipScene, ConvSpec
+
+        class Relationship(AlphabetRelationshipScene):
+            spec = ConvSpec(5, 3, stride=2, padding=1)
+    """
+
+    spec: ClassVar[AnySpec] = ConvSpec(5, 3, stride=2, padding=1)
+    transpose_time: ClassVar[float] = 3.0
+    conv_step_time: ClassVar[float | None] = None
+
+    parts: tuple[MatrixView, MatrixView]  # type: ignore[assignment]
+
+    @classmethod
+    def _forward(cls) -> ConvSpec:
+        spec = cls.spec
+        return spec.forward if isinstance(spec, TransposedConvSpec) else spec
+
+    @classmethod
+    def num_steps(cls) -> int:
+        """Steps of the conv plus steps of the transposed conv."""
+        f = cls._forward()
+        return f.num_steps + f.transposed().num_steps
+
+    @classmethod
+    def planned_duration(cls) -> float:
+        """Both plays, the transposition and the final hold."""
+        return cls.num_steps() * cls.step_time + cls.transpose_time + 1.0 + cls.end_hold
+
+    def build_parts(self) -> tuple[MatrixView, MatrixView]:
+        """Both views, with one cell size so that entries keep their size."""
+        forward = self._forward()
+        transposed = forward.transposed()
+        a, b = plan_layout(forward), plan_layout(transposed)
+        cell = (min(a.cell_w, b.cell_w), min(a.cell_h, b.cell_h))
+        a, b = plan_layout(forward, cell=cell), plan_layout(transposed, cell=cell)
+        theme = self.get_theme()
+        return (MatrixView(forward, a, theme, ("a", "b")),
+                MatrixView(transposed, b, theme, ("b", "c")))
+
+    def add_parts(self) -> None:
+        """The conv's parts (the transposed conv's come in later)."""
+        self.add(*self.parts[0].all_parts())
+
+    def construct(self) -> None:
+        """Play the conv, transpose the matrix, play the transposed conv."""
+        self.camera.background_color = self.get_theme().background
+        from ..labels import batched
+
+        self.parts = batched(self.build_parts)
+        conv, tconv = self.parts
+        self.steps_played = []
+        if self.still_step is not None:
+            self._show_still(self.still_step)
+            return
+        self.add(*conv.all_parts())
+        self._play_view(conv, 0)
+        self.transpose(conv, tconv)
+        self._play_view(tconv, conv.spec.num_steps)
+        self.hold_frames(max(1, round(self.end_hold * config.frame_rate)))
+
+    def _show_still(self, step: int) -> None:
+        n_conv = self.parts[0].spec.num_steps
+        if not 0 <= step < self.num_steps():
+            self.parts[0].spec.step_cell(step)  # raises with the conv's range
+        view = self.parts[0] if step < n_conv else self.parts[1]
+        self.add(*view.all_parts())
+        view.set_step(step if step < n_conv else step - n_conv)
+
+    def _play_view(self, view: MatrixView, offset: int) -> None:
+        glide, hold = self.step_frames()
+        for step in range(view.spec.num_steps):
+            if step == 0 or not self.smooth:
+                view.set_step(step)
+                self.hold_frames(glide + hold)
+            else:
+                self.play_frames(view.step_animations(step), glide)
+                view.show_marks(step)
+                self.hold_frames(hold)
+            self.steps_played.append(offset + step)
+
+    def transpose(self, conv: MatrixView, tconv: MatrixView) -> None:
+        """Send every entry of ``C`` from ``(r, c)`` to ``(c, r)`` of ``Cᵀ``."""
+        conv.hide_marks()
+        self.remove(conv.caption)
+        fades = [conv.kernel, conv.out_highlight, conv.row_band, conv.vec_in, conv.vec_out,
+                 conv.in_grid, conv.out_grid, conv.titles, conv.vec_titles]
+        self.play(*(FadeOut(m) for m in fades), run_time=0.5)
+        tconv.matrix.set_origin(tconv.matrix.window_for_row(0))
+        moves = []
+        for (r, c), mob in conv.matrix.entries_all.items():
+            before = conv.matrix.in_window(r, c)
+            after = tconv.matrix.in_window(c, r)
+            if not (before or after):
+                continue
+            set_visibility(mob, 1.0 if before else 0.0)
+            target = tconv.matrix.cell_center(c, r)
+            moves.append((mob, target - mob.get_center(), 1.0 if before else 0.0,
+                          1.0 if after else 0.0))
+        conv.matrix.entries.submobjects = [m for m, *_ in moves]
+        for side, marker in conv.matrix.markers.items():
+            if conv.matrix._marker_needed(side):
+                moves.append((marker, np.zeros(3), 1.0, 0.0))
+        for part in (tconv.matrix.grid, tconv.matrix_title):
+            set_visibility(part, 0.0)
+        self.add(tconv.matrix.grid, tconv.matrix_title)
+        moves.append((tconv.matrix.grid, np.zeros(3), 0.0, 1.0))
+        moves.append((tconv.matrix_title, np.zeros(3), 0.0, 1.0))
+        moves.append((conv.matrix.grid, np.zeros(3), 1.0, 0.0))
+        moves.append((conv.matrix_title, np.zeros(3), 1.0, 0.0))
+        group = VGroup(conv.matrix, conv.matrix_title, tconv.matrix.grid, tconv.matrix_title)
+        self.play(Rearrange(group, moves), run_time=self.transpose_time - 1.0)
+        self.remove(*self.mobjects)
+        set_visibility(tconv.matrix.grid, 1.0)
+        set_visibility(tconv.matrix_title, 1.0)
+        tconv.set_step(0)
+        tconv.hide_marks()
+        static = [m for m in tconv.static_parts() if m is not tconv.matrix_title]
+        self.add(conv.divider, tconv.matrix_title, tconv.matrix)
+        newcomers = [m for m in static if m is not tconv.divider] + [
+            tconv.kernel, tconv.out_highlight, tconv.row_band, tconv.vec_in, tconv.vec_out]
+        self.play(*(FadeIn(m) for m in newcomers), run_time=1.0)
+        self.remove(*self.mobjects)
+        self.add(*tconv.all_parts())
+        tconv.show_marks(0)
+
