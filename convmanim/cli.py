@@ -226,9 +226,13 @@ def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) ->
         )
     else:
         step = 0 if options["step"] is None else options["step"]
-        spec.step_cell(step)
         attrs["still_step"] = step
         scene_cls = type(f"{scene_base.__name__}Cli", (scene_base,), attrs)
+        n = scene_cls.num_steps()
+        if not 0 <= step < n:
+            if n == spec.num_steps:
+                spec.step_cell(step)  # the geometry's message, with the output's shape
+            raise SpecError(f"step must be in 0..{n - 1} ({n} steps), got {step}")
         render_still(
             scene_cls, name, fmt=options["still_type"], quality=quality,
             output_dir=options["output_dir"],
@@ -283,6 +287,107 @@ def arithmetic(weights: bool | None, **options: Any) -> None:
     from .modes.arithmetic import ArithmeticScene
 
     _render(ArithmeticScene, options, {"show_weights": weights})
+
+
+EPILOG_NUMERICAL = """\b
+Examples (the original README's, then ours):
+  convmanim numerical -i 5 -p 1 -k 3 -s 2 numerical_conv              still of step 0 (PNG)
+  convmanim numerical -i 6 -k 2 -s 2 numerical_max -m max -a          max pooling, MP4
+  convmanim numerical -i 5 -k 3 -s 2 -p 1 -m average -e 4 avg         average pooling, step 4
+  convmanim numerical -i 5 -k 3 -s 2 -p 1 -t -a tconv                 transposed: scatter-add
+  convmanim numerical -i 3 -k 2 --input-values "1 2 3; 4 5 6; 7 8 9" --kernel-values "1 0; 0 -1" x
+  convmanim numerical -i 6x8 -k 3 --input-values x.csv --kernel-values k.npy -a rect
+"""
+
+
+@main.command(epilog=EPILOG_NUMERICAL)
+@_seed_options(transposed=True)
+@click.option("-m", "--mode", type=click.Choice(["convolution", "average", "max"]),
+              default="convolution", show_default=True,
+              help="What the window computes: a weighted sum, the mean of its cells "
+                   "(padding counted), or their maximum (padding never wins).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the random default values (input 0-3, kernel 0-2).")
+@click.option("--input-values", metavar="MATRIX|FILE", default=None,
+              help='The input\'s values: inline such as "1 2 3; 4 5 6" (rows split by ";", '
+                   "numbers by spaces or commas), or a .csv or .npy file. With -t, the "
+                   "transposed conv's input i'.")
+@click.option("--kernel-values", metavar="MATRIX|FILE", default=None,
+              help="The kernel's weights, as --input-values (convolution only).")
+def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str | None,
+              **options: Any) -> None:
+    """Numbers in the cells: the window's arithmetic, step by step.
+
+    The input (with its padding as dashed zeros) and the output lie side by
+    side. At each step the window's arithmetic is written below, and its
+    result flies into its output cell, which is empty until then.
+
+    With -t, the scatter-add view of the transposed conv of the conv given by
+    -i -k -s -p -d: one step per cell of its input, whose value times the
+    kernel is added into the output; the cropped border (p) is dashed.
+    """
+    from .values import parse_values
+
+    spec = build_spec(
+        options["input_size"], options["kernel_size"], options["stride"], options["padding"],
+        options["dilation"], options["output_size"], options["transposed"],
+    )
+    if spec.is_transposed and mode != "convolution":
+        raise SpecError(f"-t/--transposed draws a transposed convolution; it has no {mode} mode "
+                        "(drop -m or -t)")
+    if mode != "convolution":
+        spec.check_pooling(mode)  # type: ignore[union-attr, arg-type]
+        if kernel_values is not None:
+            raise SpecError(f"--kernel-values is for -m convolution; {mode} pooling has no weights")
+    extra: dict[str, Any] = {"mode": mode, "seed": seed}
+    if input_values is not None:
+        role = " (the transposed conv's input i')" if spec.is_transposed else ""
+        extra["input_values"] = parse_values("--input-values", input_values, spec.input_size,
+                                             role=role)
+    if kernel_values is not None:
+        extra["kernel_values"] = parse_values("--kernel-values", kernel_values,
+                                              spec.kernel_size)
+
+    from .modes.numerical import NumericalScene
+
+    if click.get_current_context().get_parameter_source("step_time") in (
+        click.core.ParameterSource.DEFAULT, None,
+    ):
+        options = {**options, "step_time": NumericalScene.step_time}
+    _render(NumericalScene, options, extra)
+
+
+EPILOG_ALPHABET = """\b
+Examples (the original README's, then ours):
+  convmanim alphabet -i 5 -k 3 alphabet_conv                       still of step 0
+  convmanim alphabet -i 5 -k 3 alphabet_conv -a -qa 150            animation, 720p
+  convmanim alphabet -i 5 -k 3 -s 2 -p 1 alphabet_transposed_conv_s2 -t
+  convmanim alphabet -i 5 -k 3 -s 2 -p 1 --relationship -a rel     C, transposed, then C^T
+"""
+
+
+@main.command(epilog=EPILOG_ALPHABET)
+@_seed_options(transposed=True)
+@click.option("--relationship", is_flag=True,
+              help="Play the conv with C, transpose the matrix entry by entry, then play the "
+                   "transposed conv with C^T (steps run through both parts).")
+def alphabet(relationship: bool, **options: Any) -> None:
+    """Matrix view: vec(b) = C vec(a), or with -t, vec(c) = C^T vec(b).
+
+    The sparse conv matrix sits between the grids and the vectors; at each step
+    its current row, the input cells it touches and the vector entries it
+    multiplies are outlined in one colour, and the row's dot product is written
+    below. Large matrices scroll to keep the current row in view; long vectors
+    are cut with dots that move out of the current entries' way.
+    """
+    from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene
+
+    if relationship:
+        if options["transposed"]:
+            raise click.UsageError("--relationship plays both directions: drop -t")
+        _render(AlphabetRelationshipScene, options, {})
+    else:
+        _render(AlphabetScene, options, {})
 
 
 @main.command()

@@ -831,6 +831,45 @@ class TransposedConvSpec:
         for r in range(y.size):
             yield (c[:, r] * y.flat[r]).reshape(self.output_size)
 
+    def scatter_canvas(self) -> DirectConv:
+        """The scatter-add view: the uncropped canvas each input cell's kernel lands on.
+
+        Input cell ``(r, c)`` (step ``r * iw' + c``) adds ``y[r, c] * w`` to the
+        taps ``(r s + a d, c s + b d)`` of the canvas; the output of the
+        transposed conv is the canvas cropped by ``p`` on the top and left.
+        The canvas is ``s(i' − 1) + d(k − 1) + 1`` cells along each axis, or
+        ``p + o'`` when the extra ``a`` rows/columns reach past it (those
+        receive no contribution and stay zero).
+
+        The result is a :class:`DirectConv` whose windows are the scatter
+        windows, in step order:
+
+        * ``grid_size``: the canvas;
+        * ``input_origin``, ``input_size``, ``padding_after`` and
+          :meth:`DirectConv.input_mask`: where the kept output (``o'``) lies
+          in it, at ``(p, p)``; every other cell is cropped;
+        * ``kernel_size``, ``dilation``, ``stride``: the forward conv's, with
+          the kernel not rotated (tap ``(a, b)`` uses weight ``w[a, b]``);
+        * ``output_size``: ``i'``, one window per input cell.
+        """
+        eff = self.effective_kernel_size
+        full = tuple((n - 1) * s + e for n, s, e in zip(self.input_size, self.stride, eff))
+        canvas = tuple(max(f, p + o) for f, p, o in zip(full, self.padding, self.output_size))
+        return DirectConv(
+            grid_size=canvas,  # type: ignore[arg-type]
+            input_size=self.output_size,
+            input_origin=self.padding,
+            input_spacing=(1, 1),
+            padding_after=tuple(  # type: ignore[arg-type]
+                c - p - o for c, p, o in zip(canvas, self.padding, self.output_size)
+            ),
+            kernel_size=self.kernel_size,
+            dilation=self.dilation,
+            stride=self.stride,
+            output_size=self.input_size,
+            kernel_rotated=False,
+        )
+
     def transposed(self) -> ConvSpec:
         """The forward convolution again."""
         return self.forward

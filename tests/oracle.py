@@ -122,3 +122,20 @@ def transposed_direct_windows(i, k, s, p, d):
             result.append(np.array(taps))
     input_cells = [(r, c) for r in cells[0] for c in cells[1]]
     return tuple(sizes), input_cells, result
+
+
+def scatter_windows(i_prime, k, s, d):
+    """Uncropped output positions each input cell of a transposed conv writes to.
+
+    Per axis, input cell n of the transposed conv adds y[n] * w[a] at position
+    n * s + a * d of the uncropped output (PyTorch's conv_transpose2d before
+    the padding p is cropped from both ends). Returns, for each input cell in
+    row-major order, a (kh, kw, 2) array of (row, col) positions.
+    """
+    result = []
+    for r in range(i_prime[0]):
+        for c in range(i_prime[1]):
+            taps = [[(r * s[0] + a * d[0], c * s[1] + b * d[1]) for b in range(k[1])]
+                    for a in range(k[0])]
+            result.append(np.array(taps))
+    return result

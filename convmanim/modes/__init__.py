@@ -2,5 +2,6 @@
 
 from .arithmetic import ArithmeticScene
 from .base import ConvScene
+from .numerical import NumericalScene
 
-__all__ = ["ArithmeticScene", "ConvScene"]
+__all__ = ["ArithmeticScene", "ConvScene", "NumericalScene"]

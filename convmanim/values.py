@@ -1,0 +1,247 @@
+"""Number grids from the command line, and how numbers are printed (numpy only).
+
+``--input-values`` and ``--kernel-values`` take one of:
+
+* an inline matrix: rows separated by ``;`` (or new lines), numbers by
+  spaces or commas, e.g. ``"1 2 3; 4 5 6; 7 8 9"`` or ``"1,2;3,4"``;
+* a text file (``.csv``, ``.txt``, or any existing file): one row per line,
+  numbers separated by commas or spaces; blank lines and lines starting with
+  ``#`` are skipped;
+* a ``.npy`` file holding a 2-D numeric array.
+
+Every problem raises :class:`~convmanim.geometry.SpecError` with a one-line
+message that names the option, e.g. ``--input-values must be 5×5, got 3×3``.
+This module never imports manim.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .geometry import Pair, SpecError
+
+__all__ = ["as_grid", "format_value", "parse_values", "read_values"]
+
+_TEXT_SUFFIXES = (".csv", ".txt")
+_SEPARATORS = re.compile(r"[,\s]+")
+_MAX_DECIMALS = 2
+
+
+def format_value(value: float) -> str:
+    """Print a number with the fewest decimals that are exact, up to 2.
+
+    Integers print without a decimal point; other numbers are rounded to 2
+    decimals when they need more, and trailing zeros are dropped.
+
+    Parameters
+    ----------
+    value
+        A finite number.
+
+    Returns
+    -------
+    str
+        For example ``"17"``, ``"1.5"``, ``"0.25"``, ``"1.33"`` (for 4/3),
+        ``"-2"``.
+
+    Examples
+    --------
+    >>> [format_value(v) for v in (3.0, 1.5, 0.25, 4 / 3, 2 / 3, -0.5, 0.1 + 0.2)]
+    ['3', '1.5', '0.25', '1.33', '0.67', '-0.5', '0.3']
+    """
+    v = float(value)
+    if not math.isfinite(v):
+        raise SpecError(f"cannot print the non-finite value {v!r}")
+    tolerance = 1e-9 * max(1.0, abs(v))
+    decimals = _MAX_DECIMALS
+    for d in range(_MAX_DECIMALS + 1):
+        if abs(round(v, d) - v) <= tolerance:
+            decimals = d
+            break
+    text = f"{round(v, decimals):.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    if len(shape) == 2:
+        return f"{shape[0]}×{shape[1]}"
+    if len(shape) == 0:
+        return "a single number"
+    return f"a {len(shape)}-D array of shape {'×'.join(map(str, shape))}"
+
+
+def _number(option: str, token: str) -> float:
+    try:
+        v = float(token)
+    except ValueError:
+        raise SpecError(f"{option}: {token!r} is not a number") from None
+    if not math.isfinite(v):
+        raise SpecError(f"{option}: {token!r} is not a finite number")
+    return v
+
+
+def _parse_rows(option: str, rows: list[str], where: str) -> np.ndarray:
+    """Turn rows of separated numbers into a 2-D array."""
+    parsed: list[list[float]] = []
+    for row in rows:
+        tokens = [t for t in _SEPARATORS.split(row.strip()) if t]
+        if tokens:
+            parsed.append([_number(option, t) for t in tokens])
+    if not parsed:
+        raise SpecError(f"{option}: {where} holds no numbers")
+    width = len(parsed[0])
+    for n, row_values in enumerate(parsed[1:], start=2):
+        if len(row_values) != width:
+            count = f"{len(row_values)} number{'s' if len(row_values) != 1 else ''}"
+            raise SpecError(f"{option}: row {n} has {count} but row 1 has {width}")
+    return np.array(parsed, dtype=float)
+
+
+def _read_text(option: str, path: Path) -> np.ndarray:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise SpecError(f"{option}: no such file: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SpecError(f"{option}: cannot read {path}: {reason}") from None
+    rows = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    return _parse_rows(option, rows, str(path))
+
+
+def _read_npy(option: str, path: Path) -> np.ndarray:
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise SpecError(f"{option}: no such file: {path}") from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or "not a .npy file"
+        raise SpecError(f"{option}: cannot read {path}: {reason}") from None
+    except (ValueError, EOFError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "not a .npy file"
+        raise SpecError(f"{option}: cannot read {path}: {first}") from None
+    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
+        kind = getattr(getattr(arr, "dtype", None), "name", type(arr).__name__)
+        raise SpecError(f"{option}: {path} holds {kind} values, not numbers")
+    arr = arr.astype(float)
+    if not np.all(np.isfinite(arr)):
+        raise SpecError(f"{option}: {path} holds non-finite values (nan or inf)")
+    return arr
+
+
+def read_values(option: str, text: str) -> np.ndarray:
+    """Read a number grid given inline or as a file name, without checking its shape.
+
+    Parameters
+    ----------
+    option
+        The option's name, for messages (``"--input-values"``).
+    text
+        An inline matrix, or the name of a ``.csv``/``.txt``/``.npy`` file.
+
+    Returns
+    -------
+    numpy.ndarray
+        A float array (2-D unless it came from a ``.npy`` file of another rank).
+
+    Raises
+    ------
+    SpecError
+        If a number is malformed or not finite, rows differ in length, or the
+        file is missing or unreadable.
+    """
+    text = text.strip()
+    if not text:
+        raise SpecError(f"{option} is empty")
+    lower = text.lower()
+    path = Path(text)
+    if lower.endswith(".npy"):
+        return _read_npy(option, path)
+    if lower.endswith(_TEXT_SUFFIXES) or _is_file(path):
+        return _read_text(option, path)
+    return _parse_rows(option, re.split(r"[;\n]", text), "the matrix")
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def as_grid(name: str, values: object, shape: Pair, *, role: str = "") -> np.ndarray:
+    """Check that ``values`` is a finite ``shape`` grid of numbers.
+
+    Parameters
+    ----------
+    name
+        What the values are, for messages (``"--input-values"``, ``"input_values"``).
+    values
+        An array or nested sequence.
+    shape
+        The ``(h, w)`` it must have.
+    role
+        Optional words after the size in the shape message.
+
+    Returns
+    -------
+    numpy.ndarray
+        A float copy of ``values``.
+
+    Raises
+    ------
+    SpecError
+        ``"input_values must be 5×5, got 3×3"``, or for non-numbers and
+        non-finite values.
+    """
+    try:
+        arr = np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        raise SpecError(f"{name} must be a {shape[0]}×{shape[1]} grid of numbers") from None
+    if arr.shape != tuple(shape):
+        raise SpecError(
+            f"{name} must be {shape[0]}×{shape[1]}{role}, got {_shape_text(arr.shape)}"
+        )
+    if not np.all(np.isfinite(arr)):
+        raise SpecError(f"{name} must be finite numbers (no nan or inf)")
+    return arr
+
+
+def parse_values(option: str, text: str, shape: Pair, *, role: str = "") -> np.ndarray:
+    """Read a number grid (see :func:`read_values`) and check its shape.
+
+    Parameters
+    ----------
+    option
+        The option's name, for messages (``"--input-values"``).
+    text
+        The option's value.
+    shape
+        The ``(h, w)`` the grid must have.
+    role
+        Optional words after the size in the shape message, such as
+        ``" (the transposed conv's input i')"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        A float array of shape ``shape``.
+
+    Raises
+    ------
+    SpecError
+        As :func:`read_values`, and ``"--input-values must be 5×5, got 3×3"``
+        for a wrong shape.
+
+    Examples
+    --------
+    >>> parse_values("--kernel-values", "1 0; 0 -1", (2, 2)).tolist()
+    [[1.0, 0.0], [0.0, -1.0]]
+    """
+    return as_grid(option, read_values(option, text), shape, role=role)
