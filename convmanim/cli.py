@@ -13,6 +13,7 @@ code 2; the last lines on stdout are the paths written.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -153,12 +154,30 @@ def _seed_options(transposed: bool) -> Callable[[Callable[..., Any]], Callable[.
             click.option("--intro", is_flag=True,
                          help="Open with the output-size formula, numbers put in."),
             click.option("--no-progress", is_flag=True, help="Hide the progress bar."),
+            click.option("--no-tex", is_flag=True, envvar="CONVMANIM_NO_TEX",
+                         show_envvar=True,
+                         help="Typeset the labels with Pango instead of LaTeX: for a "
+                              "machine without latex and dvisvgm."),
+            click.option("--slides", is_flag=True,
+                         help="Render a slide deck, one slide per step (a title slide first "
+                              "with --intro), at the -qa quality: NAME.html (reveal.js, videos "
+                              "embedded; arrow keys step) and slides/NAME.json for "
+                              "'manim-slides present --folder OUTPUT_DIR/slides NAME'. Needs "
+                              "pip install 'convmanim[slides]'."),
         ]
         if transposed:
             options.append(
                 click.option("-t", "--transposed", is_flag=True,
                              help="Draw the transposed conv of the conv given by -i -k -s -p "
                                   "-d (the paper's convention: give i, not i').")
+            )
+            options.append(
+                click.option("--output-padding", type=SIZE, default=None,
+                             help="With -t: ConvTranspose2d's output_padding, checked like -o. "
+                                  "In PyTorch's terms the transposed conv maps -o (its input) "
+                                  "to -i (its output), and its output_padding is "
+                                  "(i + 2p - d(k-1) - 1) mod s; if the value given differs, "
+                                  "the error names the -i that gives it.")
             )
         for option in reversed(options):
             f = option(f)
@@ -175,15 +194,19 @@ def build_spec(
     dilation: Pair,
     output_size: Pair | None = None,
     transposed: bool = False,
+    output_padding: Pair | None = None,
 ) -> AnySpec:
-    """The spec the flags describe; ``-o``, when given, must match.
+    """The spec the flags describe; ``-o`` and ``--output-padding``, when given, must match.
 
     Raises
     ------
     SpecError
-        For an invalid spec, or an ``-o`` that disagrees with the computed size.
+        For an invalid spec, or an ``-o`` or ``--output-padding`` that
+        disagrees with the computed one.
     """
     spec = ConvSpec(input_size, kernel_size, stride, padding, dilation)
+    if output_padding is not None:
+        _check_output_padding(spec, output_padding, transposed)
     if output_size is not None and output_size != spec.output_size:
         got = "x".join(map(str, output_size)) if output_size[0] != output_size[1] \
             else str(output_size[0])
@@ -196,6 +219,59 @@ def build_spec(
     return spec.transposed() if transposed else spec
 
 
+def _fmt_pair(pair: Pair) -> str:
+    """``5`` for a square pair, ``5x7`` otherwise (as the flags take them)."""
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
+
+
+def _check_output_padding(spec: ConvSpec, output_padding: Pair, transposed: bool) -> None:
+    """Check ``--output-padding`` against the transposed conv of ``spec``.
+
+    ``a = (i + 2p − k̂) mod s`` is fixed by the forward conv; the input size
+    ``i − a + output_padding`` keeps ``i'`` and gives the one requested.
+    """
+    fmt = _fmt_pair
+    if not transposed:
+        raise SpecError(f"--output-padding {fmt(output_padding)} is for a transposed conv: add -t")
+    for ax in range(2):
+        if not 0 <= output_padding[ax] < spec.stride[ax]:
+            raise SpecError(
+                f"output_padding {fmt(output_padding)} must be 0 to stride − 1 "
+                f"(stride {fmt(spec.stride)})"
+            )
+    have = spec.remainder
+    if output_padding != have:
+        i = tuple(n - a + op for n, a, op in zip(spec.input_size, have, output_padding))
+        raise SpecError(
+            f"output_padding {fmt(output_padding)} does not match the transposed conv's "
+            f"output_padding {fmt(have)} ({spec.transposed().describe()}); "
+            f"-i {fmt(i)} keeps the transposed conv's input i'={fmt(spec.output_size)} and "
+            f"gives output_padding {fmt(output_padding)}"
+        )
+
+
+def _check_before_render(spec: AnySpec, options: dict[str, Any], *, animated: bool) -> None:
+    """What every mode checks before drawing: size limits, step time, LaTeX.
+
+    With ``--no-tex`` the labels are typeset with Pango for the rest of the
+    command; otherwise a missing ``latex`` or ``dvisvgm`` is an error now,
+    before any file is opened.
+    """
+    from .labels import check_tex_installed, pango_labels
+    from .limits import MODES, check_render_size
+
+    ctx = click.get_current_context()
+    if ctx.info_name in MODES:
+        check_render_size(spec, ctx.info_name, animated=animated)
+    step_time = options.get("step_time")
+    if step_time is not None and not math.isfinite(step_time):
+        raise SpecError(f"step_time must be a number of seconds from 0.1 to 60, got {step_time}")
+    if options.get("no_tex"):
+        ctx.with_resource(pango_labels())
+    else:
+        check_tex_installed()
+
+
 def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) -> None:
     """Build the scene subclass from the flags and render it."""
     from .render import render_animation, render_still, resolve_quality
@@ -203,8 +279,10 @@ def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) ->
     spec = build_spec(
         options["input_size"], options["kernel_size"], options["stride"], options["padding"],
         options["dilation"], options["output_size"], options.get("transposed", False),
+        options.get("output_padding"),
     )
     animated = options["animation"] or bool(options["formats"])
+    _check_before_render(spec, options, animated=animated or bool(options.get("slides")))
     quality = resolve_quality(options["quality_animation"] if animated else options["quality"])
     attrs: dict[str, Any] = {
         "spec": spec,
@@ -215,7 +293,20 @@ def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) ->
         **extra,
     }
     name = options["name"]
-    if animated:
+    if options.get("slides"):
+        if options["formats"]:
+            raise click.UsageError("--slides writes a slide deck: drop --format")
+        from .slides import render_slides
+
+        render_slides(
+            type(f"{scene_base.__name__}Cli", (scene_base,), attrs), name,
+            quality=resolve_quality(options["quality_animation"]),
+            output_dir=options["output_dir"],
+            progress=not options["no_progress"],
+        )
+        click.echo(f"present it: manim-slides present --folder "
+                   f"{os.path.join(options['output_dir'], 'slides')} {name}", err=True)
+    elif animated:
         scene_cls = type(f"{scene_base.__name__}Cli", (scene_base,), attrs)
         render_animation(
             scene_cls, name,
@@ -268,6 +359,7 @@ Examples:
   convmanim arithmetic -i 5 -k 3 -s 2 -p 1 -t -a tconv       transposed, MP4
   convmanim arithmetic -i 7 -k 3 -d 2 -a --format gif dil    dilated, GIF
   convmanim arithmetic -i 6x8 -k 3 -s 2 -a -qa m rect        rectangular, 720p
+  convmanim arithmetic -i 5 -k 3 -s 2 -p 1 --slides deck     slide deck: deck.html
 """
 
 
@@ -306,7 +398,7 @@ Examples (the original README's, then ours):
               default="convolution", show_default=True,
               help="What the window computes: a weighted sum, the mean of its cells "
                    "(padding counted), or their maximum (padding never wins).")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the random default values (input 0-3, kernel 0-2).")
 @click.option("--input-values", metavar="MATRIX|FILE", default=None,
               help='The input\'s values: inline such as "1 2 3; 4 5 6" (rows split by ";", '
@@ -331,7 +423,11 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
     spec = build_spec(
         options["input_size"], options["kernel_size"], options["stride"], options["padding"],
         options["dilation"], options["output_size"], options["transposed"],
+        options["output_padding"],
     )
+    from .limits import check_render_size
+
+    check_render_size(spec, "numerical")  # before the values and the pooling windows
     if spec.is_transposed and mode != "convolution":
         raise SpecError(f"-t/--transposed draws a transposed convolution; it has no {mode} mode "
                         "(drop -m or -t)")
@@ -371,7 +467,13 @@ Examples (the original README's, then ours):
 @click.option("--relationship", is_flag=True,
               help="Play the conv with C, transpose the matrix entry by entry, then play the "
                    "transposed conv with C^T (steps run through both parts).")
-def alphabet(relationship: bool, **options: Any) -> None:
+@click.option("--input-symbol", default=None, metavar="LETTER",
+              help="Letter of the input's entries: one Latin letter or a Greek letter name "
+                   "such as \\alpha (default a, or b with -t).")
+@click.option("--output-symbol", default=None, metavar="LETTER",
+              help="Letter of the output's entries (default b, or c with -t).")
+def alphabet(relationship: bool, input_symbol: str | None, output_symbol: str | None,
+             **options: Any) -> None:
     """Matrix view: vec(b) = C vec(a), or with -t, vec(c) = C^T vec(b).
 
     The sparse conv matrix sits between the grids and the vectors; at each step
@@ -380,14 +482,32 @@ def alphabet(relationship: bool, **options: Any) -> None:
     below. Large matrices scroll to keep the current row in view; long vectors
     are cut with dots that move out of the current entries' way.
     """
-    from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene
+    from .limits import check_symbols
+    from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene, default_symbols
+
+    extra: dict[str, Any] = {}
+    if input_symbol is not None or output_symbol is not None:
+        if relationship:
+            raise click.UsageError("--relationship names its grids a, b and c: drop "
+                                   "--input-symbol and --output-symbol")
+        spec = build_spec(
+            options["input_size"], options["kernel_size"], options["stride"],
+            options["padding"], options["dilation"], options["output_size"],
+            options["transposed"], options["output_padding"],
+        )
+        default_in, default_out = default_symbols(spec)
+        extra["symbols"] = check_symbols(
+            (default_in if input_symbol is None else input_symbol,
+             default_out if output_symbol is None else output_symbol),
+            ("--input-symbol", "--output-symbol"),
+        )
 
     if relationship:
         if options["transposed"]:
             raise click.UsageError("--relationship plays both directions: drop -t")
         _render(AlphabetRelationshipScene, options, {})
     else:
-        _render(AlphabetScene, options, {})
+        _render(AlphabetScene, options, extra)
 
 
 @main.command()
@@ -398,11 +518,13 @@ def alphabet(relationship: bool, **options: Any) -> None:
 @click.option("-d", "--dilation", type=SIZE, default="1", show_default=True)
 @click.option("-o", "--output-size", type=SIZE, default=None)
 @click.option("-t", "--transposed", is_flag=True)
+@click.option("--output-padding", type=SIZE, default=None)
 def info(**options: Any) -> None:
     """Print the arithmetic of a spec (sizes, steps, padding) without rendering."""
     spec = build_spec(
         options["input_size"], options["kernel_size"], options["stride"], options["padding"],
         options["dilation"], options["output_size"], options["transposed"],
+        options["output_padding"],
     )
     click.echo(spec.describe())
     direct = spec.direct()
@@ -415,6 +537,62 @@ def info(**options: Any) -> None:
     oh, ow = spec.output_size
     ih, iw = spec.input_size
     click.echo(f"matrix: {oh * ow}x{ih * iw}" + (" (C transposed)" if spec.is_transposed else ""))
+
+
+EPILOG_LECTURE = """\b
+Examples:
+  convmanim lecture examples/lecture.toml            media/lecture.mp4 at the file's quality
+  convmanim lecture examples/lecture.toml -ql draft  480p15 draft, media/draft.mp4
+  convmanim lecture examples/lecture.toml --check    check the file, list the parts
+
+\b
+A lecture file (TOML):
+  [lecture]
+  title = "Convolution arithmetic"     # also: quality, theme, step_time, title_time
+  [[part]]
+  title = "Padding"                    # also: subtitle, mode (arithmetic, numerical,
+  input_size = 5                       # alphabet), the long flags as keys (kernel_size,
+  kernel_size = 3                      # stride, padding, dilation, transposed, ...),
+  padding = 1                          # operation = "max" for numerical pooling
+"""
+
+
+@main.command(epilog=EPILOG_LECTURE)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("name", required=False)
+@click.option("-q", "--quality", default=None,
+              help="l m h p k (480p15 to 2160p60), a DPI number, or WxH@FPS. "
+                   "Default: the file's quality, else h.")
+@click.option("--output-dir", default="media", show_default=True,
+              envvar="CONVMANIM_OUTPUT_DIR", show_envvar=True,
+              type=click.Path(file_okay=False), help="Where the MP4 is written.")
+@click.option("--check", is_flag=True, help="Check the file and list its parts; render nothing.")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar and the part lines.")
+def lecture(file: str, name: str | None, quality: str | None, output_dir: str, check: bool,
+            no_progress: bool) -> None:
+    """Render a lecture file: a title card, then a scene, for each part, into one MP4.
+
+    NAME is the file name without extension (default: FILE's name without
+    .toml). Every part is checked before anything is rendered.
+    """
+    from pathlib import Path
+
+    from .lecture import LectureError, load_lecture, render_lecture
+
+    try:
+        plan = load_lecture(file)
+    except LectureError as exc:
+        raise click.ClickException(str(exc)) from None
+    if check:
+        for part in plan.parts:
+            click.echo(f"part {part.number}: {part.title} ({part.summary()}, "
+                       f"{part.scene.planned_duration():.1f} s)")
+        return
+    from .labels import check_tex_installed
+
+    check_tex_installed()
+    render_lecture(plan, name or Path(file).stem, quality=quality, output_dir=output_dir,
+                   progress=not no_progress)
 
 
 if __name__ == "__main__":  # pragma: no cover

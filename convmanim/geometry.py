@@ -18,6 +18,7 @@ learning" (2016), together with PyTorch's ``conv2d`` and ``conv_transpose2d``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -61,11 +62,21 @@ def _fmt_size(pair: Pair) -> str:
     return f"{pair[0]}×{pair[1]}"
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_MAX_DIGITS = 9
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """``repr(value)``, cut short so that an error message stays one readable line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _as_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         if isinstance(value, (float, np.floating)) and float(value).is_integer():
             return int(value)
-        raise SpecError(f"{name} must be an integer, got {value!r}")
+        raise SpecError(f"{name} must be an integer, got {_shown(value)}")
     return int(value)
 
 
@@ -91,11 +102,13 @@ def parse_pair(name: str, value: IntOrPair | str) -> Pair:
     """
     if isinstance(value, str):
         text = value.strip().lower().replace("×", "x")
-        parts = text.split("x")
-        if len(parts) not in (1, 2) or not all(p.strip().lstrip("+-").isdigit() for p in parts):
+        parts = [p.strip() for p in text.split("x")]
+        if len(parts) not in (1, 2) or not all(_INTEGER.fullmatch(p) for p in parts):
             raise SpecError(
-                f"{name} must be an integer or HxW such as 5x7, got {value!r}"
+                f"{name} must be an integer or HxW such as 5x7, got {_shown(value)}"
             )
+        if any(len(p.lstrip("+-")) > _MAX_DIGITS for p in parts):
+            raise SpecError(f"{name} {_shown(value)} is too large: at most {_MAX_DIGITS} digits")
         nums = [int(p) for p in parts]
         return (nums[0], nums[0]) if len(nums) == 1 else (nums[0], nums[1])
     if isinstance(value, (int, np.integer, float, np.floating)) and not isinstance(value, bool):
@@ -103,7 +116,7 @@ def parse_pair(name: str, value: IntOrPair | str) -> Pair:
         return (v, v)
     if isinstance(value, Sequence) and len(value) == 2:
         return (_as_int(name, value[0]), _as_int(name, value[1]))
-    raise SpecError(f"{name} must be an integer or an (h, w) pair, got {value!r}")
+    raise SpecError(f"{name} must be an integer or an (h, w) pair, got {_shown(value)}")
 
 
 def _check_min(name: str, pair: Pair, minimum: int, what: str) -> None:
@@ -605,6 +618,45 @@ class ConvSpec:
         return TransposedConvSpec.from_torch(
             input_size, kernel_size, stride, padding, output_padding, dilation
         )
+
+    @classmethod
+    def from_torch(cls, module: object, input_size: object) -> AnySpec:
+        """The spec of a PyTorch layer, read from its attributes (torch is not imported).
+
+        Parameters
+        ----------
+        module
+            An ``nn.Conv2d``, ``nn.ConvTranspose2d``, ``nn.MaxPool2d`` or
+            ``nn.AvgPool2d``, or any object with the same attributes.
+        input_size
+            The layer's input size as PyTorch sees it: ``5``, ``(5, 7)``, or
+            a tensor shape ``(N, C, H, W)``. For a ``ConvTranspose2d``, its
+            own input ``i'``.
+
+        Returns
+        -------
+        AnySpec
+            A :class:`ConvSpec`, or a :class:`TransposedConvSpec` for a
+            ``ConvTranspose2d``. For a pooling layer,
+            :func:`convmanim.torch_compat.torch_mode` gives the numerical
+            mode (``"max"`` or ``"average"``).
+
+        Raises
+        ------
+        SpecError
+            Naming the attribute convmanim cannot draw (see
+            :func:`convmanim.torch_compat.spec_from_torch`).
+
+        Examples
+        --------
+        >>> class MaxPool2d:  # a stand-in with nn.MaxPool2d's attributes
+        ...     kernel_size, stride, padding, dilation, ceil_mode = 2, 2, 0, 1, False
+        >>> ConvSpec.from_torch(MaxPool2d(), (1, 3, 6, 6)).output_size
+        (3, 3)
+        """
+        from .torch_compat import spec_from_torch
+
+        return spec_from_torch(module, input_size)
 
 
 @dataclass(frozen=True)

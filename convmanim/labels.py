@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import TypeVar
 from unittest import mock
 
-from manim import Mobject, VGroup, VMobject, config
+import numpy as np
+from manim import Mobject, VMobject, config
 from manim.mobject.text import tex_mobject
 from manim.utils.tex import TexTemplate
 from manim.utils.tex_file_writing import tex_hash
@@ -40,6 +41,8 @@ __all__ = [
     "batched",
     "check_tex_installed",
     "missing_tex_tools",
+    "pango_labels",
+    "use_pango",
 ]
 
 T = TypeVar("T")
@@ -69,8 +72,38 @@ def check_tex_installed() -> None:
     if missing:
         raise TexMissingError(
             f"LaTeX labels need {' and '.join(missing)}, which "
-            f"{'is' if len(missing) == 1 else 'are'} not installed: {TEX_INSTALL_HINT}"
+            f"{'is' if len(missing) == 1 else 'are'} not installed: {TEX_INSTALL_HINT}; "
+            f"or add --no-tex ({NO_TEX_ENV}=1 from Python) to typeset the labels with Pango"
         )
+
+
+NO_TEX_ENV = "CONVMANIM_NO_TEX"
+"""Set to ``1`` to typeset every label with Pango, as ``--no-tex`` does."""
+
+_pango_depth = 0
+
+
+def use_pango() -> bool:
+    """Whether labels are typeset with Pango (``--no-tex``) instead of LaTeX."""
+    return _pango_depth > 0 or os.environ.get(NO_TEX_ENV, "").strip().lower() in (
+        "1", "true", "yes", "on")
+
+
+@contextmanager
+def pango_labels() -> Iterator[None]:
+    """Typeset every ``MathTex`` and ``Tex`` with Pango while active; no LaTeX runs.
+
+    See :mod:`convmanim.notex` for the TeX it understands.
+    """
+    global _pango_depth
+    from .notex import tex_to_svg_file
+
+    _pango_depth += 1
+    try:
+        with mock.patch.object(tex_mobject, "tex_to_svg_file", tex_to_svg_file):
+            yield
+    finally:
+        _pango_depth -= 1
 
 
 @dataclass(frozen=True)
@@ -172,6 +205,9 @@ def batched(factory: Callable[[], T]) -> T:
     LabelError
         If LaTeX cannot typeset a label.
     """
+    if use_pango():
+        with pango_labels():
+            return factory()
     for _ in range(_MAX_PASSES):
         requests: list[_Request] = []
         with _recording(requests):
@@ -182,9 +218,23 @@ def batched(factory: Callable[[], T]) -> T:
     raise LabelError("labels kept changing between passes: the factory is not deterministic")
 
 
+_SAFE_TEX_ENV = {"shell_escape": "f", "openin_any": "p", "openout_any": "p"}
+"""kpathsea settings for every LaTeX run: no shell escape at all, and no reading
+or writing of files outside the working folder and the TeX trees (absolute
+paths, parent folders and dot files are refused)."""
+
+
 def typeset(requests: list[_Request]) -> None:
-    """Typeset ``requests`` into manim's Tex cache: one LaTeX run per template."""
+    """Typeset ``requests`` into manim's Tex cache: one LaTeX run per template.
+
+    LaTeX runs with :data:`_SAFE_TEX_ENV`, whichever template is used.
+    """
     check_tex_installed()
+    with mock.patch.dict(os.environ, _SAFE_TEX_ENV):
+        _typeset(requests)
+
+
+def _typeset(requests: list[_Request]) -> None:
     unique: dict[Path, _Request] = {}
     for req in requests:
         unique.setdefault(req.svg_path, req)
@@ -301,7 +351,7 @@ class LabelMaker:
 
     Parsing a typeset SVG into a mobject costs far more than copying one, and
     a conv matrix repeats the same few labels many times over. Labels come out
-    as a :class:`~manim.VGroup` of plain glyph paths with a ``tex_string``
+    as one :class:`~manim.VMobject` holding every glyph, with a ``tex_string``
     attribute (copying a full MathTex costs twenty times more). Create one
     maker inside a :func:`batched` factory and build every label through it.
 
@@ -343,13 +393,17 @@ class LabelMaker:
         return self._templates[key]
 
 
-def _flatten(mob: Mobject, tex: str) -> VGroup:
-    """The glyphs of a typeset label as plain VMobjects (copies cost 20× less)."""
-    group = VGroup()
-    for glyph in mob.family_members_with_points():
-        flat = VMobject()
-        flat.set_points(glyph.points.copy())
-        flat.match_style(glyph)
-        group.add(flat)
-    group.tex_string = tex  # type: ignore[attr-defined]
-    return group
+def _flatten(mob: Mobject, tex: str) -> VMobject:
+    """The glyphs of a typeset label as one plain path (copies and frames cost far less).
+
+    Every glyph becomes a sub-path of a single :class:`~manim.VMobject`, so a
+    label costs the renderer one mobject instead of one per glyph. Glyphs of
+    one label share its colour, so nothing is lost.
+    """
+    glyphs = [g for g in mob.family_members_with_points() if len(g.points)]
+    flat = VMobject()
+    if glyphs:
+        flat.set_points(np.concatenate([g.points for g in glyphs]))
+        flat.match_style(glyphs[0])
+    flat.tex_string = tex  # type: ignore[attr-defined]
+    return flat

@@ -513,8 +513,8 @@ def render_animation(
     """
     fmts = _check_formats(formats, ANIMATION_FORMATS, "animation format")
     q = quality if isinstance(quality, Quality) else resolve_quality(quality)
-    out = prepare_output_dir(output_dir)
     _check_name(name)
+    out = prepare_output_dir(output_dir)
     transparent = "mov" in fmts
     # A GIF-only render needs no more frames than the GIF shows.
     fps = min(q.fps, GIF_FPS) if fmts == ["gif"] else q.fps
@@ -595,8 +595,8 @@ def render_still(
     """
     (fmt,) = _check_formats([fmt], STILL_FORMATS, "still format")
     q = quality if isinstance(quality, Quality) else resolve_quality(quality)
-    out = prepare_output_dir(output_dir)
     _check_name(name)
+    out = prepare_output_dir(output_dir)
     final = out / f"{name}.{fmt}"
     tmp = _tmp_path(final)
     try:
@@ -709,6 +709,18 @@ def _check_formats(formats: Sequence[str], allowed: Sequence[str], what: str) ->
     return out
 
 
+_MAX_NAME_BYTES = 200
+"""File systems allow 255 bytes; the temporary name adds a dot, ``.webm`` and ``.part-PID``."""
+
+
 def _check_name(name: str) -> None:
     if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
-        raise RenderError(f"NAME must be a plain file name without '/', got {name!r}")
+        shown = repr(name) if len(name) <= 40 else repr(name[:37] + "...")
+        raise RenderError(f"NAME must be a plain file name without '/', got {shown}")
+    try:
+        size = len(name.encode())
+    except UnicodeEncodeError:
+        raise RenderError(f"NAME {name!r} is not valid text for a file name") from None
+    if size > _MAX_NAME_BYTES:
+        raise RenderError(f"NAME is {size} bytes long; a file name can have at most "
+                          f"{_MAX_NAME_BYTES}")

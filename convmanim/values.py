@@ -125,6 +125,8 @@ def _read_npy(option: str, path: Path) -> np.ndarray:
         raise SpecError(f"{option}: cannot read {path}: {reason}") from None
     except (ValueError, EOFError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else "not a .npy file"
+        if "pickle" in first:  # numpy's word for a file that is not a plain array
+            first = "not a .npy file of numbers"
         raise SpecError(f"{option}: cannot read {path}: {first}") from None
     if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
         kind = getattr(getattr(arr, "dtype", None), "name", type(arr).__name__)
@@ -162,10 +164,27 @@ def read_values(option: str, text: str) -> np.ndarray:
     lower = text.lower()
     path = Path(text)
     if lower.endswith(".npy"):
+        _check_size(option, path)
         return _read_npy(option, path)
     if lower.endswith(_TEXT_SUFFIXES) or _is_file(path):
+        _check_size(option, path)
         return _read_text(option, path)
     return _parse_rows(option, re.split(r"[;\n]", text), "the matrix")
+
+
+_MAX_FILE_BYTES = 1_000_000
+"""A grid any mode can draw (at most 64×64 numbers) fits in far less."""
+
+
+def _check_size(option: str, path: Path) -> None:
+    """Refuse a file too large to be a grid of numbers before reading it."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # the reader names the problem
+    if size > _MAX_FILE_BYTES:
+        raise SpecError(f"{option}: {path} is {size} bytes, more than the {_MAX_FILE_BYTES} "
+                        "a grid of numbers needs")
 
 
 def _is_file(path: Path) -> bool:

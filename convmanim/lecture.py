@@ -1,0 +1,556 @@
+"""Lectures: a sequence of scenes from a TOML file, rendered into one MP4.
+
+A lecture file has a ``[lecture]`` table and one ``[[part]]`` table per
+part. Each part is one scene, given with the command line's names (its long
+flags, with ``_`` for ``-``); before each part a title card shows the
+lecture's title, the part's number, title and subtitle, and the spec::
+
+    [lecture]
+    title = "Convolution arithmetic"
+    quality = "m"          # optional: l m h p k, a DPI number or WxH@FPS
+    theme = "light"        # optional: light or dark, for every part
+    step_time = 0.8        # optional: seconds per step, for every part
+    title_time = 2.5       # optional: seconds each title card is shown
+
+    [[part]]
+    title = "Padding"
+    subtitle = "Half padding keeps the size"
+    mode = "arithmetic"    # arithmetic, numerical or alphabet
+    input_size = 5         # or "5x7", or [5, 7]
+    kernel_size = 3
+    padding = 1
+
+Keys of a part: ``title`` (required), ``subtitle``, ``mode`` (default
+``arithmetic``), ``input_size`` (default 5), ``kernel_size`` (default 3),
+``stride``, ``padding``, ``dilation``, ``output_size`` and ``output_padding``
+(checked, as ``-o`` and ``--output-padding``), ``transposed``, ``theme``,
+``step_time``, ``stepwise``, ``intro``; for ``arithmetic`` also ``weights``;
+for ``numerical`` ``operation`` (``convolution``, ``average`` or ``max``, the
+command line's ``-m``), ``seed``, ``input_values`` and ``kernel_values`` (an
+array of rows, an inline matrix such as ``"1 2; 3 4"``, or a ``.csv``/``.npy``
+file relative to the lecture file); for ``alphabet`` ``relationship``.
+
+Every part is checked before anything is rendered; an error is one line
+naming the file, the part and the key. All scenes are rendered in one pass
+into one H.264 stream, at one resolution and frame rate, and the file is
+written under a temporary name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from .geometry import AnySpec, Pair, SpecError, parse_pair
+
+__all__ = [
+    "LECTURE_KEYS",
+    "MODE_KEYS",
+    "PART_KEYS",
+    "Lecture",
+    "LectureError",
+    "Part",
+    "load_lecture",
+    "parse_lecture",
+    "render_lecture",
+    "title_card",
+]
+
+LECTURE_KEYS = ("title", "quality", "theme", "step_time", "title_time")
+"""Keys of the ``[lecture]`` table."""
+
+PART_KEYS = (
+    "title", "subtitle", "mode", "input_size", "kernel_size", "stride", "padding", "dilation",
+    "output_size", "output_padding", "transposed", "theme", "step_time", "stepwise", "intro",
+)
+"""Keys every ``[[part]]`` may have."""
+
+MODE_KEYS: dict[str, tuple[str, ...]] = {
+    "arithmetic": ("weights",),
+    "numerical": ("operation", "seed", "input_values", "kernel_values"),
+    "alphabet": ("relationship",),
+}
+"""Keys only a part of that mode may have."""
+
+OPERATIONS = ("convolution", "average", "max")
+THEMES = ("light", "dark")
+DEFAULT_TITLE_TIME = 2.5
+MODE_TITLES = {"arithmetic": "Arithmetic", "numerical": "Numerical", "alphabet": "Matrix"}
+
+
+class LectureError(ValueError):
+    """A lecture file that cannot be rendered. The message is one line."""
+
+
+# -------------------------------------------------------------------- model
+@dataclass(frozen=True)
+class Part:
+    """One part of a lecture: a title card, then a scene.
+
+    Attributes
+    ----------
+    number
+        1-based position in the lecture.
+    title, subtitle
+        Shown on the part's title card.
+    mode
+        ``"arithmetic"``, ``"numerical"`` or ``"alphabet"``.
+    spec
+        The spec the scene draws.
+    scene
+        The scene class, configured like the command line configures it.
+    """
+
+    number: int
+    title: str
+    subtitle: str
+    mode: str
+    spec: AnySpec
+    scene: type
+
+    def summary(self) -> str:
+        """The line under the card's title: the mode and the spec."""
+        what = MODE_TITLES[self.mode]
+        operation = getattr(self.scene, "mode", "convolution")
+        if self.mode == "numerical" and operation != "convolution":
+            what = f"{what}, {operation} pooling"
+        if getattr(self.scene, "relationship", False):
+            what = f"{what}, C then Cᵀ"
+        return f"{what}: {self.spec.describe()}"
+
+
+@dataclass(frozen=True)
+class Lecture:
+    """A parsed lecture file.
+
+    Attributes
+    ----------
+    title
+        The lecture's title, on every title card.
+    parts
+        The parts, in order.
+    quality
+        The file's quality, or ``None`` to use the caller's.
+    theme
+        The title cards' theme (and the default of the parts').
+    title_time
+        Seconds each title card is shown.
+    source
+        Where the lecture came from, for messages.
+    """
+
+    title: str
+    parts: tuple[Part, ...]
+    quality: str | None = None
+    theme: str = "light"
+    title_time: float = DEFAULT_TITLE_TIME
+    source: str = "lecture"
+    cards: tuple[type, ...] = field(default=(), compare=False, repr=False)
+
+    def segments(self) -> list[tuple[str, type]]:
+        """What is played, in order: ``(label, scene class)`` for each card and part."""
+        out: list[tuple[str, type]] = []
+        for part, card in zip(self.parts, self.cards):
+            out.append((f"part {part.number}/{len(self.parts)} title", card))
+            out.append((f"part {part.number}/{len(self.parts)} {part.title}", part.scene))
+        return out
+
+
+# ------------------------------------------------------------------ parsing
+def load_lecture(path: str | os.PathLike[str]) -> Lecture:
+    """Read and check a lecture file.
+
+    Parameters
+    ----------
+    path
+        A TOML file (see the module's docstring for its keys).
+
+    Returns
+    -------
+    Lecture
+        The lecture, every part checked and its scene class built.
+
+    Raises
+    ------
+    LectureError
+        One line naming the file, the part and the key.
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LectureError(f"cannot read lecture file {str(file)!r}: "
+                           f"{exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise LectureError(f"{file.name}: not a UTF-8 text file") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LectureError(f"{file.name}: not valid TOML: {exc}") from None
+    return parse_lecture(data, source=file.name, base_dir=file.parent)
+
+
+def parse_lecture(
+    data: Mapping[str, Any], *, source: str = "lecture", base_dir: Path | None = None
+) -> Lecture:
+    """Check a lecture given as a mapping (a parsed TOML document).
+
+    Parameters
+    ----------
+    data
+        ``{"lecture": {...}, "part": [{...}, ...]}``.
+    source
+        The file's name, for messages.
+    base_dir
+        Where value files named by ``input_values`` and ``kernel_values`` are
+        looked up (the current directory when ``None``).
+
+    Returns
+    -------
+    Lecture
+
+    Raises
+    ------
+    LectureError
+        One line naming the source, the part and the key.
+    """
+    for key in data:
+        if key not in ("lecture", "part"):
+            raise LectureError(f"{source}: unknown table [{key}] (a lecture has [lecture] and "
+                               "[[part]] tables)")
+    head = data.get("lecture", {})
+    if not isinstance(head, Mapping):
+        raise LectureError(f"{source}: [lecture] must be a table")
+    where = f"{source}: [lecture]"
+    _check_keys(where, head, LECTURE_KEYS)
+    title = _get(where, head, "title", str, "")
+    quality = _get(where, head, "quality", (str, int), None)
+    theme = _get_choice(where, head, "theme", THEMES, "light")
+    step_time = _get_time(where, head, "step_time", None)
+    title_time = _get_time(where, head, "title_time", DEFAULT_TITLE_TIME)
+
+    raw_parts = data.get("part")
+    if raw_parts is None:
+        raise LectureError(f"{source}: no [[part]] tables: a lecture needs at least one part")
+    if not isinstance(raw_parts, list) or not all(isinstance(p, Mapping) for p in raw_parts):
+        raise LectureError(f"{source}: part must be an array of tables, written [[part]]")
+    if not raw_parts:
+        raise LectureError(f"{source}: no [[part]] tables: a lecture needs at least one part")
+    defaults = {"theme": theme, "step_time": step_time}
+    parts = tuple(
+        _parse_part(source, n, raw, defaults, base_dir or Path.cwd())
+        for n, raw in enumerate(raw_parts, start=1)
+    )
+    cards = tuple(
+        title_card(title, part, len(parts), theme=theme, duration=title_time) for part in parts
+    )
+    return Lecture(
+        title=title,
+        parts=parts,
+        quality=None if quality is None else str(quality),
+        theme=theme,
+        title_time=title_time,
+        source=source,
+        cards=cards,
+    )
+
+
+def _check_keys(where: str, table: Mapping[str, Any], allowed: Sequence[str],
+                hint: str = "") -> None:
+    for key in table:
+        if key not in allowed:
+            raise LectureError(f"{where}: unknown key {key!r}{hint} "
+                               f"(known: {', '.join(allowed)})")
+
+
+def _get(where: str, table: Mapping[str, Any], key: str, kind: type | tuple[type, ...],
+         default: Any) -> Any:
+    if key not in table:
+        return default
+    value = table[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        names = " or ".join({str: "a string", int: "an integer", bool: "true or false",
+                             float: "a number"}[k] for k in kinds)
+        raise LectureError(f"{where}: {key} must be {names}, got {value!r}")
+    return value
+
+
+def _get_choice(where: str, table: Mapping[str, Any], key: str, choices: Sequence[str],
+                default: str) -> str:
+    value = _get(where, table, key, str, default)
+    if value not in choices:
+        raise LectureError(f"{where}: {key} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _get_time(where: str, table: Mapping[str, Any], key: str,
+              default: float | None) -> float | None:
+    value = _get(where, table, key, (int, float), default)
+    if value is None:
+        return None
+    if not 0.1 <= value <= 60:
+        raise LectureError(f"{where}: {key} must be 0.1 to 60 seconds, got {value!r}")
+    return float(value)
+
+
+def _get_size(where: str, table: Mapping[str, Any], key: str, default: Any) -> Pair | None:
+    value = table.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str, list)):
+        raise LectureError(f"{where}: {key} must be an integer, \"HxW\" or [h, w], got {value!r}")
+    try:
+        return parse_pair(key, value)
+    except SpecError as exc:
+        raise LectureError(f"{where}: {exc}") from None
+
+
+def _parse_part(source: str, number: int, raw: Mapping[str, Any], defaults: Mapping[str, Any],
+                base_dir: Path) -> Part:
+    where = f"{source}: part {number}"
+    title = raw.get("title")
+    if isinstance(title, str) and title.strip():
+        where = f"{where} ({title.strip()!r})"
+    mode = _get_choice(where, raw, "mode", tuple(MODE_KEYS), "arithmetic")
+    others = [k for m, keys in MODE_KEYS.items() if m != mode for k in keys]
+    for key in raw:
+        if key in others:
+            owner = next(m for m, keys in MODE_KEYS.items() if key in keys)
+            raise LectureError(f"{where}: key {key!r} is for mode {owner!r}, not {mode!r}")
+    _check_keys(where, raw, PART_KEYS + MODE_KEYS[mode])
+    if not isinstance(title, str) or not title.strip():
+        raise LectureError(f"{where}: title is required (a non-empty string)")
+    subtitle = _get(where, raw, "subtitle", str, "")
+    transposed = _get(where, raw, "transposed", bool, False)
+    sizes = {
+        key: _get_size(where, raw, key, default)
+        for key, default in (("input_size", 5), ("kernel_size", 3), ("stride", 1),
+                             ("padding", 0), ("dilation", 1), ("output_size", None),
+                             ("output_padding", None))
+    }
+    from .cli import build_spec
+
+    try:
+        spec = build_spec(
+            sizes["input_size"], sizes["kernel_size"], sizes["stride"],  # type: ignore[arg-type]
+            sizes["padding"], sizes["dilation"], sizes["output_size"],  # type: ignore[arg-type]
+            transposed, sizes["output_padding"],
+        )
+    except SpecError as exc:
+        raise LectureError(f"{where}: {exc}") from None
+    from .limits import check_render_size
+
+    try:
+        check_render_size(spec, mode, animated=True)
+    except SpecError as exc:
+        raise LectureError(f"{where}: {exc}") from None
+    attrs: dict[str, Any] = {
+        "spec": spec,
+        "theme": _get_choice(where, raw, "theme", THEMES, defaults["theme"]),
+        "smooth": not _get(where, raw, "stepwise", bool, False),
+        "intro": _get(where, raw, "intro", bool, False),
+    }
+    step_time = _get_time(where, raw, "step_time", defaults["step_time"])
+    if step_time is not None:
+        attrs["step_time"] = step_time
+    try:
+        base = _mode_scene(where, mode, raw, spec, attrs, base_dir)
+    except SpecError as exc:
+        raise LectureError(f"{where}: {exc}") from None
+    scene = type(f"LecturePart{number}", (base,), attrs)
+    return Part(number, title.strip(), subtitle, mode, spec, scene)
+
+
+def _mode_scene(where: str, mode: str, raw: Mapping[str, Any], spec: AnySpec,
+                attrs: dict[str, Any], base_dir: Path) -> type:
+    """The part's scene base class; adds the mode's settings to ``attrs``."""
+    if mode == "arithmetic":
+        from .modes.arithmetic import ArithmeticScene
+
+        attrs["show_weights"] = _get(where, raw, "weights", bool, None)
+        return ArithmeticScene
+    if mode == "alphabet":
+        from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene
+
+        if _get(where, raw, "relationship", bool, False):
+            if spec.is_transposed:
+                raise LectureError(f"{where}: relationship plays both directions: drop "
+                                   "transposed")
+            return AlphabetRelationshipScene
+        return AlphabetScene
+    from .modes.numerical import NumericalScene
+
+    operation = _get_choice(where, raw, "operation", OPERATIONS, "convolution")
+    if spec.is_transposed and operation != "convolution":
+        raise LectureError(f"{where}: a transposed convolution has no {operation} operation "
+                           "(drop operation or transposed)")
+    if operation != "convolution":
+        spec.check_pooling(operation)  # type: ignore[union-attr, arg-type]
+        if "kernel_values" in raw:
+            raise LectureError(f"{where}: kernel_values is for operation 'convolution'; "
+                               f"{operation} pooling has no weights")
+    attrs["mode"] = operation
+    attrs["seed"] = _get(where, raw, "seed", int, 0)
+    role = " (the transposed conv's input i')" if spec.is_transposed else ""
+    if "input_values" in raw:
+        attrs["input_values"] = _values(where, "input_values", raw["input_values"],
+                                        spec.input_size, role, base_dir)
+    if "kernel_values" in raw:
+        attrs["kernel_values"] = _values(where, "kernel_values", raw["kernel_values"],
+                                         spec.kernel_size, "", base_dir)
+    return NumericalScene
+
+
+def _values(where: str, key: str, value: Any, shape: Pair, role: str, base_dir: Path) -> Any:
+    from .values import as_grid, parse_values
+
+    if isinstance(value, str):
+        path = base_dir / value.strip()
+        text = str(path) if not Path(value.strip()).is_absolute() and path.is_file() else value
+        return parse_values(key, text, shape, role=role)
+    if isinstance(value, list):
+        return as_grid(key, value, shape, role=role)
+    raise LectureError(f"{where}: {key} must be an array of rows, an inline matrix or a file "
+                       f"name, got {value!r}")
+
+
+# --------------------------------------------------------------- title cards
+def title_card(lecture_title: str, part: Part, count: int, *, theme: str = "light",
+               duration: float = DEFAULT_TITLE_TIME) -> type:
+    """The title card scene shown before ``part``.
+
+    Parameters
+    ----------
+    lecture_title
+        Written small at the top (nothing when empty).
+    part
+        Gives the number, the title, the subtitle and the spec line.
+    count
+        How many parts the lecture has.
+    theme
+        ``"light"`` or ``"dark"``.
+    duration
+        Seconds the card is shown.
+
+    Returns
+    -------
+    type
+        A :class:`TitleCardScene` subclass.
+    """
+    from .modes.title import TitleCardScene
+
+    return type(f"LectureCard{part.number}", (TitleCardScene,), {
+        "lecture_title": lecture_title,
+        "heading": f"Part {part.number} of {count}",
+        "title": part.title,
+        "subtitle": part.subtitle,
+        "summary": part.summary(),
+        "theme": theme,
+        "duration": duration,
+    })
+
+
+# ---------------------------------------------------------------- rendering
+def render_lecture(
+    lecture: Lecture,
+    name: str,
+    *,
+    quality: str | Any | None = None,
+    output_dir: str | os.PathLike[str] = "media",
+    progress: bool = True,
+    echo: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> Path:
+    """Render every title card and part of ``lecture`` into ``OUTPUT_DIR/NAME.mp4``.
+
+    Parameters
+    ----------
+    lecture
+        From :func:`load_lecture` or :func:`parse_lecture`.
+    name
+        File name without extension.
+    quality
+        See :func:`convmanim.render.resolve_quality`; ``None`` takes the
+        file's, or ``h``.
+    output_dir
+        Directory for the file; created if needed.
+    progress
+        Show a progress bar on a terminal, and log each part as it starts.
+    echo
+        Print the path written.
+    log
+        Where the per-part lines go (standard error by default).
+
+    Returns
+    -------
+    pathlib.Path
+        The MP4 written.
+
+    Raises
+    ------
+    RenderError
+        For an unwritable directory or a failed encoder.
+    """
+    from .render import (
+        Quality,
+        _check_name,
+        _FrameSink,
+        _make_scene,
+        _manim_config,
+        _Pipeline,
+        _progress,
+        _sigterm_as_interrupt,
+        _VideoEncoder,
+        prepare_output_dir,
+        resolve_quality,
+    )
+
+    chosen = quality if quality is not None else (lecture.quality or "h")
+    q = chosen if isinstance(chosen, Quality) else resolve_quality(chosen)
+    _check_name(name)
+    out = prepare_output_dir(output_dir)
+    if log is None:
+        def log(line: str) -> None:
+            print(line, file=sys.stderr, flush=True)
+
+    segments = lecture.segments()
+    planned = [round(cls.planned_duration() * q.fps) for _, cls in segments]
+    encoder = _VideoEncoder(out / f"{name}.mp4", "mp4", q.width, q.height, q.fps)
+    pipeline: _Pipeline | None = _Pipeline([encoder])
+    try:
+        with _sigterm_as_interrupt(), _manim_config(q), \
+                _progress(sum(planned), name, progress) as bar:
+            for (label, scene_cls), frames in zip(segments, planned):
+                if progress and not label.endswith(" title"):
+                    log(f"convmanim: {label} ({frames / q.fps:.1f} s)")
+                bar.set_description(label)
+                sink = functools.partial(_FrameSink, pipeline=pipeline, on_frames=bar.update)
+                _make_scene(scene_cls, sink).render()
+        assert pipeline is not None
+        pipeline.join()
+        pipeline = None
+        encoder.close()
+        os.replace(encoder.tmp, encoder.final)
+    except BaseException:
+        if pipeline is not None:
+            with suppress(BaseException):  # the first error is the one to report
+                pipeline.join()
+        encoder.abort()
+        with suppress(OSError):
+            encoder.tmp.unlink()
+        raise
+    if echo:
+        print(encoder.final)
+    return encoder.final

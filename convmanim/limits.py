@@ -1,0 +1,227 @@
+r"""What a render accepts beyond the geometry: size limits, and safe label text.
+
+Both are checked before anything is drawn or typeset, by the command line and
+by the scenes, so that a Python user gets the same one-line errors.
+
+Size limits
+-----------
+The geometry core accepts any size; a picture does not. Each mode has one
+limit, with its reason:
+
+* ``arithmetic``: at most :data:`MAX_ARITHMETIC_GRID` cells along each side of
+  a drawn plane (the padded, zero-inserted input and the output). Beyond that
+  a cell of the slanted plane is a few pixels wide at 1080p.
+* ``numerical``: at most :data:`MAX_NUMERICAL_GRID` cells along each side of a
+  grid, since every cell carries a number, which gets too small to read at
+  1080p beyond that.
+* ``alphabet``: the conv matrix ``C`` has ``oh·ow`` rows and ``ih·iw``
+  columns, and every non-zero entry and every row's dot product is a label
+  built in memory; each side is at most :data:`MAX_MATRIX_SIDE`.
+
+An animation has one step per output cell (per input cell for the scatter
+view); at most :data:`MAX_ANIMATION_STEPS` steps, a 17-minute video at the
+default second per step, which is already longer than a lecture can use.
+
+Label text
+----------
+Any text a user gives that is typeset (the alphabet mode's letters) must match
+a safe pattern before LaTeX sees it: one Latin letter or one Greek letter
+name, such as ``x`` or ``\alpha``. Everything else, and so every LaTeX
+command such as ``\input{...}`` or ``\write18{...}``, is refused.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .geometry import AnySpec, SpecError, TransposedConvSpec
+
+__all__ = [
+    "GREEK_LETTERS",
+    "MAX_ANIMATION_STEPS",
+    "MAX_ARITHMETIC_GRID",
+    "MAX_MATRIX_SIDE",
+    "MAX_NUMERICAL_GRID",
+    "MODES",
+    "check_render_size",
+    "check_symbol",
+    "check_symbols",
+]
+
+MODES = ("arithmetic", "numerical", "alphabet")
+
+MAX_ARITHMETIC_GRID = 64
+"""Cells along a side of an arithmetic plane: about 12 px per cell at 1080p."""
+
+MAX_NUMERICAL_GRID = 32
+"""Cells along a side of a numerical grid: numbers stay at least ~14 px high at 1080p."""
+
+MAX_MATRIX_SIDE = 400
+"""Rows or columns of the alphabet mode's conv matrix (``oh·ow`` and ``ih·iw``).
+
+A 20×20 input (400 columns) builds in about half a minute; a 32×32 input (a
+900×1024 matrix) takes two minutes and 1.7 GB before the first frame."""
+
+MAX_ANIMATION_STEPS = 1024
+"""Steps of one animation: 17 minutes at one second per step."""
+
+_WHY = {
+    "arithmetic": "a cell would be a few pixels wide at 1080p",
+    "numerical": "its numbers would be too small to read at 1080p",
+    "alphabet": "every non-zero entry of C and every row's dot product is a label held "
+                "in memory",
+}
+
+GREEK_LETTERS = (
+    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
+    "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "varpi", "rho", "varrho",
+    "sigma", "varsigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega",
+    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
+)
+r"""Greek letter names accepted as symbols (``\alpha`` ... ``\Omega``)."""
+
+_SYMBOL = re.compile(r"[A-Za-z]|\\(?:" + "|".join(GREEK_LETTERS) + ")")
+
+_KERNEL_SYMBOL = "w"
+
+
+def _side(pair: tuple[int, int]) -> str:
+    return f"{pair[0]}×{pair[1]}"
+
+
+def _check_grid(spec: AnySpec, mode: str, what: str, size: tuple[int, int], limit: int) -> None:
+    if max(size) > limit:
+        raise SpecError(
+            f"{spec.describe()}: {what} is {_side(size)} cells, more than the {mode} mode's "
+            f"limit of {limit} per side ({_WHY[mode]}); use a smaller input, kernel or padding"
+        )
+
+
+def check_render_size(spec: AnySpec, mode: str, *, animated: bool = False) -> None:
+    """Raise unless ``spec`` is small enough for ``mode`` to draw usefully.
+
+    Parameters
+    ----------
+    spec
+        The conv or transposed conv to draw.
+    mode
+        ``"arithmetic"``, ``"numerical"`` or ``"alphabet"``.
+    animated
+        Also check the number of steps against :data:`MAX_ANIMATION_STEPS`.
+
+    Raises
+    ------
+    SpecError
+        One line naming the grid, its size, the limit and why.
+
+    Examples
+    --------
+    >>> from convmanim import ConvSpec
+    >>> check_render_size(ConvSpec(200, 3), "numerical")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    convmanim.geometry.SpecError: conv i=200 k=3 s=1 p=0 d=1 -> o=198: the input grid is ...
+    """
+    if mode not in MODES:
+        raise SpecError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    out = spec.output_size
+    if mode == "alphabet":
+        rows = out[0] * out[1]
+        cols = spec.input_size[0] * spec.input_size[1]
+        if max(rows, cols) > MAX_MATRIX_SIDE:
+            name = "Cᵀ" if spec.is_transposed else "C"
+            raise SpecError(
+                f"{spec.describe()}: the conv matrix {name} would be {rows}×{cols} (output "
+                f"{_side(out)} cells by input {_side(spec.input_size)} cells), more than "
+                f"the alphabet mode's limit of {MAX_MATRIX_SIDE} rows or columns ({_WHY[mode]}); "
+                "use a smaller input"
+            )
+    else:
+        limit = MAX_ARITHMETIC_GRID if mode == "arithmetic" else MAX_NUMERICAL_GRID
+        if mode == "numerical" and isinstance(spec, TransposedConvSpec):
+            grids = [("the input grid", spec.input_size),
+                     ("the output canvas", spec.scatter_canvas().grid_size)]
+        else:
+            what = "the zero-inserted, padded input" if spec.is_transposed \
+                else "the padded input" if max(spec.padding) else "the input grid"
+            grids = [(what, spec.direct().grid_size), ("the output grid", out)]
+        for what, size in grids:
+            _check_grid(spec, mode, what, size, limit)
+    if animated:
+        steps = _steps(spec, mode)
+        if steps > MAX_ANIMATION_STEPS:
+            raise SpecError(
+                f"{spec.describe()}: an animation of {steps} steps is more than the limit of "
+                f"{MAX_ANIMATION_STEPS} (17 minutes at one second per step); "
+                "draw a still of one step with -e, or use a smaller input"
+            )
+
+
+def _steps(spec: AnySpec, mode: str) -> int:
+    if mode == "numerical" and isinstance(spec, TransposedConvSpec):
+        return spec.input_size[0] * spec.input_size[1]
+    return spec.num_steps
+
+
+def check_symbol(name: str, symbol: object) -> str:
+    r"""Return ``symbol`` if it is one Latin letter or one Greek letter name.
+
+    This is the only user text that reaches LaTeX, so nothing else gets
+    through: ``\input{/etc/passwd}`` and ``\write18{...}`` are refused here,
+    before any LaTeX run.
+
+    Parameters
+    ----------
+    name
+        The option or attribute, for the message (``"--input-symbol"``).
+    symbol
+        The text to check.
+
+    Raises
+    ------
+    SpecError
+        ``--input-symbol must be one Latin letter or a Greek letter name such
+        as \alpha, got '\\input{x}'``.
+
+    Examples
+    --------
+    >>> check_symbol("--input-symbol", r"\alpha")
+    '\\alpha'
+    """
+    if not isinstance(symbol, str) or _SYMBOL.fullmatch(symbol) is None:
+        shown = repr(symbol) if len(repr(symbol)) <= 60 else repr(symbol)[:57] + "..."
+        raise SpecError(
+            f"{name} must be one Latin letter or a Greek letter name such as \\alpha, "
+            f"got {shown}"
+        )
+    return symbol
+
+
+def check_symbols(
+    symbols: object, names: tuple[str, str] = ("symbols[0]", "symbols[1]")
+) -> tuple[str, str]:
+    """Check an ``(input, output)`` pair of symbols (see :func:`check_symbol`).
+
+    The two must differ, and neither may be ``w``, the kernel's weights.
+
+    Parameters
+    ----------
+    symbols
+        The pair to check.
+    names
+        What each one is called in messages (``"--input-symbol"``).
+
+    Raises
+    ------
+    SpecError
+        For a symbol that is not a letter, a repeated letter, or ``w``.
+    """
+    if not isinstance(symbols, (tuple, list)) or len(symbols) != 2:
+        raise SpecError(f"symbols must be an (input, output) pair of letters, got {symbols!r}")
+    checked = (check_symbol(names[0], symbols[0]), check_symbol(names[1], symbols[1]))
+    for name, s in zip(names, checked):
+        if s == _KERNEL_SYMBOL:
+            raise SpecError(f"{name} {s!r} is the kernel's letter; pick another one")
+    if checked[0] == checked[1]:
+        raise SpecError(f"{names[0]} and {names[1]} must differ, got {checked[0]!r} for both")
+    return checked

@@ -1,0 +1,222 @@
+"""`convmanim lecture`: the example lecture renders, and bad files fail in one line."""
+
+from __future__ import annotations
+
+import math
+import shlex
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from convmanim.cli import main
+from convmanim.lecture import LectureError, load_lecture, parse_lecture
+from convmanim.render import render_still
+from tests import oracle
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "lecture.toml"
+
+
+def _invoke(line: str):
+    return CliRunner().invoke(main, shlex.split(line), prog_name="convmanim",
+                              catch_exceptions=False)
+
+
+# ------------------------------------------------------------ the example
+def _planned_frames(fps: int) -> list[tuple[int, int]]:
+    """(card frames, part frames) of each part of the example, from the file alone.
+
+    An arithmetic step lasts its step time in whole frames (at least two), a
+    numerical step at least one; every part ends with a one-second hold.
+    """
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    head = data["lecture"]
+    out = []
+    for part in data["part"]:
+        assert part["mode"] in ("arithmetic", "numerical") and not part.get("intro")
+        assert not part.get("stepwise")
+        axes = [
+            [part.get(key, default)] * 2
+            for key, default in (("input_size", 5), ("kernel_size", 3), ("stride", 1),
+                                 ("padding", 0), ("dilation", 1))
+        ]
+        forward_out = [oracle.out_size(*(a[ax] for a in axes)) for ax in range(2)]
+        if not part.get("transposed"):
+            steps = math.prod(forward_out)
+        elif part["mode"] == "arithmetic":
+            steps = math.prod(axes[0])  # one per cell of its output, the forward input
+        else:
+            steps = math.prod(forward_out)  # scatter: one per cell of its input
+        step_time = part.get("step_time", head.get("step_time", 1.0))
+        per_step = round(step_time * fps)
+        per_step = max(2, per_step) if part["mode"] == "arithmetic" else max(1, per_step)
+        out.append((round(head["title_time"] * fps), steps * per_step + fps))
+    return out
+
+
+def _mae(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a[..., :3].astype(float) - b[..., :3].astype(float)).mean())
+
+
+@pytest.mark.render
+def test_example_lecture_renders_every_part_at_low_quality(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = _invoke(f"lecture {EXAMPLE} -ql")
+    assert result.exit_code == 0, result.output
+    # progress: one line per part as it starts (the bar itself needs a terminal)
+    assert [line.split(" (")[0] for line in result.stderr.strip().splitlines()] == [
+        "convmanim: part 1/5 Padding", "convmanim: part 2/5 Strides",
+        "convmanim: part 3/5 Dilation", "convmanim: part 4/5 The transposed convolution",
+        "convmanim: part 5/5 Transposed, in numbers",
+    ]
+    assert result.stdout.strip().splitlines()[-1] == "media/lecture.mp4"
+    assert sorted(p.name for p in (tmp_path / "media").iterdir()) == ["lecture.mp4"]
+
+    meta = iio.immeta("media/lecture.mp4", plugin="pyav")
+    frames = iio.imread("media/lecture.mp4", plugin="pyav", index=None)
+    assert meta["fps"] == 15
+    plan = _planned_frames(15)
+    assert len(plan) == 5
+    assert frames.shape == (sum(c + p for c, p in plan), 480, 854, 3)
+
+    lecture = load_lecture(EXAMPLE)
+    refs = [np.asarray(iio.imread(render_still(card, f"card{n}", quality="l",
+                                               output_dir=tmp_path / "refs", echo=False)))
+            for n, card in enumerate(lecture.cards)]
+    # The cards differ from each other, so each can only match itself.
+    for a in range(len(refs)):
+        for b in range(a + 1, len(refs)):
+            assert _mae(refs[a], refs[b]) > 2.0
+
+    start = 0
+    for n, ((card_frames, part_frames), part) in enumerate(zip(plan, lecture.parts)):
+        span = frames[start:start + card_frames]
+        for frame in (span[0], span[len(span) // 2], span[-1]):
+            errors = [_mae(frame, ref) for ref in refs]
+            assert errors[n] < 1.5, f"part {n + 1}: its title card is not where planned"
+            assert errors[n] == min(errors)
+        first = frames[start + card_frames]
+        assert _mae(first, refs[n]) > 5.0, f"part {n + 1} does not start after its card"
+        if part.mode == "arithmetic":
+            still_cls = type("Still", (part.scene,), {"still_step": 0})
+            still = iio.imread(render_still(still_cls, f"part{n}", quality="l",
+                                            output_dir=tmp_path / "refs", echo=False))
+            assert _mae(first, still) < 1.5, f"part {n + 1} does not open on its step 0"
+        start += card_frames + part_frames
+    assert start == len(frames)
+
+
+def test_example_lecture_checks_and_lists_its_parts():
+    result = _invoke(f"lecture {EXAMPLE} --check")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "part 1: Padding", "part 2: Strides", "part 3: Dilation",
+        "part 4: The transposed convolution", "part 5: Transposed, in numbers",
+    ]
+    assert "i=3 k=3 s=1 p=1" in lines[0]
+    assert "transposed conv" in lines[3] and "Numerical" in lines[4]
+
+
+# -------------------------------------------------------------- the schema
+def test_parts_are_built_as_the_command_line_builds_them(tmp_path):
+    (tmp_path / "x.csv").write_text("1,2,3\n4,5,6\n7,8,9\n")
+    data = {
+        "lecture": {"title": "T", "theme": "dark", "step_time": 0.5},
+        "part": [
+            {"title": "A", "input_size": "5x7", "kernel_size": [3, 2], "stride": 2,
+             "weights": True},
+            {"title": "B", "mode": "numerical", "input_size": 3, "kernel_size": 2,
+             "operation": "max", "input_values": "x.csv", "step_time": 1.0, "theme": "light"},
+            {"title": "C", "mode": "alphabet", "input_size": 4, "relationship": True},
+            {"title": "D", "mode": "numerical", "input_size": 4, "kernel_size": 2, "stride": 2,
+             "transposed": True, "output_padding": 0, "kernel_values": [[1, 0], [0, -1]]},
+        ],
+    }
+    lecture = parse_lecture(data, source="t.toml", base_dir=tmp_path)
+    a, b, c, d = (p.scene for p in lecture.parts)
+    assert a.spec.input_size == (5, 7) and a.spec.kernel_size == (3, 2)
+    assert a.show_weights is True and a.theme == "dark" and a.step_time == 0.5
+    assert b.__mro__[1].__name__ == "NumericalScene"
+    assert b.mode == "max" and b.theme == "light" and b.step_time == 1.0
+    np.testing.assert_array_equal(b.input_values, [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    assert c.__mro__[1].__name__ == "AlphabetRelationshipScene"
+    assert d.spec.is_transposed and d.spec.input_size == (2, 2)
+    np.testing.assert_array_equal(d.kernel_values, [[1, 0], [0, -1]])
+    assert [card.title for card in lecture.cards] == ["A", "B", "C", "D"]
+    assert lecture.cards[1].heading == "Part 2 of 4"
+    assert "max pooling" in lecture.cards[1].summary
+
+
+BAD = [
+    ("[[part]]\ntitle = 'P'\nstrid = 2\n",
+     "lecture.toml: part 1 ('P'): unknown key 'strid' (known: title, subtitle, mode,"),
+    ("[[part]]\ntitle = 'A'\n[[part]]\ntitle = 'B'\nmode = 'matrix'\n",
+     "lecture.toml: part 2 ('B'): mode must be one of arithmetic, numerical, alphabet, "
+     "got 'matrix'"),
+    ("[[part]]\ntitle = 'P'\ninput_size = 3\nkernel_size = 5\n",
+     "lecture.toml: part 1 ('P'): kernel_size: the effective kernel 5 (kernel 5) is larger "
+     "than the padded input 3 (input 3 + 2×padding 0)"),
+    ("[[part]]\ntitle = 'P'\noperation = 'max'\n",
+     "lecture.toml: part 1 ('P'): key 'operation' is for mode 'numerical', not 'arithmetic'"),
+    ("[[part]]\ntitle = 'P'\nstride = true\n",
+     "lecture.toml: part 1 ('P'): stride must be an integer, \"HxW\" or [h, w], got True"),
+    ("[[part]]\nmode = 'numerical'\n",
+     "lecture.toml: part 1: title is required (a non-empty string)"),
+    ("[[part]]\ntitle = 'P'\nmode = 'numerical'\ninput_values = [[1, 2], [3, 4]]\n",
+     "lecture.toml: part 1 ('P'): input_values must be 5×5, got 2×2"),
+    ("[[part]]\ntitle = 'P'\nmode = 'numerical'\noperation = 'max'\ntransposed = true\n",
+     "lecture.toml: part 1 ('P'): a transposed convolution has no max operation "
+     "(drop operation or transposed)"),
+    ("[[part]]\ntitle = 'P'\ntransposed = true\ninput_size = 5\nstride = 2\npadding = 1\n"
+     "output_padding = 1\n",
+     "lecture.toml: part 1 ('P'): output_padding 1 does not match the transposed conv's "
+     "output_padding 0"),
+    ("[lecture]\ntitle = 'T'\nquality = 'h'\nspeed = 2\n[[part]]\ntitle = 'P'\n",
+     "lecture.toml: [lecture]: unknown key 'speed' (known: title, quality, theme, step_time, "
+     "title_time)"),
+    ("[[part]]\ntitle = 'P'\ninput_size = 200\n",
+     "lecture.toml: part 1 ('P'): conv i=200 k=3 s=1 p=0 d=1 -> o=198: the input grid"),
+    ("[lecture]\ntitle = 'T'\n", "lecture.toml: no [[part]] tables"),
+    ("[lectures]\ntitle = 'T'\n", "lecture.toml: unknown table [lectures]"),
+    ("[lecture\n", "lecture.toml: not valid TOML: "),
+    ("[[part]]\ntitle = 'P'\nstep_time = 0\n",
+     "lecture.toml: part 1 ('P'): step_time must be 0.1 to 60 seconds, got 0"),
+]
+
+
+@pytest.mark.parametrize("text,message", BAD, ids=[m.split(": ", 1)[1][:40] for _, m in BAD])
+def test_bad_lecture_files_fail_in_one_line_naming_the_part_and_key(tmp_path, monkeypatch,
+                                                                     text, message):
+    monkeypatch.chdir(tmp_path)
+    Path("lecture.toml").write_text(text, encoding="utf-8")
+    result = _invoke("lecture lecture.toml -ql")
+    assert result.exit_code == 2
+    err = result.stderr.strip()
+    assert "\n" not in err
+    assert err.startswith(f"convmanim: error: {message}"), err
+    assert not Path("media").exists() or not any(Path("media").iterdir())
+
+
+def test_missing_file_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = _invoke("lecture nowhere.toml")
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("convmanim: error: cannot read lecture file")
+    with pytest.raises(LectureError, match="cannot read lecture file"):
+        load_lecture(tmp_path / "nowhere.toml")
+
+
+def test_bad_name_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = _invoke(f"lecture {EXAMPLE} -ql a/b")
+    assert result.exit_code == 2
+    assert "NAME must be a plain file name" in result.stderr
+    assert not any(tmp_path.rglob("*.mp4*"))
