@@ -24,6 +24,7 @@ from manim import (
     ORIGIN,
     Animation,
     FadeIn,
+    ManimColor,
     MathTex,
     Mobject,
     Scene,
@@ -130,6 +131,14 @@ class ConvScene(Scene):
     def after_glide(self, step: int) -> None:
         """Make instant changes once the glide to ``step`` is over (none by default)."""
 
+    def step_done(self, step: int) -> None:
+        """Mark the end of ``step``, once it is shown and held (nothing by default).
+
+        Every step loop calls it last in each step, with the step's index in
+        :meth:`num_steps`. :func:`convmanim.slides.as_slides` starts a new
+        slide there.
+        """
+
     def intro_formula(self) -> Mobject | None:
         """The output-size formula shown by the intro, or ``None``."""
         return None
@@ -141,7 +150,7 @@ class ConvScene(Scene):
     # ------------------------------------------------------------ storyboard
     def construct(self) -> None:
         """Build the diagram, play the optional intro, then every step."""
-        self.camera.background_color = self.get_theme().background
+        self.camera.background_color = ManimColor(self.get_theme().background)
         self.parts = batched(self.build_parts)
         self.steps_played = []
         if self.still_step is not None:
@@ -189,18 +198,23 @@ class ConvScene(Scene):
         glide = min(max(1, round(total * self.glide)), total - 1)
         return glide, total - glide
 
+    def still_frames(self) -> int:
+        """Frames of a step without motion (``smooth = False``): at least one."""
+        return max(1, round(self.step_time * config.frame_rate))
+
     def play_steps(self) -> None:
         """Play every step in row-major order, then hold the last one."""
         glide, hold = self.step_frames()
         for step in range(self.num_steps()):
             if step == 0 or not self.smooth:
                 self.set_step(step)
-                self.hold_frames(glide + hold)
+                self.hold_frames(glide + hold if self.smooth else self.still_frames())
             else:
                 self.play_frames(self.step_animations(step), glide)
                 self.after_glide(step)
                 self.hold_frames(hold)
             self.steps_played.append(step)
+            self.step_done(step)
         self.hold_frames(max(1, round(self.end_hold * config.frame_rate)))
 
     def play_frames(self, animations: list[Animation], frames: int) -> None:

@@ -948,6 +948,7 @@ class NumericalScene(ConvScene):
                 self.set_step(step)
                 self.hold_frames(per_step)
                 self.steps_played.append(step)
+                self.step_done(step)
                 continue
             self.play_frames(self.step_animations(step), n_glide)
             self._swap_caption(None)
@@ -960,6 +961,7 @@ class NumericalScene(ConvScene):
                 self.play_frames([self._result_flight(step)], n_fly)
             self.hold_frames(per_step - n_glide - n_write)
             self.steps_played.append(step)
+            self.step_done(step)
         self.hold_frames(max(1, round(self.end_hold * config.frame_rate)))
 
     # ---------------------------------------------------------------- intro

@@ -1,0 +1,248 @@
+"""Slide decks: any convmanim scene as a manim-slides deck, one slide per step.
+
+A lecturer steps through a convolution live: each key press plays the glide
+to the next step and stops on it. In a scene file, for ``manim-slides``::
+
+    from convmanim import ArithmeticScene, ConvSpec
+    from convmanim.slides import as_slides
+
+    class StridedConvDeck(as_slides(ArithmeticScene)):
+        spec = ConvSpec(5, 3, stride=2, padding=1)
+
+then ``manim-slides render -ql scenes/slides.py StridedConvDeck`` and
+``manim-slides present StridedConvDeck`` (or ``manim-slides convert
+StridedConvDeck deck.html`` for a web page). From the command line,
+``convmanim MODE ... --slides NAME`` does both steps (see
+:func:`render_slides`).
+
+How the deck is cut
+-------------------
+* One slide per step: slide ``k`` plays the glide to step ``k`` and holds it.
+* The final hold belongs to the last step's slide.
+* With ``intro = True``, a title slide (the output-size formula, written and
+  moved aside) comes first, so the deck has ``num_steps() + 1`` slides (see
+  :func:`planned_slides`).
+* In :class:`~convmanim.AlphabetRelationshipScene`, the transposition of ``C``
+  opens the first slide of the transposed convolution.
+
+manim-slides is an optional extra (``pip install 'convmanim[slides]'``). It is
+imported only when a deck class is made; without it, :func:`as_slides` raises
+:class:`ModuleNotFoundError` with a one-line message saying so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from .render import Quality, RenderError, prepare_output_dir, resolve_quality
+
+__all__ = ["MISSING_EXTRA", "SlideSteps", "as_slides", "planned_slides", "render_slides"]
+
+MISSING_EXTRA = "slide decks need manim-slides: pip install 'convmanim[slides]'"
+"""The one-line message shown when the ``slides`` extra is not installed."""
+
+
+def _slide_base() -> type:
+    """manim-slides' ``Slide`` class, or a one-line :class:`ModuleNotFoundError`."""
+    try:
+        from manim_slides.slide import Slide
+    except ImportError:
+        raise ModuleNotFoundError(MISSING_EXTRA, name="manim_slides") from None
+    return Slide
+
+
+class SlideSteps:
+    """Mixin that cuts a convmanim scene into slides at its step boundaries.
+
+    It goes before manim-slides' ``Slide`` and the scene class in the bases
+    (:func:`as_slides` puts it there) and relies on the scene calling
+    :meth:`~convmanim.modes.base.ConvScene.step_done` at the end of every step.
+    """
+
+    next_slide: Any
+    num_steps: Any
+
+    def step_done(self, step: int) -> None:
+        """Start a new slide after ``step``, unless it is the last one.
+
+        The last step keeps the final hold, so the deck ends on it.
+        """
+        super().step_done(step)  # type: ignore[misc]
+        if step < self.num_steps() - 1:
+            self.next_slide()
+
+    def play_intro(self) -> None:
+        """Play the intro as a slide of its own: the deck's title slide."""
+        super().play_intro()  # type: ignore[misc]
+        self.next_slide()
+
+
+def as_slides(scene_cls: type, name: str | None = None) -> type:
+    """A slide-deck version of ``scene_cls``: one slide per step.
+
+    Parameters
+    ----------
+    scene_cls
+        A convmanim scene class (a mode's base class, or a configured subclass).
+    name
+        The new class's name, which manim-slides uses for the deck's files
+        (``slides/NAME.json``). Default: ``scene_cls``'s name plus ``Slides``.
+
+    Returns
+    -------
+    type
+        A subclass of :class:`SlideSteps`, manim-slides' ``Slide`` and
+        ``scene_cls``. It keeps ``scene_cls``'s module, so that ``manim`` and
+        ``manim-slides render`` find ``as_slides(MyScene)`` assigned in the
+        scene file that defines ``MyScene``.
+
+    Raises
+    ------
+    ModuleNotFoundError
+        If manim-slides (the ``slides`` extra) is not installed.
+    TypeError
+        If ``scene_cls`` is not a convmanim scene.
+
+    Examples
+    --------
+    >>> from convmanim import ConvSpec, NumericalScene  # doctest: +SKIP
+    >>> class MaxPoolDeck(as_slides(NumericalScene)):  # doctest: +SKIP
+    ...     spec = ConvSpec(4, 2, stride=2)
+    ...     mode = "max"
+    """
+    from .modes.base import ConvScene
+
+    if not (isinstance(scene_cls, type) and issubclass(scene_cls, ConvScene)):
+        raise TypeError(f"as_slides needs a convmanim scene class, got {scene_cls!r}")
+    slide = _slide_base()
+    if issubclass(scene_cls, SlideSteps):
+        bases: tuple[type, ...] = (scene_cls,)
+    else:
+        bases = (SlideSteps, slide, scene_cls)
+    doc = f"{scene_cls.__name__} as a slide deck: one slide per step."
+    return type(name or f"{scene_cls.__name__}Slides", bases,
+                {"__module__": scene_cls.__module__, "__doc__": doc})
+
+
+def planned_slides(scene_cls: type) -> int:
+    """How many slides the deck of ``scene_cls`` has.
+
+    One per step, plus the title slide when the scene's ``intro`` is on.
+    """
+    return int(scene_cls.num_steps()) + (1 if getattr(scene_cls, "intro", False) else 0)
+
+
+def render_slides(
+    scene_cls: type,
+    name: str,
+    *,
+    quality: str | Quality = "h",
+    output_dir: str | os.PathLike[str] = "media",
+    html: bool = True,
+    progress: bool = True,
+    echo: bool = True,
+) -> list[Path]:
+    """Render ``scene_cls`` as a slide deck, and as a self-contained web page.
+
+    Parameters
+    ----------
+    scene_cls
+        A convmanim scene class.
+    name
+        The deck's name: ``manim-slides present --folder OUTPUT_DIR/slides NAME``
+        presents it.
+    quality
+        See :func:`~convmanim.render.resolve_quality`.
+    output_dir
+        Where the files go: ``NAME.html`` (a reveal.js page with every video
+        embedded; it loads reveal.js from its CDN) and ``slides/NAME.json``
+        with the videos under ``slides/files/NAME/`` (what ``manim-slides
+        present`` plays, offline).
+    html
+        Also write ``NAME.html``.
+    progress
+        Show manim's progress bars on a terminal.
+    echo
+        Print each path written, one per line.
+
+    Returns
+    -------
+    list[pathlib.Path]
+        ``NAME.html`` (when ``html``) and the deck's JSON file.
+
+    Raises
+    ------
+    RenderError
+        If manim-slides is missing, the name or the directory is unusable, or
+        no deck was written.
+    """
+    from .render import _check_name, _manim_config
+
+    _check_name(name)
+    try:
+        deck_cls = as_slides(scene_cls, name)
+    except ModuleNotFoundError as exc:
+        raise RenderError(str(exc)) from None
+    q = quality if isinstance(quality, Quality) else resolve_quality(quality)
+    out = prepare_output_dir(output_dir)
+    folder = out / "slides"
+    # A re-render replaces the deck's videos instead of adding to them.
+    deck_cls.flush_cache = True
+    show = progress and sys.stderr.isatty()
+    from manim import tempconfig
+
+    with tempfile.TemporaryDirectory(prefix="convmanim-slides-") as media, _manim_config(q), \
+            tempconfig({"media_dir": media, "progress_bar": "display" if show else "none"}), \
+            _quiet_slides_log():
+        scene = deck_cls(output_folder=folder)
+        scene.render()
+    deck = folder / f"{name}.json"
+    if not deck.is_file():
+        raise RenderError(f"manim-slides wrote no deck at {str(deck)!r}")
+    paths = [deck]
+    if html:
+        paths.insert(0, _write_html(deck, out / f"{name}.html", title=name))
+    if echo:
+        for p in paths:
+            print(p)
+    return paths
+
+
+@contextmanager
+def _quiet_slides_log() -> Iterator[None]:
+    """Keep manim-slides' progress messages (INFO) off the terminal."""
+    log = logging.getLogger("manim-slides")
+    level = log.level
+    log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _write_html(deck: Path, dest: Path, *, title: str) -> Path:
+    """Convert ``deck`` to one reveal.js HTML file with the videos embedded."""
+    from manim_slides.config import PresentationConfig
+    from manim_slides.convert import RevealJS
+
+    tmp = dest.with_name(f".{dest.stem}.part{dest.suffix}")
+    try:
+        converter = RevealJS(
+            presentation_configs=[PresentationConfig.from_file(deck)],
+            one_file=True,
+            title=title,
+        )
+        converter.convert_to(tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        with suppress(OSError):
+            tmp.unlink()
+        raise
+    return dest
