@@ -10,11 +10,11 @@ STAMP  := $(VENV)/.convmanim-installed
 .PHONY: demo test setup system lint bench gallery clean
 
 demo: setup
-	$(BIN)/convmanim arithmetic -i 5 -k 3 -s 2 -p 1 -a -qa m --output-dir media demo
+	$(BIN)/convmanim alphabet -i 5 -k 3 -s 2 -p 1 --relationship -a -qa m --output-dir media demo
 	@echo "Demo video written: media/demo.mp4"
 
 test: setup
-	$(BIN)/ruff check convmanim scenes tests
+	$(BIN)/ruff check convmanim scenes tests bench
 	$(BIN)/python -m pytest -q
 
 setup: system $(STAMP)
@@ -27,8 +27,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
+# The README's performance table: python bench/run.py (about 10 minutes on 2 cores).
+bench: setup
+	$(BIN)/python bench/run.py
+
+# The README's gallery, through the project's own CLI: small GIFs under media/gallery/.
+GALLERY := $(BIN)/convmanim
+GQ      := -qa 640x360@20 --format gif --no-progress --output-dir media/gallery
+gallery: setup
+	$(GALLERY) arithmetic -i 5 -k 3 -s 2 -p 1 -a $(GQ) arithmetic_conv
+	$(GALLERY) arithmetic -i 5 -k 3 -s 2 -p 1 -t -a $(GQ) arithmetic_transposed_conv
+	$(GALLERY) arithmetic -i 7 -k 3 -d 2 -a $(GQ) arithmetic_dilated
+	$(GALLERY) numerical -i 5 -k 3 -s 2 -p 1 -a $(GQ) numerical_conv
+	$(GALLERY) numerical -i 6 -k 2 -s 2 -m max -a $(GQ) numerical_max
+	$(GALLERY) numerical -i 5 -k 3 -s 2 -p 1 -t -a $(GQ) numerical_transposed
+	$(GALLERY) alphabet -i 5 -k 3 -s 2 -p 1 --relationship -a $(GQ) alphabet_relationship
+	@du -ch media/gallery/*.gif | tail -1
+
 lint: setup
-	$(BIN)/ruff check convmanim scenes tests
+	$(BIN)/ruff check convmanim scenes tests bench
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

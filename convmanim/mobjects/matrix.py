@@ -16,6 +16,7 @@ their way.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -26,7 +27,7 @@ from ..theme import Theme
 from .grid import dashed_segments
 from .motion import Rearrange, set_visibility
 
-__all__ = ["ColumnVector", "SparseMatrix", "highlight_rect", "plan_elision"]
+__all__ = ["ColumnVector", "SparseMatrix", "highlight_rect", "outline_rects", "plan_elision"]
 
 
 def _fit_label(label: Mobject, width: float, height: float) -> Mobject:
@@ -146,6 +147,9 @@ class SparseMatrix(VGroup):
             _fit_label(label, 0.8 * self.cell_w, label_height * self.cell_h)
             label.move_to(self.cell_center(r, c))
             self.entries_all[(r, c)] = label
+        # where each label's centre is now: moving by a known offset avoids
+        # recomputing bounding boxes of hundreds of labels at every step
+        self._centers = {rc: self.cell_center(*rc) for rc in self.entries_all}
         self.entries = VGroup(*(m for rc, m in self.entries_all.items() if self.in_window(*rc)))
         dot = 0.5 * self.cell_h
         self.markers = {
@@ -234,13 +238,23 @@ class SparseMatrix(VGroup):
             "bottom": r0 + self.window[0] < rows,
         }[side]
 
+    def _place(self, rc: tuple[int, int], target: np.ndarray) -> Mobject:
+        """Move entry ``rc``'s label so that its centre is ``target``."""
+        mob = self.entries_all[rc]
+        delta = target - self._centers[rc]
+        if np.any(delta):
+            mob.shift(delta)
+            self._centers[rc] = target
+        return mob
+
     def set_origin(self, origin: Pair) -> SparseMatrix:
         """Move the window to ``origin`` at once."""
         self.origin = (int(origin[0]), int(origin[1]))
-        for (r, c), mob in self.entries_all.items():
-            mob.move_to(self.cell_center(r, c))
-            set_visibility(mob, 1.0)
-        self.entries.submobjects = [m for rc, m in self.entries_all.items() if self.in_window(*rc)]
+        shown = []
+        for rc in self.entries_all:
+            if self.in_window(*rc):
+                shown.append(set_visibility(self._place(rc, self.cell_center(*rc)), 1.0))
+        self.entries.submobjects = shown
         self._show_markers()
         return self
 
@@ -260,9 +274,10 @@ class SparseMatrix(VGroup):
             before, after = self.in_window(r, c, old), self.in_window(r, c, origin)
             if not (before or after):
                 continue
-            mob.move_to(self.cell_center(r, c, old))
+            self._place((r, c), self.cell_center(r, c, old))
             set_visibility(mob, 1.0 if before else 0.0)
             moves.append((mob, shift, 1.0 if before else 0.0, 1.0 if after else 0.0))
+            self._centers[(r, c)] = self.cell_center(r, c, origin)  # where the move ends
             keep.append(mob)
         for side, mob in self.markers.items():
             a = 1.0 if self._marker_needed(side, old) else 0.0
@@ -280,11 +295,21 @@ class SparseMatrix(VGroup):
 
 
 def _follow(lo: int, hi: int, size: int, total: int) -> int:
-    """Start of a window of ``size`` (out of ``total``) centred on ``lo..hi``."""
+    """Start of a window of ``size`` (out of ``total``) that shows ``lo..hi``.
+
+    The window moves in pages: its start is the centred start rounded down to
+    a multiple of half the slack around ``lo..hi``, so that consecutive rows
+    mostly share a window and the matrix scrolls only now and then (a
+    scrolling matrix is redrawn on every frame of the glide).
+    """
     if total <= size:
         return 0
-    start = (lo + hi + 1) // 2 - size // 2
-    return max(0, min(start, total - size))
+    centred = max(0, min((lo + hi + 1) // 2 - size // 2, total - size))
+    page = max(1, (size - (hi - lo + 1)) // 2)
+    start = max(0, min(centred // page * page, total - size))
+    if start <= lo and hi < start + size:
+        return start
+    return centred
 
 
 class ColumnVector(VGroup):
@@ -462,6 +487,26 @@ class ColumnVector(VGroup):
         return Rectangle(width=self.cell_w, height=top[1] - bottom[1]).move_to(
             (top + bottom) / 2
         )
+
+
+def outline_rects(
+    rects: Sequence[tuple[float, float, float, float]], *, color: str, stroke_width: float
+) -> VMobject:
+    """Outlines of many rectangles ``(left, right, top, bottom)`` as one path.
+
+    One mobject with a sub-path per rectangle costs far less to build and to
+    draw than a :class:`~manim.Rectangle` each.
+    """
+    points = []
+    for left, right, top, bottom in rects:
+        corners = [(left, top), (right, top), (right, bottom), (left, bottom), (left, top)]
+        for (x0, y0), (x1, y1) in itertools.pairwise(corners):
+            for t in (0.0, 1 / 3, 2 / 3, 1.0):
+                points.append((x0 + t * (x1 - x0), y0 + t * (y1 - y0), 0.0))
+    path = VMobject(stroke_color=color, stroke_width=stroke_width, fill_opacity=0.0)
+    if points:
+        path.points = np.array(points, dtype=float)
+    return path
 
 
 def highlight_rect(

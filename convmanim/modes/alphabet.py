@@ -27,6 +27,7 @@ from manim import (
     FadeIn,
     FadeOut,
     Line,
+    ManimColor,
     Mobject,
     VGroup,
     config,
@@ -34,9 +35,10 @@ from manim import (
 
 from ..geometry import AnySpec, ConvSpec, Pair, TransposedConvSpec
 from ..labels import LabelMaker
+from ..limits import check_symbols
 from ..mobjects.grid import CellGrid
 from ..mobjects.kernel import CellHighlight, KernelWindow
-from ..mobjects.matrix import ColumnVector, SparseMatrix, highlight_rect
+from ..mobjects.matrix import ColumnVector, SparseMatrix, highlight_rect, outline_rects
 from ..mobjects.motion import Rearrange, Translate, set_visibility
 from ..mobjects.plane import PlaneMap
 from ..theme import Theme
@@ -504,9 +506,15 @@ class MatrixView:
                 self.equals, self.vec_titles, self.matrix_title]
 
     def moving_parts(self) -> list[Mobject]:
-        """Parts that change from step to step, bottom first."""
-        return [self.kernel, self.out_highlight, self.matrix, self.row_band, self.vec_in,
-                self.vec_out, self.marks, self.caption]
+        """Parts that change from step to step, bottom first.
+
+        Manim redraws, on every frame of a glide, the first animated mobject
+        and everything above it; the rest is drawn once into the background.
+        So the parts that move on only some steps (the matrix scrolls, the
+        vectors re-elide) lie below the ones that move on every step.
+        """
+        return [self.matrix, self.vec_out, self.vec_in, self.kernel, self.out_highlight,
+                self.row_band, self.marks, self.caption]
 
     def all_parts(self) -> list[Mobject]:
         """Everything, in z-order."""
@@ -573,21 +581,21 @@ class MatrixView:
     def show_marks(self, step: int) -> None:
         """Outline the row, the input cells it touches and the entries it multiplies."""
         theme, lay = self.theme, self.layout
-        marks: list[Mobject] = []
+        rects: list[tuple[float, float, float, float]] = []
         left, right, top, bottom = self.matrix.row_rect(step)
-        marks.append(highlight_rect(left, right, top, bottom, theme=theme, accent=True))
+        rects.append((left, right, top, bottom))
         g = lay.grid_cell
         for r, c in self.touched_cells(step):
             p = self.in_grid.plane.cell_center(r, c)
-            marks.append(highlight_rect(p[0] - g / 2, p[0] + g / 2, p[1] + g / 2, p[1] - g / 2,
-                                        theme=theme, accent=True))
+            rects.append((p[0] - g / 2, p[0] + g / 2, p[1] + g / 2, p[1] - g / 2))
         w, h = lay.vec_width, lay.cell_h
         for i in self.focus_in(step):
             slot = self.vec_in.entry_slot(i)
             if slot is not None:
                 p = self.vec_in.slot_center(slot)
-                marks.append(highlight_rect(p[0] - w / 2, p[0] + w / 2, p[1] + h / 2,
-                                            p[1] - h / 2, theme=theme, accent=True))
+                rects.append((p[0] - w / 2, p[0] + w / 2, p[1] + h / 2, p[1] - h / 2))
+        marks: list[Mobject] = [outline_rects(rects, color=theme.accent,
+                                              stroke_width=theme.kernel_stroke_width * 0.8)]
         slot = self.vec_out.entry_slot(step)
         if slot is not None:
             p = self.vec_out.slot_center(slot)
@@ -603,7 +611,7 @@ def default_symbols(spec: AnySpec) -> tuple[str, str]:
 
 
 class AlphabetScene(ConvScene):
-    """The matrix-multiplication view of a convolution or transposed convolution.
+    r"""The matrix-multiplication view of a convolution or transposed convolution.
 
     A conv shows ``vec(b) = C·vec(a)``; a transposed conv (set ``spec`` to
     ``ConvSpec(...).transposed()``) shows ``vec(c) = Cᵀ·vec(b)``, with ``Cᵀ``
@@ -613,7 +621,10 @@ class AlphabetScene(ConvScene):
     ----------
     symbols
         ``(input, output)`` letters; ``("a", "b")`` for a conv and ``("b", "c")``
-        for a transposed conv by default.
+        for a transposed conv by default. Each must be one Latin letter or a
+        Greek letter name such as ``r"\alpha"``
+        (:func:`convmanim.limits.check_symbols`); anything else raises
+        :class:`~convmanim.SpecError` before LaTeX runs.
 
     Examples
     --------
@@ -633,7 +644,8 @@ class AlphabetScene(ConvScene):
 
     def build_parts(self) -> MatrixView:
         """Lay out and build the grids, the matrix, the vectors and the captions."""
-        symbols = self.symbols or default_symbols(self.spec)
+        symbols = default_symbols(self.spec) if self.symbols is None \
+            else check_symbols(self.symbols)  # before any label reaches LaTeX
         return MatrixView(self.spec, plan_layout(self.spec), self.get_theme(), symbols)
 
     def add_parts(self) -> None:
@@ -710,7 +722,7 @@ class AlphabetRelationshipScene(AlphabetScene):
 
     def construct(self) -> None:
         """Play the conv, transpose the matrix, play the transposed conv."""
-        self.camera.background_color = self.get_theme().background
+        self.camera.background_color = ManimColor(self.get_theme().background)
         from ..labels import batched
 
         self.parts = batched(self.build_parts)
@@ -738,12 +750,13 @@ class AlphabetRelationshipScene(AlphabetScene):
         for step in range(view.spec.num_steps):
             if step == 0 or not self.smooth:
                 view.set_step(step)
-                self.hold_frames(glide + hold)
+                self.hold_frames(glide + hold if self.smooth else self.still_frames())
             else:
                 self.play_frames(view.step_animations(step), glide)
                 view.show_marks(step)
                 self.hold_frames(hold)
             self.steps_played.append(offset + step)
+            self.step_done(offset + step)
 
     def transpose(self, conv: MatrixView, tconv: MatrixView) -> None:
         """Send every entry of ``C`` from ``(r, c)`` to ``(c, r)`` of ``Cᵀ``."""
