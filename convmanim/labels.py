@@ -378,7 +378,10 @@ class LabelMaker:
         template = self._templates.get(key)
         if template is None:
             cls = tex_mobject.MathTex if math else tex_mobject.Tex
-            template = _flatten(cls(tex, font_size=font_size, color=color), tex)
+            # each distinct label is parsed once here, so manim need not keep a copy
+            template = _flatten(
+                cls(tex, font_size=font_size, color=color, use_svg_cache=False), tex
+            )
             self._templates[key] = template
         return template.copy()
 
@@ -393,7 +396,27 @@ class LabelMaker:
         return self._templates[key]
 
 
-def _flatten(mob: Mobject, tex: str) -> VMobject:
+class Label(VMobject):
+    """A typeset label as one path, remembering its TeX source.
+
+    Parameters
+    ----------
+    tex
+        The TeX it was typeset from (``get_tex_string()`` as on a MathTex).
+    **kwargs
+        Passed to :class:`~manim.VMobject`.
+    """
+
+    def __init__(self, tex: str = "", **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.tex_string = tex
+
+    def get_tex_string(self) -> str:
+        """The TeX source, as :meth:`manim.MathTex.get_tex_string` gives it."""
+        return self.tex_string
+
+
+def _flatten(mob: Mobject, tex: str) -> Label:
     """The glyphs of a typeset label as one plain path (copies and frames cost far less).
 
     Every glyph becomes a sub-path of a single :class:`~manim.VMobject`, so a
@@ -401,9 +424,8 @@ def _flatten(mob: Mobject, tex: str) -> VMobject:
     one label share its colour, so nothing is lost.
     """
     glyphs = [g for g in mob.family_members_with_points() if len(g.points)]
-    flat = VMobject()
+    flat = Label(tex)
     if glyphs:
         flat.set_points(np.concatenate([g.points for g in glyphs]))
         flat.match_style(glyphs[0])
-    flat.tex_string = tex  # type: ignore[attr-defined]
     return flat

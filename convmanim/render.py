@@ -225,8 +225,12 @@ class _VideoEncoder:
     def write(self, frame: np.ndarray, num_frames: int) -> None:
         import av
 
+        # convert once: a held frame (a pause) is the same picture many times
+        video_frame = av.VideoFrame.from_ndarray(frame, format="rgba").reformat(
+            format=self.stream.pix_fmt
+        )
         for _ in range(num_frames):
-            video_frame = av.VideoFrame.from_ndarray(frame, format="rgba")
+            video_frame.pts = None
             for packet in self.stream.encode(video_frame):
                 self.container.mux(packet)
         self.frames += num_frames
@@ -242,23 +246,23 @@ class _VideoEncoder:
 
 
 class _GifEncoder:
-    """An animated GIF through imageio's Pillow plugin.
+    """An animated GIF through Pillow.
 
     Frames are sampled in time at :data:`GIF_FPS`; a frame held still (a
     pause) is written once with a long duration. Each frame gets its own
-    256-colour palette.
+    256-colour palette, computed as the frame arrives (on the encoder thread,
+    while the next frames render), with no dithering: the diagrams are flat
+    colours, and dithering would only add noise and size.
     """
 
     def __init__(self, final: Path, fps: int, gif_fps: int = GIF_FPS) -> None:
-        import imageio.v3 as iio
-
         self.final = final
         self.tmp = _tmp_path(final)
-        self.writer = iio.imopen(self.tmp, "w", plugin="pillow", extension=".gif")
         self.video_dt = 1.0 / fps
         self.gif_dt = 1.0 / gif_fps
         self.video_frames = 0
         self.durations: list[int] = []
+        self.images: list[Any] = []
         self.frames = 0
         self._last: np.ndarray | None = None
 
@@ -266,6 +270,8 @@ class _GifEncoder:
         return math.ceil(t / self.gif_dt - 1e-9)
 
     def write(self, frame: np.ndarray, num_frames: int) -> None:
+        from PIL import Image
+
         start = self.video_frames * self.video_dt
         self.video_frames += num_frames
         end = self.video_frames * self.video_dt
@@ -279,17 +285,21 @@ class _GifEncoder:
             return
         self._last = rgb.copy()
         self.durations.append(duration)
-        self.writer.write(
-            np.ascontiguousarray(rgb), is_batch=False, bits=8, duration=self.durations, loop=0
+        image = Image.fromarray(np.ascontiguousarray(rgb), mode="RGB")
+        self.images.append(
+            image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
         )
         self.frames += 1
 
     def close(self) -> None:
-        self.writer.close()
+        if not self.images:
+            raise RenderError("no frame to write")
+        first, *rest = self.images
+        first.save(self.tmp, format="GIF", save_all=True, append_images=rest,
+                   duration=self.durations, loop=0)
 
     def abort(self) -> None:
-        with suppress(Exception):
-            self.writer.close()
+        self.images = []
 
 
 class _Pipeline:

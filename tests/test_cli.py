@@ -68,6 +68,67 @@ def test_seed_animation_command_lines_run_unchanged(run, line, path, steps):
     assert meta["duration"] == pytest.approx(steps + 1)
 
 
+# The original README's numerical and alphabet lines (the max pooling line with the -m max
+# it needed: the original silently drew a convolution for it).
+SEED_MODE_STILLS = [
+    ("numerical -i 5 -p 1 -k 3 -s 2 numerical_conv", "media/numerical_conv.png"),
+    ("numerical -i 6 -k 2 -s 2 numerical_max -m max", "media/numerical_max.png"),
+    ("alphabet -i 5 -k 3 alphabet_conv", "media/alphabet_conv.png"),
+    ("alphabet -i 5 -k 3 alphabet_transposed_conv -t", "media/alphabet_transposed_conv.png"),
+    ("alphabet -i 5 -k 3 -s 2 -p 1 alphabet_conv_s2", "media/alphabet_conv_s2.png"),
+    ("alphabet -i 5 -k 3 -s 2 -p 1 alphabet_transposed_conv_s2 -t",
+     "media/alphabet_transposed_conv_s2.png"),
+]
+# (line, file, steps, seconds per step, frame size, fps): numerical steps last 1.5 s;
+# -qa 150 (DPI) is 720p30.
+SEED_MODE_ANIMATIONS = [
+    ("numerical -i 5 -p 1 -k 3 -s 2 numerical_conv -a", "media/numerical_conv.mp4", 9, 1.5,
+     (480, 854), 15),
+    ("numerical -i 6 -k 2 -s 2 numerical_max -m max -a", "media/numerical_max.mp4", 9, 1.5,
+     (480, 854), 15),
+    ("alphabet -i 5 -k 3 alphabet_conv -a -qa 150", "media/alphabet_conv.mp4", 9, 1.0,
+     (720, 1280), 30),
+    ("alphabet -i 5 -k 3 alphabet_transposed_conv -t -a -qa 150",
+     "media/alphabet_transposed_conv.mp4", 25, 1.0, (720, 1280), 30),
+    ("alphabet -i 5 -k 3 -s 2 -p 1 alphabet_conv_s2 -a -qa 150", "media/alphabet_conv_s2.mp4",
+     9, 1.0, (720, 1280), 30),
+    ("alphabet -i 5 -k 3 -s 2 -p 1 alphabet_transposed_conv_s2 -t -a -qa 150",
+     "media/alphabet_transposed_conv_s2.mp4", 25, 1.0, (720, 1280), 30),
+]
+
+
+@pytest.mark.parametrize("line,path", SEED_MODE_STILLS)
+def test_seed_numerical_and_alphabet_stills_run_unchanged(run, line, path):
+    result, files = run(line)
+    assert result.exit_code == 0, result.output
+    assert files == [path]
+    assert iio.imread(path).shape[:2] == (480, 854)
+
+
+@pytest.mark.parametrize("line,path,steps,step_time,size,fps", SEED_MODE_ANIMATIONS)
+def test_seed_numerical_and_alphabet_animations_run_unchanged(run, line, path, steps, step_time,
+                                                              size, fps):
+    result, files = run(line)
+    assert result.exit_code == 0, result.output
+    assert files == [path]
+    frames = iio.imread(path, plugin="pyav", index=None)
+    # every step a whole number of frames (22 for 1.5 s at 15 fps), then a 1 s hold
+    assert frames.shape == (steps * round(step_time * fps) + fps, *size, 3)
+    assert iio.immeta(path, plugin="pyav")["fps"] == fps
+
+
+def test_numerical_i7_draws_a_5x5_output(run):
+    # the original drew 3×3 here, from its -o default
+    result, _ = run("info -i 7 -k 3")
+    assert "o=5" in result.output
+    result, files = run("numerical -i 7 -k 3 x -e 24")
+    assert result.exit_code == 0, result.output
+    assert files == ["media/x.png"]
+    result, _ = run("numerical -i 7 -k 3 y -e 25")
+    assert result.exit_code == 2
+    assert "0..24" in result.stderr
+
+
 def test_transposed_still_as_vector_pdf(run, tmp_path):
     result, files = run("arithmetic -i 5 -p 1 -k 3 -s 2 -e 1 -t arithmetic_transposed_conv -y pdf")
     assert result.exit_code == 0, result.output

@@ -9,6 +9,7 @@ import pytest
 from manim import MathTex, config
 
 from convmanim import ConvSpec, NumericalScene, SpecError
+from convmanim.labels import Label
 from convmanim.render import play_scene
 from tests import oracle
 from tests.conftest import TINY
@@ -47,9 +48,9 @@ def _visible(mob) -> bool:
 
 
 def _numbers_in_cells(scene, plane, cells):
-    """The visible number in each cell, read from the scene's MathTex mobjects."""
+    """The visible number in each cell, read from the scene's typeset labels."""
     labels = [m for m in scene.get_mobject_family_members()
-              if isinstance(m, MathTex) and _visible(m)]
+              if isinstance(m, (MathTex, Label)) and _visible(m)]
     found = {}
     for cell in cells:
         centre = plane.cell_center(*cell)

@@ -297,19 +297,18 @@ class SparseMatrix(VGroup):
 def _follow(lo: int, hi: int, size: int, total: int) -> int:
     """Start of a window of ``size`` (out of ``total``) that shows ``lo..hi``.
 
-    The window moves in pages: its start is the centred start rounded down to
-    a multiple of half the slack around ``lo..hi``, so that consecutive rows
-    mostly share a window and the matrix scrolls only now and then (a
-    scrolling matrix is redrawn on every frame of the glide).
+    The window moves in pages: its start is a multiple of the slack around
+    ``lo..hi`` (or the last possible start), so that consecutive rows mostly
+    share a window and the matrix scrolls only now and then: a scrolling
+    matrix is redrawn on every frame of the glide.
     """
     if total <= size:
         return 0
-    centred = max(0, min((lo + hi + 1) // 2 - size // 2, total - size))
-    page = max(1, (size - (hi - lo + 1)) // 2)
-    start = max(0, min(centred // page * page, total - size))
+    page = max(1, size - (hi - lo + 1))
+    start = min(lo // page * page, total - size)
     if start <= lo and hi < start + size:
         return start
-    return centred
+    return max(0, min((lo + hi + 1) // 2 - size // 2, total - size))
 
 
 class ColumnVector(VGroup):

@@ -510,11 +510,12 @@ class MatrixView:
 
         Manim redraws, on every frame of a glide, the first animated mobject
         and everything above it; the rest is drawn once into the background.
-        So the parts that move on only some steps (the matrix scrolls, the
-        vectors re-elide) lie below the ones that move on every step.
+        So the parts that change only between glides (the caption) or on some
+        steps (the matrix scrolls, the vectors re-elide) lie below the ones
+        that move on every step. None of them overlap the caption.
         """
-        return [self.matrix, self.vec_out, self.vec_in, self.kernel, self.out_highlight,
-                self.row_band, self.marks, self.caption]
+        return [self.caption, self.matrix, self.vec_out, self.vec_in, self.kernel,
+                self.out_highlight, self.row_band, self.marks]
 
     def all_parts(self) -> list[Mobject]:
         """Everything, in z-order."""

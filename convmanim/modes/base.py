@@ -243,4 +243,4 @@ class ConvScene(Scene):
     def text(self, tex: str, *, font_size: float = 32, math: bool = False) -> Mobject:
         """A label in the theme's text colour (``Tex``, or ``MathTex`` if ``math``)."""
         cls = MathTex if math else Tex
-        return cls(tex, font_size=font_size, color=self.get_theme().text)
+        return cls(tex, font_size=font_size, color=self.get_theme().text, use_svg_cache=False)

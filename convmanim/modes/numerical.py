@@ -29,6 +29,7 @@ from typing import ClassVar
 
 import numpy as np
 from manim import (
+    DEFAULT_FONT_SIZE,
     DOWN,
     ORIGIN,
     RIGHT,
@@ -42,6 +43,7 @@ from manim import (
 )
 
 from ..geometry import AnySpec, ConvSpec, DirectConv, Pair, SpecError, TransposedConvSpec
+from ..labels import LabelMaker
 from ..mobjects.flight import Fade, Relocate, ghost
 from ..mobjects.grid import CellGrid, place_in_cell
 from ..mobjects.kernel import CellHighlight, KernelWindow
@@ -516,11 +518,18 @@ class NumericalScene(ConvScene):
             mob.shift(plane.vector(*WEIGHTED_NUMBER_SHIFT))
         return mob
 
+    def _tex(self, tex: str, color: str) -> Mobject:
+        """A cell's number or weight: one shared typesetting per distinct label."""
+        maker = getattr(self, "_labels", None)
+        if maker is None:
+            maker = self._labels = LabelMaker(color)
+        return maker.math(tex, font_size=DEFAULT_FONT_SIZE, color=color)
+
     def _number(
         self, value: float, plane: PlaneMap, cell: tuple[int, int], *, weighted: bool = False
     ) -> Mobject:
         """A number laid into ``cell`` of ``plane``."""
-        mob = MathTex(format_value(value), color=self.get_theme().cell_text)
+        mob = self._tex(format_value(value), self.get_theme().cell_text)
         place_in_cell(mob, plane, *cell, height=NUMBER_HEIGHT)
         return self._settle(mob, plane, weighted=weighted)
 
@@ -542,7 +551,7 @@ class NumericalScene(ConvScene):
         labels = None
         if weights is not None:
             color = self.get_theme().text
-            labels = [[MathTex(format_value(w), color=color) for w in row] for row in weights]
+            labels = [[self._tex(format_value(w), color) for w in row] for row in weights]
         kernel = KernelWindow(plane, direct, self.get_theme(), weight_labels=labels)
         if weights is not None:
             win = direct.window(kernel.step)
@@ -574,7 +583,8 @@ class NumericalScene(ConvScene):
                 None if numbers.weights is None else numbers.weights.ravel(),
                 numbers.output.flat[e],
             )
-            captions[e] = MathTex(lhs, "=", result, color=theme.text, font_size=CAPTION_FONT)
+            captions[e] = MathTex(lhs, "=", result, color=theme.text, font_size=CAPTION_FONT,
+                                  use_svg_cache=False)
         # The tallest a one-line caption gets, so that every step's layout is the same.
         probe = MathTex(r"\max(-\infty)/9", color=theme.text, font_size=CAPTION_FONT)
         in_plane, out_plane, caption_y = self._layout(
@@ -592,13 +602,13 @@ class NumericalScene(ConvScene):
         for r in range(direct.grid_size[0]):
             for c in range(direct.grid_size[1]):
                 if numbers.real[r, c]:
-                    labels[(r, c)] = MathTex(format_value(numbers.grid[r, c]),
-                                             color=theme.cell_text)
+                    labels[(r, c)] = self._tex(format_value(numbers.grid[r, c]),
+                                               theme.cell_text)
                 elif self.mode == "max":
-                    labels[(r, c)] = MathTex(r"-\infty", color=theme.text)
+                    labels[(r, c)] = self._tex(r"-\infty", theme.text)
                     infinities.append(labels[(r, c)])
                 else:
-                    labels[(r, c)] = MathTex("0", color=theme.text)
+                    labels[(r, c)] = self._tex("0", theme.text)
         self._label_grid(input_grid, labels, weighted=weighted)
         for mob in infinities:
             mob.scale(INFINITY_HEIGHT / NUMBER_HEIGHT)
@@ -643,7 +653,8 @@ class NumericalScene(ConvScene):
             parts, product_parts[e] = scatter_caption_tex(
                 numbers.y.flat[e], numbers.kernel, numbers.products[e]
             )
-            captions[e] = MathTex(*parts, color=theme.text, font_size=CAPTION_FONT)
+            captions[e] = MathTex(*parts, color=theme.text, font_size=CAPTION_FONT,
+                                  use_svg_cache=False)
         in_plane, out_plane, caption_y = self._layout(
             (ih, iw), canvas.grid_size, header, in_label, out_label,
             list(captions.values()), 0.0,
@@ -656,7 +667,7 @@ class NumericalScene(ConvScene):
         self._label_grid(
             input_grid,
             {
-                (r, c): MathTex(format_value(numbers.y[r, c]), color=theme.cell_text)
+                (r, c): self._tex(format_value(numbers.y[r, c]), theme.cell_text)
                 for r in range(ih)
                 for c in range(iw)
             },
