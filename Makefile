@@ -33,15 +33,18 @@ bench: setup
 
 # The README's gallery, through the project's own CLI: small GIFs under media/gallery/.
 GALLERY := $(BIN)/convmanim
-GQ      := -qa 640x360@20 --format gif --no-progress --output-dir media/gallery
+GOPT    := --format gif --no-progress --output-dir media/gallery
+GQ      := -qa 480x270@10 $(GOPT)
 gallery: setup
+	rm -f media/gallery/*.gif
 	$(GALLERY) arithmetic -i 5 -k 3 -s 2 -p 1 -a $(GQ) arithmetic_conv
 	$(GALLERY) arithmetic -i 5 -k 3 -s 2 -p 1 -t -a $(GQ) arithmetic_transposed_conv
 	$(GALLERY) arithmetic -i 7 -k 3 -d 2 -a $(GQ) arithmetic_dilated
 	$(GALLERY) numerical -i 5 -k 3 -s 2 -p 1 -a $(GQ) numerical_conv
 	$(GALLERY) numerical -i 6 -k 2 -s 2 -m max -a $(GQ) numerical_max
 	$(GALLERY) numerical -i 5 -k 3 -s 2 -p 1 -t -a $(GQ) numerical_transposed
-	$(GALLERY) alphabet -i 5 -k 3 -s 2 -p 1 --relationship -a $(GQ) alphabet_relationship
+	$(GALLERY) alphabet -i 5 -k 3 -s 2 -p 1 --relationship -a -qa 640x360@10 $(GOPT) \
+		alphabet_relationship
 	@du -ch media/gallery/*.gif | tail -1
 
 lint: setup

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -100,18 +101,20 @@ def run_one(name: str, line: str, way: str, out: Path, cache: Path, label: str) 
     """Render one set member in a fresh process; return its measurements."""
     env = {**os.environ, "CONVMANIM_CACHE": str(cache)}
     cmd = [*CLI, *_args(line, way), "--output-dir", str(out)]
+    # GNU time reports the render's own peak RSS; a child forked straight from
+    # this process would inherit this process's (larger) high-water mark
+    timer = ["/usr/bin/time", "-f", "bench-maxrss-kb=%M"] if Path("/usr/bin/time").exists() else []
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run([*timer, *cmd], cwd=ROOT, env=env, capture_output=True, check=False)
     wall = time.perf_counter() - start
-    stdout, stderr = proc.communicate()
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.decode()
     if proc.returncode != 0:
-        sys.exit(f"bench: {name} ({way}) failed:\n{stderr.decode()}")
-    path = Path(stdout.decode().strip().splitlines()[-1])
+        sys.exit(f"bench: {name} ({way}) failed:\n{stderr}")
+    found = re.findall(r"bench-maxrss-kb=(\d+)", stderr)
+    rss_mb = int(found[-1]) / 1024 if found else float("nan")
+    path = Path(proc.stdout.decode().strip().splitlines()[-1])
     frames, size, floor = encoding_floor(path)
-    return Result(name, way, label, wall, frames, usage.ru_maxrss / 1024, floor, size, path)
+    return Result(name, way, label, wall, frames, rss_mb, floor, size, path)
 
 
 def encoding_floor(path: Path) -> tuple[int, tuple[int, int], float]:
@@ -178,20 +181,15 @@ def main() -> None:
         out = opts.keep or Path(tmp) / "out"
         out.mkdir(parents=True, exist_ok=True)
         for way in opts.ways:
-            cache = Path(tmp) / f"cache-{way}"
             for label in opts.caches:
-                if label == "warm" and not cache.exists():
-                    # fill the cache first
-                    for name, line in members:
-                        run_one(name, line, way, out, cache, "fill")
                 for name, line in members:
-                    if label == "cold":
-                        cache = Path(tmp) / f"cache-{way}-{name}"  # empty for every render
+                    # cold: an empty label cache; warm: the one the cold render filled
+                    cache = Path(tmp) / f"cache-{way}-{name}"
+                    if label == "warm" and not cache.exists():
+                        run_one(name, line, way, out, cache, "fill")
                     r = run_one(name, line, way, out, cache, label)
                     results.append(r)
                     print(_row(r), flush=True)
-                if label == "cold":
-                    cache = Path(tmp) / f"cache-{way}"
         print()
         _summary(results)
 

@@ -71,6 +71,20 @@ class ConvScene(Scene):
     still_step
         When set, :meth:`construct` shows this step and plays nothing (used
         to render stills).
+
+    Examples
+    --------
+    Every mode takes these attributes; a subclass sets the ones it needs:
+
+    .. manim:: DarkStridedStep
+        :save_last_frame:
+
+        from convmanim import ArithmeticScene, ConvSpec
+
+        class DarkStridedStep(ArithmeticScene):
+            spec = ConvSpec(6, 3, stride=2, padding=1)
+            theme = "dark"
+            still_step = 4
     """
 
     spec: ClassVar[AnySpec] = ConvSpec(5, 3, stride=2, padding=1)

@@ -55,6 +55,18 @@ class TitleCardScene(Scene):
         ``"light"``, ``"dark"`` or a :class:`~convmanim.theme.Theme`.
     duration
         Seconds the card is shown (rounded to whole frames, at least one).
+
+    Examples
+    --------
+    .. manim:: PaddingCard
+        :save_last_frame:
+
+        from convmanim.modes.title import TitleCardScene
+
+        class PaddingCard(TitleCardScene):
+            heading = "Part 1 of 4"
+            title = "Padding"
+            subtitle = "Zeros around the input"
     """
 
     lecture_title: ClassVar[str] = ""
