@@ -90,11 +90,21 @@ def test_transposed_grid_with_output_padding():
 
 def test_transposed_kernel_weights_are_rotated():
     spec = ConvSpec(5, 3, stride=2, padding=1).transposed()
-    scene = play_scene(type("S", (_Recorder,), {"spec": spec}), TINY)
+    scene = play_scene(type("S", (_Recorder,), {"spec": spec}), "1920x1080@4", draw=False)
     labels = [w.get_tex_string() for w in scene.parts.kernel.weights]
     assert labels[0] == "w_{22}"
     assert labels[-1] == "w_{00}"
     assert labels[2] == "w_{20}"
+
+
+@pytest.mark.parametrize("show,quality,shown", [
+    (None, "1920x1080@4", True), (None, "854x480@4", False), (True, "854x480@4", True),
+])
+def test_weights_are_shown_by_default_only_where_readable(show, quality, shown):
+    spec = ConvSpec(6, 3, stride=2, padding=1).transposed()
+    cls = type("S", (_Recorder,), {"spec": spec, "show_weights": show})
+    scene = play_scene(cls, quality, draw=False)
+    assert (len(scene.parts.kernel.weights) == 9) is shown
 
 
 def test_planes_are_labelled_with_role_and_size():

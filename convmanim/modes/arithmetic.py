@@ -45,6 +45,10 @@ class ArithmeticParts:
     formula: Mobject | None
 
 
+MIN_WEIGHT_PIXELS = 8
+"""Below this height (in pixels) the kernel's weights are not shown by default."""
+
+
 class ArithmeticScene(ConvScene):
     """The slanted view of a convolution or a transposed convolution.
 
@@ -56,7 +60,8 @@ class ArithmeticScene(ConvScene):
     show_weights
         Write ``w_{ab}`` small in the kernel's cells. ``None`` (the default)
         shows them for transposed convs only, where they show the 180°
-        rotation.
+        rotation, and only when they are at least :data:`MIN_WEIGHT_PIXELS`
+        high at the render's resolution (720p and up for small grids).
 
     Examples
     --------
@@ -144,6 +149,11 @@ class ArithmeticScene(ConvScene):
                 for a in range(kh)
             ]
         kernel = KernelWindow(in_plane, direct, theme, weight_labels=weights)
+        if self.show_weights is None and len(kernel.weights):
+            # shown by default only where they can be read
+            px = config.pixel_height / config.frame_height
+            if min(w.height for w in kernel.weights) * px < MIN_WEIGHT_PIXELS:
+                kernel.weights.submobjects = []
         highlight = CellHighlight(out_plane, spec.step_cell(0), theme)
         connectors = Connectors(kernel.footprint(), highlight.corners(), theme)
 
