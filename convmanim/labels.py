@@ -15,6 +15,7 @@ pass is the result, and nothing runs twice.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
@@ -126,6 +127,35 @@ def _tex_dir() -> Path:
     return path
 
 
+_PRIVATE: Path | None = None
+
+
+def _private_dir() -> Path:
+    """A folder of this process's own, removed when it exits.
+
+    manim parses an SVG by writing a modified copy beside it (``NAME_.svg``)
+    and deleting it afterwards, so two renders parsing the same cached label
+    at once would delete each other's copies. Each process therefore parses
+    its labels from its own folder.
+    """
+    global _PRIVATE
+    if _PRIVATE is None or not _PRIVATE.is_dir():
+        _PRIVATE = Path(tempfile.mkdtemp(prefix=f"convmanim-{os.getpid()}-"))
+        atexit.register(shutil.rmtree, _PRIVATE, ignore_errors=True)
+    return _PRIVATE
+
+
+def _private_copy(svg: Path) -> Path:
+    """``svg``, linked (or copied) into :func:`_private_dir` for parsing."""
+    target = _private_dir() / svg.name
+    if not target.exists():
+        try:
+            os.link(svg, target)
+        except OSError:
+            shutil.copyfile(svg, target)
+    return target
+
+
 def _placeholder(expression: str) -> Path:
     r"""A tiny SVG with one group per ``\special`` id the expression opens.
 
@@ -138,9 +168,7 @@ def _placeholder(expression: str) -> Path:
     )
     key = hashlib.sha256(body.encode()).hexdigest()[:16]
     # Outside manim's Tex folder, whose clean-up deletes whatever is not an SVG.
-    folder = Path(tempfile.gettempdir()) / f"convmanim-placeholders-{os.getuid()}"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{key}.svg"
+    path = _private_dir() / f"placeholder-{key}.svg"
     if not path.exists():
         _atomic_write(
             path,
@@ -170,7 +198,7 @@ def _recording(requests: list[_Request]) -> Iterator[None]:
         code = _tex_code(expression, environment, template)
         svg = _tex_dir() / f"{tex_hash(code)}.svg"
         if svg.exists():
-            return svg
+            return _private_copy(svg)
         requests.append(_Request(expression, environment, template, svg))
         return _placeholder(expression)
 

@@ -875,4 +875,6 @@ def tex_to_svg_file(
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(svg_for(expression, environment))
         os.replace(tmp, path)
-    return path
+    from .labels import _private_copy
+
+    return _private_copy(path)  # parsed from this process's own copy

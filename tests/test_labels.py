@@ -62,3 +62,33 @@ def test_missing_latex_is_one_clear_line(cold_cache, monkeypatch):
     message = str(info.value)
     assert "\n" not in message
     assert "latex and dvisvgm" in message and "apt-get install" in message
+
+
+RACE_SCRIPT = r"""
+import sys
+from manim import MathTex, config
+from convmanim.labels import LabelMaker, batched
+from convmanim.render import cache_dir
+
+config.tex_dir = str(cache_dir() / "tex")
+texts = [f"x_{{{i}}}" for i in range(60)]
+for _ in range(int(sys.argv[1])):
+    batched(lambda: [MathTex(t) for t in texts])
+"""
+
+
+def test_two_processes_parse_the_same_cached_labels_at_once(tmp_path):
+    # manim parses an SVG through a temporary NAME_.svg beside it and deletes it:
+    # two renders sharing the label cache must not parse the same file in place
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CONVMANIM_CACHE": str(tmp_path / "cache")}
+    cmd = [sys.executable, "-c", RACE_SCRIPT]
+    subprocess.run([*cmd, "1"], env=env, check=True, capture_output=True)  # fill the cache
+    procs = [subprocess.Popen([*cmd, "8"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for _ in range(2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()[-500:]
