@@ -568,8 +568,10 @@ A lecture file (TOML):
               type=click.Path(file_okay=False), help="Where the MP4 is written.")
 @click.option("--check", is_flag=True, help="Check the file and list its parts; render nothing.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar and the part lines.")
+@click.option("--no-tex", is_flag=True, envvar="CONVMANIM_NO_TEX",
+              help="Typeset the labels with Pango instead of LaTeX (no LaTeX needed).")
 def lecture(file: str, name: str | None, quality: str | None, output_dir: str, check: bool,
-            no_progress: bool) -> None:
+            no_progress: bool, no_tex: bool) -> None:
     """Render a lecture file: a title card, then a scene, for each part, into one MP4.
 
     NAME is the file name without extension (default: FILE's name without
@@ -588,9 +590,12 @@ def lecture(file: str, name: str | None, quality: str | None, output_dir: str, c
             click.echo(f"part {part.number}: {part.title} ({part.summary()}, "
                        f"{part.scene.planned_duration():.1f} s)")
         return
-    from .labels import check_tex_installed
+    from .labels import check_tex_installed, pango_labels
 
-    check_tex_installed()
+    if no_tex:
+        click.get_current_context().with_resource(pango_labels())
+    else:
+        check_tex_installed()
     render_lecture(plan, name or Path(file).stem, quality=quality, output_dir=output_dir,
                    progress=not no_progress)
 

@@ -444,6 +444,19 @@ def test_every_mode_renders_with_no_tex_and_no_latex(no_latex, line):
     assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 20
 
 
+def test_lecture_renders_with_no_tex_and_no_latex(no_latex):
+    (no_latex / "l.toml").write_text(
+        '[lecture]\ntitle = "T"\nstep_time = 0.5\ntitle_time = 0.5\n'
+        '[[part]]\ntitle = "Max"\nmode = "numerical"\noperation = "max"\n'
+        'input_size = 4\nkernel_size = 2\nstride = 2\n'
+    )
+    result = invoke(["lecture", "l.toml", "-q", TINY, "--no-progress"])
+    assert result.exit_code == 2 and "--no-tex" in result.stderr
+    result = invoke(["lecture", "l.toml", "-q", TINY, "--no-progress", "--no-tex"])
+    assert result.exit_code == 0, result.output
+    assert iio.imread(no_latex / "media" / "l.mp4", plugin="pyav", index=None).shape[0] > 4
+
+
 def test_no_tex_animation_in_a_subprocess_without_latex(tmp_path):
     env = _subprocess_env(PATH=str(VENV_BIN), CONVMANIM_NO_TEX="1")
     done = subprocess.run(
