@@ -186,8 +186,14 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 @contextmanager
-def _recording(requests: list[_Request]) -> Iterator[None]:
-    """Make MathTex use cached SVGs and placeholders, recording what is missing."""
+def _recording(requests: list[_Request], *, first: bool = False) -> Iterator[None]:
+    """Make MathTex use cached SVGs and placeholders, recording what is missing.
+
+    In the ``first`` pass :class:`LabelMaker` may stand a cheap box in for a
+    label that is missing, without building its MathTex (see
+    :func:`_stand_in`): that pass only learns which labels to typeset.
+    """
+    global _FIRST_PASS
 
     def record(
         expression: str,
@@ -202,9 +208,16 @@ def _recording(requests: list[_Request]) -> Iterator[None]:
         requests.append(_Request(expression, environment, template, svg))
         return _placeholder(expression)
 
-    with mock.patch.object(tex_mobject, "tex_to_svg_file", record):
-        yield
+    _FIRST_PASS = first
+    try:
+        with mock.patch.object(tex_mobject, "tex_to_svg_file", record):
+            yield
+    finally:
+        _FIRST_PASS = False
 
+
+_FIRST_PASS = False
+"""Whether the first recording pass of :func:`batched` is running."""
 
 _MAX_PASSES = 4
 
@@ -236,9 +249,9 @@ def batched(factory: Callable[[], T]) -> T:
     if use_pango():
         with pango_labels():
             return factory()
-    for _ in range(_MAX_PASSES):
+    for number in range(_MAX_PASSES):
         requests: list[_Request] = []
-        with _recording(requests):
+        with _recording(requests, first=number == 0):
             result = factory()
         if not requests:
             return result
@@ -404,6 +417,10 @@ class LabelMaker:
     def _get(self, tex: str, font_size: float, color: str, math: bool) -> Mobject:
         key = (tex, float(font_size), color, math)
         template = self._templates.get(key)
+        if template is None and math and _FIRST_PASS:
+            template = _stand_in(tex, font_size)
+            if template is not None:
+                self._templates[key] = template
         if template is None:
             cls = tex_mobject.MathTex if math else tex_mobject.Tex
             # each distinct label is parsed once here, so manim need not keep a copy
@@ -442,6 +459,33 @@ class Label(VMobject):
     def get_tex_string(self) -> str:
         """The TeX source, as :meth:`manim.MathTex.get_tex_string` gives it."""
         return self.tex_string
+
+
+def _stand_in(tex: str, font_size: float) -> Label | None:
+    """A box for a missing label in the first pass, or ``None`` if it is cached.
+
+    Asks for the SVG of ``MathTex(tex)`` as manim would (one part, no
+    isolated substrings), which records the label for typesetting. The first
+    pass only learns which labels are missing, so building their MathTex from
+    placeholders would be wasted work. Should the expression differ from
+    manim's, the next pass (which always builds real MathTex) records it.
+    """
+    joined = rf"\special{{dvisvgm:raw <g id='unique000'>}}{tex}\special{{dvisvgm:raw </g>}}"
+    expression = _EXPRESSION._get_modified_expression(joined)
+    svg = Path(tex_mobject.tex_to_svg_file(expression, "align*", config["tex_template"]))
+    if not svg.name.startswith("placeholder-"):
+        return None
+    height = 0.5 * font_size / 48
+    box = Label(tex)
+    box.set_points_as_corners(
+        [[0, 0, 0], [height * max(1, len(tex)) / 3, 0, 0],
+         [height * max(1, len(tex)) / 3, height, 0], [0, height, 0], [0, 0, 0]]
+    )
+    return box
+
+
+_EXPRESSION = tex_mobject.SingleStringMathTex.__new__(tex_mobject.SingleStringMathTex)
+"""An uninitialised MathTex: its expression clean-up uses no attribute."""
 
 
 def _flatten(mob: Mobject, tex: str) -> Label:

@@ -497,6 +497,7 @@ class NumericalScene(ConvScene):
     # ---------------------------------------------------------------- build
     def build_parts(self) -> NumericalParts:
         """Compute every number, then build and lay out the grids, labels and captions."""
+        self._labels: LabelMaker | None = None  # one maker per build: each pass starts afresh
         x, kernel = self.values()
         if isinstance(self.spec, TransposedConvSpec):
             return self._build_scatter(scatter_numbers(self.spec, x, kernel))
@@ -520,7 +521,7 @@ class NumericalScene(ConvScene):
 
     def _tex(self, tex: str, color: str) -> Mobject:
         """A cell's number or weight: one shared typesetting per distinct label."""
-        maker = getattr(self, "_labels", None)
+        maker = self._labels
         if maker is None:
             maker = self._labels = LabelMaker(color)
         return maker.math(tex, font_size=DEFAULT_FONT_SIZE, color=color)
