@@ -45,8 +45,22 @@ class ArithmeticParts:
     formula: Mobject | None
 
 
-MIN_WEIGHT_PIXELS = 8
+MIN_WEIGHT_PIXELS = 10
 """Below this height (in pixels) the kernel's weights are not shown by default."""
+
+
+def _glyph_pixels(label: Mobject, plane: PlaneMap) -> float:
+    """Height in pixels of a label laid into ``plane``, measured along the plane.
+
+    The bounding box of a slanted label is taller than its letters; this
+    maps the label back to the flat picture it was laid from, and scales its
+    height by the shorter of the plane's cell sides.
+    """
+    m = plane.in_plane_matrix()[:2, :2]
+    flat = label.get_all_points()[:, :2] @ np.linalg.inv(m).T
+    side = min(np.linalg.norm(plane.row[:2]), np.linalg.norm(plane.col[:2])) / plane.cell_size
+    px = config.pixel_height / config.frame_height
+    return float(np.ptp(flat[:, 1])) * side * px
 
 
 class ArithmeticScene(ConvScene):
@@ -61,7 +75,7 @@ class ArithmeticScene(ConvScene):
         Write ``w_{ab}`` small in the kernel's cells. ``None`` (the default)
         shows them for transposed convs only, where they show the 180°
         rotation, and only when they are at least :data:`MIN_WEIGHT_PIXELS`
-        high at the render's resolution (720p and up for small grids).
+        high at the render's resolution (1080p and up for small grids).
 
     Examples
     --------
@@ -149,11 +163,10 @@ class ArithmeticScene(ConvScene):
                 for a in range(kh)
             ]
         kernel = KernelWindow(in_plane, direct, theme, weight_labels=weights)
-        if self.show_weights is None and len(kernel.weights):
-            # shown by default only where they can be read
-            px = config.pixel_height / config.frame_height
-            if min(w.height for w in kernel.weights) * px < MIN_WEIGHT_PIXELS:
-                kernel.weights.submobjects = []
+        # shown by default only where they can be read
+        if (self.show_weights is None and len(kernel.weights)
+                and min(_glyph_pixels(w, in_plane) for w in kernel.weights) < MIN_WEIGHT_PIXELS):
+            kernel.weights.submobjects = []
         highlight = CellHighlight(out_plane, spec.step_cell(0), theme)
         connectors = Connectors(kernel.footprint(), highlight.corners(), theme)
 
