@@ -36,6 +36,7 @@ from manim import (
 
 from ..geometry import AnySpec, ConvSpec, SpecError
 from ..labels import batched
+from ..mobjects.flight import Fade
 from ..theme import Theme, get_theme
 
 __all__ = ["ConvScene", "fmt_size"]
@@ -96,6 +97,8 @@ class ConvScene(Scene):
     end_hold: ClassVar[float] = 1.0
     still_step: ClassVar[int | None] = None
     intro_time: ClassVar[float] = 5.0
+    keep_formula: ClassVar[bool] = True
+    """Whether the intro's formula stays on screen, moved aside, or fades out."""
 
     parts: Any
     steps_played: list[int]
@@ -180,23 +183,34 @@ class ConvScene(Scene):
         self.play_steps()
 
     def _add_formula_in_place(self) -> None:
-        formula = getattr(self.parts, "formula", None)
-        if self.intro and formula is not None:
+        formula = self.intro_formula() if self.intro and self.keep_formula else None
+        if formula is not None:
             self.place_formula(formula)
             self.add(formula)
 
     def play_intro(self) -> None:
-        """Write the output-size formula, then move it aside as the diagram fades in."""
-        formula = self.parts.formula
+        """Write the output-size formula, then let the diagram fade in.
+
+        The formula then moves aside (:meth:`place_formula`) or, when
+        :attr:`keep_formula` is false, fades out.
+        """
+        formula = self.intro_formula()
+        if formula is None:
+            self.add_parts()
+            return
         formula.move_to(ORIGIN)
         self.play(Write(formula), run_time=1.5)
         self.wait(1.5)
         self.add_parts()
         diagram = [m for m in self.mobjects if m is not formula]
         self.remove(*diagram)
-        target = formula.copy()
-        self.place_formula(target)
-        self.play(Transform(formula, target), *(FadeIn(m) for m in diagram), run_time=1.0)
+        if self.keep_formula:
+            target = formula.copy()
+            self.place_formula(target)
+            self.play(Transform(formula, target), *(FadeIn(m) for m in diagram), run_time=1.0)
+        else:
+            self.play(Fade(formula, fade_in=False), *(Fade(m, fade_in=True) for m in diagram),
+                      run_time=1.0)
         self.wait(self.intro_time - 4.0)
 
     def step_frames(self) -> tuple[int, int]:

@@ -31,14 +31,12 @@ import numpy as np
 from manim import (
     DEFAULT_FONT_SIZE,
     DOWN,
-    ORIGIN,
     RIGHT,
     UP,
     Animation,
     MathTex,
     Mobject,
     VGroup,
-    Write,
     config,
 )
 
@@ -449,6 +447,7 @@ class NumericalScene(ConvScene):
     input_values: ClassVar[np.ndarray | None] = None
     kernel_values: ClassVar[np.ndarray | None] = None
     step_time: ClassVar[float] = 1.5
+    keep_formula: ClassVar[bool] = False  # no room beside the grids: it fades out
     glide: ClassVar[float] = 0.35
     write: ClassVar[float] = 0.4
 
@@ -980,20 +979,6 @@ class NumericalScene(ConvScene):
     def intro_formula(self) -> Mobject | None:
         """The output-size formula with the numbers put in."""
         return self.parts.size_formula
-
-    def play_intro(self) -> None:
-        """Write the output-size formula, then let the diagram take its place."""
-        formula = self.parts.size_formula
-        assert formula is not None
-        formula.move_to(ORIGIN)
-        self.play(Write(formula), run_time=1.5)
-        self.wait(1.5)
-        self.add_parts()
-        diagram = [m for m in self.mobjects if m is not formula]
-        self.remove(*diagram)
-        self.play(Fade(formula, fade_in=False), *(Fade(m, fade_in=True) for m in diagram),
-                  run_time=1.0)
-        self.wait(self.intro_time - 4.0)
 
 
 def _pair(pair: Pair) -> str:
