@@ -22,7 +22,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,19 +30,34 @@ from typing import TypeVar
 from unittest import mock
 
 import numpy as np
-from manim import Mobject, VMobject, config
+from manim import (
+    DEFAULT_FONT_SIZE,
+    SCALE_FACTOR_PER_FONT_POINT,
+    WHITE,
+    Mobject,
+    VGroup,
+    VMobject,
+    config,
+)
 from manim.mobject.text import tex_mobject
+from manim.utils.color import ParsableManimColor
 from manim.utils.tex import TexTemplate
 from manim.utils.tex_file_writing import tex_hash
 
+from .glyphs import read_outline
+
 __all__ = [
+    "Label",
     "LabelError",
+    "LabelGroup",
     "LabelMaker",
     "TexMissingError",
     "batched",
     "check_tex_installed",
+    "math_label",
     "missing_tex_tools",
     "pango_labels",
+    "text_label",
     "use_pango",
 ]
 
@@ -186,14 +201,8 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 @contextmanager
-def _recording(requests: list[_Request], *, first: bool = False) -> Iterator[None]:
-    """Make MathTex use cached SVGs and placeholders, recording what is missing.
-
-    In the ``first`` pass :class:`LabelMaker` may stand a cheap box in for a
-    label that is missing, without building its MathTex (see
-    :func:`_stand_in`): that pass only learns which labels to typeset.
-    """
-    global _FIRST_PASS
+def _recording(requests: list[_Request]) -> Iterator[None]:
+    """Make MathTex use cached SVGs and placeholders, recording what is missing."""
 
     def record(
         expression: str,
@@ -208,16 +217,9 @@ def _recording(requests: list[_Request], *, first: bool = False) -> Iterator[Non
         requests.append(_Request(expression, environment, template, svg))
         return _placeholder(expression)
 
-    _FIRST_PASS = first
-    try:
-        with mock.patch.object(tex_mobject, "tex_to_svg_file", record):
-            yield
-    finally:
-        _FIRST_PASS = False
+    with mock.patch.object(tex_mobject, "tex_to_svg_file", record):
+        yield
 
-
-_FIRST_PASS = False
-"""Whether the first recording pass of :func:`batched` is running."""
 
 _MAX_PASSES = 4
 
@@ -249,9 +251,9 @@ def batched(factory: Callable[[], T]) -> T:
     if use_pango():
         with pango_labels():
             return factory()
-    for number in range(_MAX_PASSES):
+    for _ in range(_MAX_PASSES):
         requests: list[_Request] = []
-        with _recording(requests, first=number == 0):
+        with _recording(requests):
             result = factory()
         if not requests:
             return result
@@ -417,16 +419,14 @@ class LabelMaker:
     def _get(self, tex: str, font_size: float, color: str, math: bool) -> Mobject:
         key = (tex, float(font_size), color, math)
         template = self._templates.get(key)
-        if template is None and math and _FIRST_PASS:
-            template = _stand_in(tex, font_size)
-            if template is not None:
-                self._templates[key] = template
         if template is None:
-            cls = tex_mobject.MathTex if math else tex_mobject.Tex
-            # each distinct label is parsed once here, so manim need not keep a copy
-            template = _flatten(
-                cls(tex, font_size=font_size, color=color, use_svg_cache=False), tex
-            )
+            template = _read_label(tex, font_size, color, math)
+            if template is None:
+                cls = tex_mobject.MathTex if math else tex_mobject.Tex
+                # each distinct label is parsed once here, so manim need not keep a copy
+                template = _flatten(
+                    cls(tex, font_size=font_size, color=color, use_svg_cache=False), tex
+                )
             self._templates[key] = template
         return template.copy()
 
@@ -461,31 +461,130 @@ class Label(VMobject):
         return self.tex_string
 
 
-def _stand_in(tex: str, font_size: float) -> Label | None:
-    """A box for a missing label in the first pass, or ``None`` if it is cached.
+class LabelGroup(VGroup):
+    """The parts of ``MathTex(*parts)``, each a :class:`Label`, as one group.
 
-    Asks for the SVG of ``MathTex(tex)`` as manim would (one part, no
-    isolated substrings), which records the label for typesetting. The first
-    pass only learns which labels are missing, so building their MathTex from
-    placeholders would be wasted work. Should the expression differ from
-    manim's, the next pass (which always builds real MathTex) records it.
+    Indexing gives the parts, and :meth:`get_tex_string` the whole source, as
+    on a MathTex.
     """
-    joined = rf"\special{{dvisvgm:raw <g id='unique000'>}}{tex}\special{{dvisvgm:raw </g>}}"
-    expression = _EXPRESSION._get_modified_expression(joined)
-    svg = Path(tex_mobject.tex_to_svg_file(expression, "align*", config["tex_template"]))
-    if not svg.name.startswith("placeholder-"):
-        return None
-    height = 0.5 * font_size / 48
-    box = Label(tex)
-    box.set_points_as_corners(
-        [[0, 0, 0], [height * max(1, len(tex)) / 3, 0, 0],
-         [height * max(1, len(tex)) / 3, height, 0], [0, height, 0], [0, 0, 0]]
+
+    def __init__(self, *parts: Label, tex: str = "", **kwargs: object) -> None:
+        super().__init__(*parts, **kwargs)
+        self.tex_string = tex
+
+    def get_tex_string(self) -> str:
+        """The TeX source, as :meth:`manim.MathTex.get_tex_string` gives it."""
+        return self.tex_string
+
+
+def _expression(parts: Sequence[str], math: bool) -> tuple[str, str, list[tuple[str, str]], str]:
+    """What ``MathTex(*parts)`` (or ``Tex``) asks manim to typeset.
+
+    Returns the expression, its environment, each part's source and SVG group
+    id, and the whole source (``tex_string``), all as manim computes them.
+    """
+    probe = tex_mobject.MathTex.__new__(tex_mobject.MathTex)
+    probe.arg_separator = " " if math else ""
+    probe.brace_notation_split_occurred = False
+    probe.matched_strings_and_ids = []
+    strings = probe._prepare_tex_strings(parts)
+    joined = probe._join_tex_strings_with_unique_deliminters(strings, [])
+    return (
+        probe._get_modified_expression(joined),
+        "align*" if math else "center",
+        list(probe.matched_strings_and_ids),
+        probe.arg_separator.join(strings),
     )
-    return box
 
 
-_EXPRESSION = tex_mobject.SingleStringMathTex.__new__(tex_mobject.SingleStringMathTex)
-"""An uninitialised MathTex: its expression clean-up uses no attribute."""
+def _read_parts(
+    parts: Sequence[str], font_size: float, color: ParsableManimColor, math: bool
+) -> list[Label] | None:
+    """The parts of ``MathTex(*parts)`` read straight from its SVG, or ``None``.
+
+    Asks for the SVG exactly as the MathTex would (so a missing label is
+    recorded for typesetting, or typeset by manim outside :func:`batched`).
+    Parts still missing get boxes of about their size: :func:`batched` always
+    builds again once they are typeset. Typeset ones are read by
+    :func:`~convmanim.glyphs.read_outline` into the points and style of the
+    MathTex's parts, each flattened; ``None`` means it could not read the SVG
+    (build the MathTex instead).
+    """
+    expression, environment, matches, _ = _expression(parts, math)
+    svg = Path(tex_mobject.tex_to_svg_file(expression, environment, config["tex_template"]))
+    style = {"fill_color": color, "fill_opacity": 1.0, "stroke_color": color, "stroke_width": 0}
+    if svg.name.startswith("placeholder-"):
+        height = 0.5 * font_size / 48
+        boxes = []
+        left = 0.0
+        for tex, _ in matches:
+            width = height * max(1, len(tex)) / 3
+            box = Label(tex, **style)
+            box.set_points_as_corners([[left, 0, 0], [left + width, 0, 0],
+                                       [left + width, height, 0], [left, height, 0],
+                                       [left, 0, 0]])
+            boxes.append(box)
+            left += width
+        return boxes
+    outline = read_outline(svg)
+    if outline is None or any(name not in outline.groups for _, name in matches):
+        return None
+    scale = font_size * SCALE_FACTOR_PER_FONT_POINT
+    out = []
+    for tex, name in matches:
+        label = Label(tex, **style)
+        label.set_points(outline.groups[name] * scale)
+        out.append(label)
+    return out
+
+
+def _read_label(tex: str, font_size: float, color: ParsableManimColor, math: bool) -> Label | None:
+    """``MathTex(tex)`` (or ``Tex``) as one :class:`Label` read from its SVG, or ``None``."""
+    parts = _read_parts([tex], font_size, color, math)
+    if parts is None:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    label = Label(tex)
+    label.set_points(np.concatenate([p.points for p in parts]) if parts else np.zeros((0, 3)))
+    if parts:
+        label.match_style(parts[0])
+    return label
+
+
+def math_label(
+    *parts: str, font_size: float = DEFAULT_FONT_SIZE, color: ParsableManimColor = WHITE
+) -> Mobject:
+    """``MathTex(*parts)``, built straight from its typeset SVG.
+
+    It draws the same as the MathTex and costs a small fraction of it. One
+    part gives a :class:`Label` (one path); several give a
+    :class:`LabelGroup` of them, indexed like the MathTex's parts. Where the
+    SVG cannot be read directly, the MathTex itself is built (flattened to a
+    :class:`Label` when it has one part). Inside :func:`batched` the labels
+    are typeset with the rest of the batch.
+    """
+    return _build(parts, font_size, color, math=True)
+
+
+def text_label(
+    *parts: str, font_size: float = DEFAULT_FONT_SIZE, color: ParsableManimColor = WHITE
+) -> Mobject:
+    """``Tex(*parts)`` (text mode), as :func:`math_label` builds ``MathTex``."""
+    return _build(parts, font_size, color, math=False)
+
+
+def _build(
+    parts: Sequence[str], font_size: float, color: ParsableManimColor, math: bool
+) -> Mobject:
+    read = _read_parts(parts, font_size, color, math)
+    if read is not None:
+        if len(read) == 1:
+            return read[0]
+        return LabelGroup(*read, tex=_expression(parts, math)[3])
+    cls = tex_mobject.MathTex if math else tex_mobject.Tex
+    mob = cls(*parts, font_size=font_size, color=color, use_svg_cache=False)
+    return _flatten(mob, mob.get_tex_string()) if len(mob.submobjects) == 1 else mob
 
 
 def _flatten(mob: Mobject, tex: str) -> Label:

@@ -92,3 +92,77 @@ def test_two_processes_parse_the_same_cached_labels_at_once(tmp_path):
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err.decode()[-500:]
+
+
+def _labels_drawn_by(scenes) -> list[tuple[tuple[str, ...], float, str, bool]]:
+    """Every (parts, font size, colour, math) read from an SVG while ``scenes`` play."""
+    from convmanim.render import play_scene
+
+    seen: dict[tuple[tuple[str, ...], float, str, bool], None] = {}
+    real = labels._read_parts
+
+    def spy(parts, font_size, color, math):
+        seen[(tuple(parts), float(font_size), str(color), math)] = None
+        return real(parts, font_size, color, math)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(labels, "_read_parts", spy)
+        for scene in scenes:
+            play_scene(scene, "160x90@6", draw=False)
+    return list(seen)
+
+
+def test_labels_read_straight_from_svg_equal_manims_mathtex():
+    from convmanim import (
+        AlphabetRelationshipScene,
+        ArithmeticScene,
+        ConvSpec,
+        NumericalScene,
+    )
+    from convmanim.render import cache_dir
+
+    def scene(base, **attrs):
+        return type(base.__name__, (base,), {"still_step": 1, "intro": True, **attrs})
+
+    spec = ConvSpec(5, 3, stride=2, padding=1)
+    scenes = [
+        scene(ArithmeticScene, spec=spec.transposed(), show_weights=True),
+        scene(ArithmeticScene, spec=ConvSpec((6, 5), (3, 2), dilation=2), show_weights=True),
+        *(scene(NumericalScene, spec=ConvSpec(6, 2, stride=2, padding=1), mode=m)
+          for m in ("convolution", "average", "max")),
+        scene(NumericalScene, spec=spec.transposed(), still_step=4),
+        scene(AlphabetRelationshipScene, spec=spec),
+    ]
+    drawn = _labels_drawn_by(scenes)
+    assert len(drawn) > 60
+    assert any(not math for *_, math in drawn)  # text-mode titles
+    assert any(len(parts) > 2 for parts, *_ in drawn)  # captions in parts
+    assert any(r"\frac" in "".join(parts) for parts, *_ in drawn)  # a rule: the fraction bar
+    with tempconfig({"tex_dir": str(cache_dir() / "tex")}):
+        read = labels.batched(lambda: [labels._read_parts(*key) for key in drawn])
+        for (parts, font_size, color, math), ours in zip(drawn, read):
+            assert ours is not None, f"{parts!r} was not read from its SVG"
+            cls = MathTex if math else Tex
+            theirs = cls(*parts, font_size=font_size, color=color)
+            assert len(ours) == len(theirs.submobjects), parts
+            for mine, part in zip(ours, theirs.submobjects):
+                flat = labels._flatten(part, part.tex_string)
+                assert mine.get_tex_string() == part.tex_string
+                assert mine.points.shape == flat.points.shape, part.tex_string
+                np.testing.assert_allclose(mine.points, flat.points, atol=1e-9,
+                                           err_msg=part.tex_string)
+                if len(flat.points):
+                    for attr in ("fill_rgbas", "stroke_rgbas", "background_stroke_rgbas"):
+                        np.testing.assert_array_equal(getattr(mine, attr), getattr(flat, attr))
+                    assert mine.get_stroke_width() == flat.get_stroke_width()
+
+
+def test_a_label_group_indexes_like_the_mathtex(tmp_path):
+    with tempconfig({"tex_dir": str(tmp_path / "tex")}):
+        group = labels.batched(lambda: labels.math_label("b_{01}", "=", r"\frac{1}{2}"))
+        whole = labels.batched(lambda: labels.math_label("b_{01} = 2"))
+    assert isinstance(group, labels.LabelGroup)
+    assert group.get_tex_string() == r"b_{01} = \frac{1}{2}"
+    assert [p.get_tex_string() for p in group] == ["b_{01}", "=", r"\frac{1}{2}"]
+    assert group[0].get_right()[0] < group[1].get_left()[0] < group[2].get_left()[0]
+    assert isinstance(whole, labels.Label) and whole.get_tex_string() == "b_{01} = 2"

@@ -20,9 +20,10 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Animation, MathTex, Mobject, Rectangle, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, Animation, Mobject, Rectangle, VGroup, VMobject
 
 from ..geometry import Pair
+from ..labels import math_label
 from ..theme import Theme
 from .grid import dashed_segments
 from .motion import Rearrange, set_visibility
@@ -91,7 +92,7 @@ def plan_elision(n: int, slots: int, focus: Iterable[int]) -> list[int | None]:
 
 
 def _dots(vertical: bool, color: str, height: float) -> Mobject:
-    dots = MathTex(r"\vdots" if vertical else r"\cdots", color=color)
+    dots = math_label(r"\vdots" if vertical else r"\cdots", color=color)
     return _fit_label(dots, height * 2, height)
 
 

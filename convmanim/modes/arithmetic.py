@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Animation, MathTex, Mobject, VGroup, config
+from manim import DOWN, LEFT, RIGHT, UP, Animation, Mobject, VGroup, config
 
 from ..geometry import AnySpec, ConvSpec
+from ..labels import math_label
 from ..mobjects.grid import CellGrid
 from ..mobjects.kernel import CellHighlight, Connectors, KernelWindow
 from ..mobjects.plane import PlaneMap
@@ -157,7 +158,7 @@ class ArithmeticScene(ConvScene):
             kh, kw = direct.kernel_size
             weights = [
                 [
-                    MathTex(f"w_{{{tap[a, b, 0]}{tap[a, b, 1]}}}", color=theme.text)
+                    math_label(f"w_{{{tap[a, b, 0]}{tap[a, b, 1]}}}", color=theme.text)
                     for b in range(kw)
                 ]
                 for a in range(kh)

@@ -25,17 +25,15 @@ from manim import (
     Animation,
     FadeIn,
     ManimColor,
-    MathTex,
     Mobject,
     Scene,
-    Tex,
     Transform,
     Write,
     config,
 )
 
 from ..geometry import AnySpec, ConvSpec, SpecError
-from ..labels import batched
+from ..labels import batched, math_label, text_label
 from ..mobjects.flight import Fade
 from ..theme import Theme, get_theme
 
@@ -270,5 +268,5 @@ class ConvScene(Scene):
     # -------------------------------------------------------------- helpers
     def text(self, tex: str, *, font_size: float = 32, math: bool = False) -> Mobject:
         """A label in the theme's text colour (``Tex``, or ``MathTex`` if ``math``)."""
-        cls = MathTex if math else Tex
-        return cls(tex, font_size=font_size, color=self.get_theme().text, use_svg_cache=False)
+        make = math_label if math else text_label
+        return make(tex, font_size=font_size, color=self.get_theme().text)

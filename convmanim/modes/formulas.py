@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from manim import DOWN, LEFT, MathTex, VGroup
+from manim import DOWN, LEFT, VGroup
 
 from ..geometry import AnySpec, ConvSpec, Pair, TransposedConvSpec
+from ..labels import math_label
 
 __all__ = ["output_size_formula", "spec_summary"]
 
@@ -106,5 +107,5 @@ def output_size_formula(spec: AnySpec, *, color: str, font_size: float = 30) -> 
             lines += _axis_transposed(spec, ax, sub)
         else:
             lines += list(_axis_conv(spec, ax, sub))
-    group = VGroup(*(MathTex(line, color=color, font_size=font_size) for line in lines))
+    group = VGroup(*(math_label(line, color=color, font_size=font_size) for line in lines))
     return group.arrange(DOWN, aligned_edge=LEFT, buff=0.25)

@@ -34,14 +34,13 @@ from manim import (
     RIGHT,
     UP,
     Animation,
-    MathTex,
     Mobject,
     VGroup,
     config,
 )
 
 from ..geometry import AnySpec, ConvSpec, DirectConv, Pair, SpecError, TransposedConvSpec
-from ..labels import LabelMaker
+from ..labels import LabelMaker, math_label
 from ..mobjects.flight import Fade, Relocate, ghost
 from ..mobjects.grid import CellGrid, place_in_cell
 from ..mobjects.kernel import CellHighlight, KernelWindow
@@ -583,10 +582,9 @@ class NumericalScene(ConvScene):
                 None if numbers.weights is None else numbers.weights.ravel(),
                 numbers.output.flat[e],
             )
-            captions[e] = MathTex(lhs, "=", result, color=theme.text, font_size=CAPTION_FONT,
-                                  use_svg_cache=False)
+            captions[e] = math_label(lhs, "=", result, color=theme.text, font_size=CAPTION_FONT)
         # The tallest a one-line caption gets, so that every step's layout is the same.
-        probe = MathTex(r"\max(-\infty)/9", color=theme.text, font_size=CAPTION_FONT)
+        probe = math_label(r"\max(-\infty)/9", color=theme.text, font_size=CAPTION_FONT)
         in_plane, out_plane, caption_y = self._layout(
             direct.grid_size, (oh, ow), header, in_label, out_label,
             list(captions.values()), probe.height,
@@ -653,8 +651,7 @@ class NumericalScene(ConvScene):
             parts, product_parts[e] = scatter_caption_tex(
                 numbers.y.flat[e], numbers.kernel, numbers.products[e]
             )
-            captions[e] = MathTex(*parts, color=theme.text, font_size=CAPTION_FONT,
-                                  use_svg_cache=False)
+            captions[e] = math_label(*parts, color=theme.text, font_size=CAPTION_FONT)
         in_plane, out_plane, caption_y = self._layout(
             (ih, iw), canvas.grid_size, header, in_label, out_label,
             list(captions.values()), 0.0,
@@ -781,7 +778,7 @@ class NumericalScene(ConvScene):
         ).arrange(RIGHT, buff=0.45)
         rows: list[Mobject] = [first]
         rows += [
-            MathTex(n, font_size=24, color=theme.muted) for n in notes
+            math_label(n, font_size=24, color=theme.muted) for n in notes
         ]
         header = VGroup(*rows).arrange(DOWN, buff=0.12)
         width = config.frame_width - 2 * MARGIN
