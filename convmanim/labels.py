@@ -5,23 +5,30 @@ distinct label. A conv matrix has dozens of distinct labels (``a_{00}``,
 ``w_{12}``, ...), so that is the slowest thing a naive port does.
 
 :func:`batched` builds mobjects in two passes. The first pass records every
-label that is not yet in manim's Tex cache and stands in a placeholder for it.
-All of them are then typeset together: one ``latex`` run over a multi-page
-document and one ``dvisvgm`` run that writes one SVG per page, straight into
-manim's cache under the names manim itself would use. The second pass builds
-the real mobjects from the cache. When every label is already cached the first
-pass is the result, and nothing runs twice.
+label that is not yet in manim's Tex cache and stands in a box for it. The
+first missing label starts one ``latex`` run over a multi-page document, which
+loads its preamble while the pass goes on and gets the pages when it ends; one
+``dvisvgm`` run then writes one SVG per page, straight into manim's cache under
+the names manim itself would use. The second pass builds the real mobjects from
+the cache. When every label is already cached the first pass is the result,
+and nothing runs twice.
+
+Labels are read straight from those SVGs (:mod:`convmanim.glyphs`) into one
+path each (:func:`math_label`, :class:`LabelMaker`): the same points manim
+would draw, without building a MathTex.
 """
 
 from __future__ import annotations
 
 import atexit
+import errno
 import hashlib
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -201,20 +208,35 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 @contextmanager
-def _recording(requests: list[_Request]) -> Iterator[None]:
-    """Make MathTex use cached SVGs and placeholders, recording what is missing."""
+def _recording(requests: list[_Request], runs: dict[str, _LatexRun]) -> Iterator[None]:
+    """Make MathTex use cached SVGs and placeholders, recording what is missing.
+
+    The first missing label of each batchable template starts its LaTeX run
+    (see :class:`_LatexRun`) in ``runs``, so that LaTeX loads its preamble
+    while the rest of the pass is built.
+    """
+    tex_ready: bool | None = None
 
     def record(
         expression: str,
         environment: str | None = None,
         tex_template: TexTemplate | None = None,
     ) -> Path:
+        nonlocal tex_ready
         template = tex_template if tex_template is not None else config["tex_template"]
         code = _tex_code(expression, environment, template)
         svg = _tex_dir() / f"{tex_hash(code)}.svg"
         if svg.exists():
             return _private_copy(svg)
-        requests.append(_Request(expression, environment, template, svg))
+        request = _Request(expression, environment, template, svg)
+        requests.append(request)
+        if _can_batch(template):
+            if tex_ready is None:
+                tex_ready = not missing_tex_tools()
+            key = repr(template)
+            if key not in runs:
+                runs[key] = _LatexRun(template, start=tex_ready)
+            runs[key].add(request)
         return _placeholder(expression)
 
     with mock.patch.object(tex_mobject, "tex_to_svg_file", record):
@@ -253,11 +275,16 @@ def batched(factory: Callable[[], T]) -> T:
             return factory()
     for _ in range(_MAX_PASSES):
         requests: list[_Request] = []
-        with _recording(requests):
-            result = factory()
-        if not requests:
-            return result
-        typeset(requests)
+        runs: dict[str, _LatexRun] = {}
+        try:
+            with _recording(requests, runs):
+                result = factory()
+            if not requests:
+                return result
+            _typeset(requests, runs)
+        finally:
+            for run in runs.values():
+                run.close()
     raise LabelError("labels kept changing between passes: the factory is not deterministic")
 
 
@@ -267,30 +294,23 @@ or writing of files outside the working folder and the TeX trees (absolute
 paths, parent folders and dot files are refused)."""
 
 
-def typeset(requests: list[_Request]) -> None:
+def _typeset(requests: list[_Request], runs: dict[str, _LatexRun]) -> None:
     """Typeset ``requests`` into manim's Tex cache: one LaTeX run per template.
 
-    LaTeX runs with :data:`_SAFE_TEX_ENV`, whichever template is used.
+    ``runs`` holds the runs already started for batchable templates; other
+    templates are typeset one label at a time by manim. LaTeX runs with
+    :data:`_SAFE_TEX_ENV`, whichever template is used.
     """
     check_tex_installed()
-    with mock.patch.dict(os.environ, _SAFE_TEX_ENV):
-        _typeset(requests)
-
-
-def _typeset(requests: list[_Request]) -> None:
-    unique: dict[Path, _Request] = {}
+    for run in runs.values():
+        run.finish()
+    rest: dict[Path, _Request] = {}
     for req in requests:
-        unique.setdefault(req.svg_path, req)
-    by_template: dict[str, list[_Request]] = {}
-    for req in unique.values():
-        by_template.setdefault(repr(req.template), []).append(req)
-    for group in by_template.values():
-        template = group[0].template
-        if _can_batch(template):
-            _typeset_batch(group, template)
-        else:
-            for req in group:
-                tex_mobject.tex_to_svg_file(req.expression, req.environment, req.template)
+        if not _can_batch(req.template):
+            rest.setdefault(req.svg_path, req)
+    with mock.patch.dict(os.environ, _SAFE_TEX_ENV):
+        for req in rest.values():
+            tex_mobject.tex_to_svg_file(req.expression, req.environment, req.template)
 
 
 _BARE_TEMPLATE = TexTemplate(documentclass="", preamble="")
@@ -308,72 +328,143 @@ def _can_batch(template: TexTemplate) -> bool:
     )
 
 
-def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
+def _start(command: list[str], cwd: Path) -> subprocess.Popen[bytes]:
+    """Start a TeX program in ``cwd`` with :data:`_SAFE_TEX_ENV`; its stderr is piped."""
+    return subprocess.Popen(
         command,
         cwd=cwd,
+        env={**os.environ, **_SAFE_TEX_ENV},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
-        check=False,
     )
 
 
-def _typeset_batch(group: list[_Request], template: TexTemplate) -> None:
-    match = _STANDALONE.fullmatch(template.documentclass.strip())
-    assert match is not None
-    options = ",".join(o for o in (match["opts"], "multi=convmanimpage") if o)
-    pages = []
-    for req in group:
-        body = _tex_code(req.expression, req.environment, _BARE_TEMPLATE)
-        body = body.removeprefix(r"\begin{document}").removesuffix(r"\end{document}").strip()
-        pages.append(f"\\begin{{convmanimpage}}\n{body}\n\\end{{convmanimpage}}")
-    document = "\n".join(
-        [
-            f"\\documentclass[{options}]{{standalone}}",
-            template.preamble,
-            r"\newenvironment{convmanimpage}{}{}",
-            r"\begin{document}",
-            template.post_doc_commands,
-            *pages,
-            r"\end{document}",
-        ]
-    )
-    tex_dir = _tex_dir()
-    with tempfile.TemporaryDirectory(dir=tex_dir, prefix="convmanim-batch-") as tmp:
-        work = Path(tmp)
-        (work / "labels.tex").write_text(document, encoding="utf-8")
-        latex = _run(
+_PAGES = "pages.tex"
+"""The pages of a :class:`_LatexRun`: a named pipe, or a plain file without one."""
+
+
+class _LatexRun:
+    r"""One ``latex`` run over a multi-page document of labels, then ``dvisvgm``.
+
+    Loading the preamble is most of what LaTeX does for a few dozen labels.
+    So the run starts as soon as the first missing label is recorded, reading
+    its pages through a named pipe (TeX's own ``\@@input`` opens it once):
+    LaTeX loads the preamble while the rest of the pass is built, and
+    :meth:`finish` sends the pages once the pass has ended. ``dvisvgm`` then
+    writes one SVG per page, straight into manim's Tex cache under the names
+    manim itself would use.
+
+    Parameters
+    ----------
+    template
+        A batchable template (see :func:`_can_batch`).
+    start
+        Start LaTeX now (with a named pipe) rather than in :meth:`finish`.
+    """
+
+    def __init__(self, template: TexTemplate, *, start: bool) -> None:
+        match = _STANDALONE.fullmatch(template.documentclass.strip())
+        assert match is not None
+        options = ",".join(o for o in (match["opts"], "multi=convmanimpage") if o)
+        self.template = template
+        self.requests: dict[Path, _Request] = {}
+        self.work = Path(tempfile.mkdtemp(dir=_tex_dir(), prefix="convmanim-batch-"))
+        self.latex: subprocess.Popen[bytes] | None = None
+        document = "\n".join(
             [
-                template.tex_compiler if template.tex_compiler == "latex" else "latex",
+                f"\\documentclass[{options}]{{standalone}}",
+                template.preamble,
+                r"\newenvironment{convmanimpage}{}{}",
+                r"\begin{document}",
+                template.post_doc_commands,
+                rf"\csname @@input\endcsname {_PAGES} ",
+                r"\end{document}",
+            ]
+        )
+        (self.work / "labels.tex").write_text(document, encoding="utf-8")
+        if start and hasattr(os, "mkfifo"):
+            os.mkfifo(self.work / _PAGES)
+            self._start_latex()
+
+    def _start_latex(self) -> None:
+        compiler = self.template.tex_compiler
+        self.latex = _start(
+            [
+                compiler if compiler == "latex" else "latex",
                 "-interaction=batchmode",
                 "-halt-on-error",
                 "-no-shell-escape",
                 "labels.tex",
             ],
-            work,
+            self.work,
         )
-        if latex.returncode != 0 or not (work / "labels.dvi").exists():
-            raise LabelError(_latex_failure(work / "labels.log", group))
-        svg = _run(
-            [
-                "dvisvgm",
-                "--page=1-",
-                "--no-fonts",
-                "--verbosity=0",
-                "--output=page-%p.svg",
-                "labels.dvi",
-            ],
-            work,
+
+    def add(self, request: _Request) -> None:
+        """Add a label (once per SVG) as the next page."""
+        self.requests.setdefault(request.svg_path, request)
+
+    def _pages(self) -> str:
+        pages = []
+        for req in self.requests.values():
+            body = _tex_code(req.expression, req.environment, _BARE_TEMPLATE)
+            body = body.removeprefix(r"\begin{document}").removesuffix(r"\end{document}").strip()
+            pages.append(f"\\begin{{convmanimpage}}\n{body}\n\\end{{convmanimpage}}\n")
+        return "".join(pages)
+
+    def _send(self, text: bytes) -> None:
+        """Write the pages into the pipe once LaTeX opens it (unless LaTeX has stopped)."""
+        assert self.latex is not None
+        pipe = str(self.work / _PAGES)
+        while True:
+            try:
+                fd = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError as error:  # ENXIO: LaTeX has not opened it yet
+                if error.errno != errno.ENXIO or self.latex.poll() is not None:
+                    return
+                time.sleep(0.002)
+        os.set_blocking(fd, True)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text)
+        except BrokenPipeError:
+            pass  # LaTeX stopped on an error: its log says which
+
+    def finish(self) -> None:
+        """Typeset every page added and move the SVGs into the cache."""
+        group = list(self.requests.values())
+        text = self._pages().encode("utf-8")
+        if self.latex is None:
+            (self.work / _PAGES).write_bytes(text)
+            self._start_latex()
+        else:
+            self._send(text)
+        assert self.latex is not None
+        self.latex.communicate()
+        if self.latex.returncode != 0 or not (self.work / "labels.dvi").exists():
+            raise LabelError(_latex_failure(self.work / "labels.log", group))
+        svg = _start(
+            ["dvisvgm", "--page=1-", "--no-fonts", "--verbosity=0",
+             "--output=page-%p.svg", "labels.dvi"],
+            self.work,
         )
-        written = {int(p.stem.split("-")[1]): p for p in work.glob("page-*.svg")}
+        _, err = svg.communicate()
+        written = {int(p.stem.split("-")[1]): p for p in self.work.glob("page-*.svg")}
         if svg.returncode != 0 or len(written) != len(group):
             raise LabelError(
                 f"dvisvgm converted {len(written)} of {len(group)} labels: "
-                f"{svg.stderr.decode(errors='replace').strip().splitlines()[-1:]}"
+                f"{err.decode(errors='replace').strip().splitlines()[-1:]}"
             )
         for number, req in enumerate(group, start=1):
             os.replace(written[number], req.svg_path)
+
+    def close(self) -> None:
+        """Stop LaTeX if it still runs, and remove the working folder."""
+        if self.latex is not None and self.latex.poll() is None:
+            self.latex.kill()
+            self.latex.communicate()
+        shutil.rmtree(self.work, ignore_errors=True)
 
 
 def _latex_failure(log: Path, group: list[_Request]) -> str:

@@ -233,8 +233,8 @@ def test_labels_are_typeset_in_one_batch(tmp_path, monkeypatch):
     from convmanim import labels
 
     runs = []
-    real = labels._run
-    monkeypatch.setattr(labels, "_run", lambda cmd, cwd: runs.append(cmd[0]) or real(cmd, cwd))
+    real = labels._start
+    monkeypatch.setattr(labels, "_start", lambda cmd, cwd: runs.append(cmd[0]) or real(cmd, cwd))
     monkeypatch.setenv("CONVMANIM_CACHE", str(tmp_path / "cold"))
 
     class S(AlphabetScene):

@@ -17,13 +17,13 @@ def cold_cache(tmp_path):
 
 def test_many_labels_cost_one_latex_run(cold_cache, monkeypatch):
     runs = []
-    real_run = labels._run
+    real_run = labels._start
 
     def counting(command, cwd):
         runs.append(command[0])
         return real_run(command, cwd)
 
-    monkeypatch.setattr(labels, "_run", counting)
+    monkeypatch.setattr(labels, "_start", counting)
     strings = [f"a_{{{r}{c}}}" for r in range(6) for c in range(6)]
     group = labels.batched(lambda: VGroup(*(MathTex(s) for s in strings), Tex("input $5$")))
     assert runs == ["latex", "dvisvgm"]
@@ -33,6 +33,41 @@ def test_many_labels_cost_one_latex_run(cold_cache, monkeypatch):
     again = labels.batched(lambda: VGroup(*(MathTex(s) for s in strings)))
     assert runs == []
     assert len(again) == 36
+
+
+def test_latex_starts_at_the_first_missing_label(cold_cache, monkeypatch):
+    started = []
+    real = labels._start
+    monkeypatch.setattr(labels, "_start", lambda cmd, cwd: started.append(cmd[0]) or real(cmd, cwd))
+    seen_during_the_pass = []
+
+    def factory():
+        first = MathTex("z_{1}")
+        seen_during_the_pass.append(list(started))  # LaTeX loads its preamble meanwhile
+        return VGroup(first, MathTex("z_{2}"))
+
+    group = labels.batched(factory)
+    assert seen_during_the_pass[0] == ["latex"]
+    assert started == ["latex", "dvisvgm"]
+    assert [m.get_tex_string() for m in group] == ["z_{1}", "z_{2}"]
+    assert all(len(m.get_all_points()) for m in group)
+
+
+def test_a_failing_pass_stops_its_latex_and_leaves_nothing(cold_cache, monkeypatch):
+    processes = []
+    real = labels._start
+    monkeypatch.setattr(labels, "_start", lambda cmd, cwd: processes.append(real(cmd, cwd))
+                        or processes[-1])
+
+    def factory():
+        MathTex("y_{1}")
+        raise RuntimeError("the build failed")
+
+    with pytest.raises(RuntimeError, match="the build failed"):
+        labels.batched(factory)
+    assert len(processes) == 1 and processes[0].poll() is not None
+    assert not list(cold_cache.glob("convmanim-batch-*"))
+    assert not list(cold_cache.glob("*.svg"))
 
 
 def test_batched_labels_equal_manims_own(cold_cache, tmp_path):
