@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import numpy as np
 
@@ -246,13 +246,16 @@ class _VideoEncoder:
 
 
 class _GifEncoder:
-    """An animated GIF through Pillow.
+    """An animated GIF, written frame by frame as the frames arrive.
 
     Frames are sampled in time at :data:`GIF_FPS`; a frame held still (a
-    pause) is written once with a long duration. Each frame gets its own
-    256-colour palette, computed as the frame arrives (on the encoder thread,
-    while the next frames render), with no dithering: the diagrams are flat
-    colours, and dithering would only add noise and size.
+    pause) is written once with a long duration. After the first, each frame
+    stores only the rectangle that changed since the one before (drawn over
+    it). Each gets its own 256-colour palette, with no dithering: the diagrams
+    are flat colours, and dithering would only add noise and size. A frame is
+    compressed (by Pillow) on the encoder thread as soon as its duration is
+    known, that is when the next different frame arrives, so closing the file
+    costs one frame, not all of them.
     """
 
     def __init__(self, final: Path, fps: int, gif_fps: int = GIF_FPS) -> None:
@@ -262,15 +265,16 @@ class _GifEncoder:
         self.gif_dt = 1.0 / gif_fps
         self.video_frames = 0
         self.durations: list[int] = []
-        self.images: list[Any] = []
         self.frames = 0
         self._last: np.ndarray | None = None
+        self._handle: BinaryIO | None = None
+        self._pending: tuple[Any, tuple[int, int]] | None = None
 
     def _ticks(self, t: float) -> int:
         return math.ceil(t / self.gif_dt - 1e-9)
 
     def write(self, frame: np.ndarray, num_frames: int) -> None:
-        from PIL import Image
+        from PIL import GifImagePlugin, Image
 
         start = self.video_frames * self.video_dt
         self.video_frames += num_frames
@@ -280,26 +284,55 @@ class _GifEncoder:
             return
         duration = round(ticks * self.gif_dt * 1000)
         rgb = frame[..., :3]
-        if self._last is not None and np.array_equal(rgb, self._last):
-            self.durations[-1] += duration
-            return
-        self._last = rgb.copy()
-        self.durations.append(duration)
-        image = Image.fromarray(np.ascontiguousarray(rgb), mode="RGB")
-        self.images.append(
-            image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        if self._last is None:
+            top, bottom, left, right = 0, rgb.shape[0], 0, rgb.shape[1]
+        else:
+            changed = (rgb != self._last).any(axis=2)
+            rows = np.flatnonzero(changed.any(axis=1))
+            if not len(rows):
+                self.durations[-1] += duration
+                return
+            cols = np.flatnonzero(changed[rows[0]:rows[-1] + 1].any(axis=0))
+            top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        self._flush()
+        region = np.ascontiguousarray(rgb[top:bottom, left:right])
+        image = Image.fromarray(region, mode="RGB").quantize(
+            256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
         )
+        if self._handle is None:
+            self._handle = open(self.tmp, "wb")  # noqa: SIM115 (closed in close/abort)
+            header, _ = GifImagePlugin.getheader(image, info={"loop": 0, "duration": duration})
+            self._handle.write(b"".join(header))
+        self._pending = (image, (int(left), int(top)))
+        self.durations.append(duration)
+        self._last = rgb.copy()
         self.frames += 1
 
+    def _flush(self) -> None:
+        """Write the pending frame, now that its duration is final."""
+        from PIL import GifImagePlugin
+
+        if self._pending is None or self._handle is None:
+            return
+        image, offset = self._pending
+        self._pending = None
+        for chunk in GifImagePlugin.getdata(
+            image, offset=offset, duration=self.durations[-1], include_color_table=True
+        ):
+            self._handle.write(chunk)
+
     def close(self) -> None:
-        if not self.images:
+        if self._handle is None:
             raise RenderError("no frame to write")
-        first, *rest = self.images
-        first.save(self.tmp, format="GIF", save_all=True, append_images=rest,
-                   duration=self.durations, loop=0)
+        self._flush()
+        self._handle.write(b";")
+        self._handle.close()
 
     def abort(self) -> None:
-        self.images = []
+        self._pending = None
+        if self._handle is not None:
+            with suppress(Exception):
+                self._handle.close()
 
 
 class _Pipeline:

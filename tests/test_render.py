@@ -170,3 +170,41 @@ def test_manim_render_works_with_manims_own_flags(tmp_path):
     assert len(gifs) == 1
     assert iio.imread(gifs[0], index=None).shape[0] > 10
     assert np.asarray(iio.imread(pngs[0])).shape[:2] == (480, 854)
+
+
+def test_gif_frames_store_only_what_changed_and_decode_to_the_frames(tmp_path):
+    from PIL import Image, ImageSequence
+
+    from convmanim.render import _GifEncoder
+
+    rng = np.random.default_rng(3)
+    colours = rng.integers(0, 256, size=(12, 3), dtype=np.uint8)
+    frames = []
+    picture = np.zeros((90, 160, 4), np.uint8)
+    picture[..., :3] = colours[0]
+    picture[..., 3] = 255
+    for k in range(6):
+        picture = picture.copy()
+        top, left = 10 * k, 20 * k
+        picture[top:top + 15, left:left + 30, :3] = colours[k + 1]
+        frames.append(picture)
+    enc = _GifEncoder(tmp_path / "t.gif", fps=10, gif_fps=10)
+    for k, frame in enumerate(frames):
+        enc.write(frame, 1)
+        if k == 2:
+            enc.write(frame, 3)  # held: one GIF frame, four times as long
+    enc.close()
+    assert enc.frames == 6
+    with Image.open(enc.tmp) as gif:
+        decoded = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(gif)]
+        gif.seek(1)
+        assert gif.tile[0][1] == (20, 10, 50, 25)  # the second frame stores its change only
+    assert len(decoded) == 6
+    for mine, source in zip(decoded, frames):
+        np.testing.assert_array_equal(mine, source[..., :3])
+    with Image.open(enc.tmp) as gif:
+        durations = []
+        for n in range(gif.n_frames):
+            gif.seek(n)
+            durations.append(gif.info["duration"])
+    assert durations == [100, 100, 400, 100, 100, 100]
