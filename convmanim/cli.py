@@ -272,6 +272,38 @@ def _check_before_render(spec: AnySpec, options: dict[str, Any], *, animated: bo
         check_tex_installed()
 
 
+def _labels_key() -> str:
+    """The command and its options, naming the labels it draws."""
+    ctx = click.get_current_context()
+    return f"{ctx.command_path} {sorted(ctx.params.items())!r}"
+
+
+def _start_latex_early(no_tex: bool) -> None:
+    """Start LaTeX for manim's default template now, while manim imports.
+
+    Loading LaTeX's preamble then costs a render with labels to typeset
+    nothing. It is not started when the labels this very command used last
+    time are all still cached. See :mod:`convmanim.texrun`.
+    """
+    from .render import cache_dir
+    from .texrun import forget_labels, labels_cached, no_tex_requested, start_spare
+
+    forget_labels()
+    if no_tex or no_tex_requested():
+        return
+    cache = cache_dir()
+    if not labels_cached(cache / "label-lists", _labels_key(), cache / "tex"):
+        start_spare(cache / "tex")
+
+
+def _remember_labels() -> None:
+    """Note the labels this command used (see :func:`_start_latex_early`)."""
+    from .render import cache_dir
+    from .texrun import remember_labels
+
+    remember_labels(cache_dir() / "label-lists", _labels_key())
+
+
 def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) -> None:
     """Build the scene subclass from the flags and render it."""
     from .render import render_animation, render_still, resolve_quality
@@ -328,6 +360,7 @@ def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) ->
             scene_cls, name, fmt=options["still_type"], quality=quality,
             output_dir=options["output_dir"],
         )
+    _remember_labels()
 
 
 # ------------------------------------------------------------------ commands
@@ -376,6 +409,7 @@ def arithmetic(weights: bool | None, **options: Any) -> None:
     a = (i+2p-k) mod s on the bottom and right), and the kernel is rotated
     by 180°.
     """
+    _start_latex_early(options["no_tex"])
     from .modes.arithmetic import ArithmeticScene
 
     _render(ArithmeticScene, options, {"show_weights": weights})
@@ -418,6 +452,7 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
     -i -k -s -p -d: one step per cell of its input, whose value times the
     kernel is added into the output; the cropped border (p) is dashed.
     """
+    _start_latex_early(options["no_tex"])
     from .values import parse_values
 
     spec = build_spec(
@@ -482,6 +517,7 @@ def alphabet(relationship: bool, input_symbol: str | None, output_symbol: str | 
     below. Large matrices scroll to keep the current row in view; long vectors
     are cut with dots that move out of the current entries' way.
     """
+    _start_latex_early(options["no_tex"])
     from .limits import check_symbols
     from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene, default_symbols
 

@@ -21,14 +21,11 @@ would draw, without building a MathTex.
 from __future__ import annotations
 
 import atexit
-import errno
 import hashlib
 import os
 import re
 import shutil
-import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,6 +49,15 @@ from manim.utils.tex import TexTemplate
 from manim.utils.tex_file_writing import tex_hash
 
 from .glyphs import read_outline
+from .texrun import (
+    NO_TEX_ENV,
+    SAFE_TEX_ENV,
+    LatexRun,
+    document_head,
+    no_tex_requested,
+    note_label,
+    take_spare,
+)
 
 __all__ = [
     "Label",
@@ -100,16 +106,13 @@ def check_tex_installed() -> None:
         )
 
 
-NO_TEX_ENV = "CONVMANIM_NO_TEX"
-"""Set to ``1`` to typeset every label with Pango, as ``--no-tex`` does."""
 
 _pango_depth = 0
 
 
 def use_pango() -> bool:
     """Whether labels are typeset with Pango (``--no-tex``) instead of LaTeX."""
-    return _pango_depth > 0 or os.environ.get(NO_TEX_ENV, "").strip().lower() in (
-        "1", "true", "yes", "on")
+    return _pango_depth > 0 or no_tex_requested()
 
 
 @contextmanager
@@ -226,6 +229,7 @@ def _recording(requests: list[_Request], runs: dict[str, _LatexRun]) -> Iterator
         template = tex_template if tex_template is not None else config["tex_template"]
         code = _tex_code(expression, environment, template)
         svg = _tex_dir() / f"{tex_hash(code)}.svg"
+        note_label(svg.name)
         if svg.exists():
             return _private_copy(svg)
         request = _Request(expression, environment, template, svg)
@@ -288,18 +292,12 @@ def batched(factory: Callable[[], T]) -> T:
     raise LabelError("labels kept changing between passes: the factory is not deterministic")
 
 
-_SAFE_TEX_ENV = {"shell_escape": "f", "openin_any": "p", "openout_any": "p"}
-"""kpathsea settings for every LaTeX run: no shell escape at all, and no reading
-or writing of files outside the working folder and the TeX trees (absolute
-paths, parent folders and dot files are refused)."""
-
-
 def _typeset(requests: list[_Request], runs: dict[str, _LatexRun]) -> None:
     """Typeset ``requests`` into manim's Tex cache: one LaTeX run per template.
 
     ``runs`` holds the runs already started for batchable templates; other
     templates are typeset one label at a time by manim. LaTeX runs with
-    :data:`_SAFE_TEX_ENV`, whichever template is used.
+    :data:`SAFE_TEX_ENV`, whichever template is used.
     """
     check_tex_installed()
     for run in runs.values():
@@ -308,7 +306,7 @@ def _typeset(requests: list[_Request], runs: dict[str, _LatexRun]) -> None:
     for req in requests:
         if not _can_batch(req.template):
             rest.setdefault(req.svg_path, req)
-    with mock.patch.dict(os.environ, _SAFE_TEX_ENV):
+    with mock.patch.dict(os.environ, SAFE_TEX_ENV):
         for req in rest.values():
             tex_mobject.tex_to_svg_file(req.expression, req.environment, req.template)
 
@@ -328,143 +326,58 @@ def _can_batch(template: TexTemplate) -> bool:
     )
 
 
-def _start(command: list[str], cwd: Path) -> subprocess.Popen[bytes]:
-    """Start a TeX program in ``cwd`` with :data:`_SAFE_TEX_ENV`; its stderr is piped."""
-    return subprocess.Popen(
-        command,
-        cwd=cwd,
-        env={**os.environ, **_SAFE_TEX_ENV},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-_PAGES = "pages.tex"
-"""The pages of a :class:`_LatexRun`: a named pipe, or a plain file without one."""
-
-
 class _LatexRun:
-    r"""One ``latex`` run over a multi-page document of labels, then ``dvisvgm``.
+    """The labels of one batchable template, typeset in one :class:`~convmanim.texrun.LatexRun`.
 
-    Loading the preamble is most of what LaTeX does for a few dozen labels.
-    So the run starts as soon as the first missing label is recorded, reading
-    its pages through a named pipe (TeX's own ``\@@input`` opens it once):
-    LaTeX loads the preamble while the rest of the pass is built, and
-    :meth:`finish` sends the pages once the pass has ended. ``dvisvgm`` then
-    writes one SVG per page, straight into manim's Tex cache under the names
-    manim itself would use.
+    The run starts (or a spare one started by the command line is taken) as
+    soon as the first missing label is recorded, so LaTeX loads its preamble
+    while the rest of the pass is built; :meth:`finish` sends the pages once
+    the pass has ended, and moves each SVG into manim's Tex cache under the
+    name manim itself would use.
 
     Parameters
     ----------
     template
         A batchable template (see :func:`_can_batch`).
     start
-        Start LaTeX now (with a named pipe) rather than in :meth:`finish`.
+        Start LaTeX now rather than in :meth:`finish`.
     """
 
     def __init__(self, template: TexTemplate, *, start: bool) -> None:
         match = _STANDALONE.fullmatch(template.documentclass.strip())
         assert match is not None
-        options = ",".join(o for o in (match["opts"], "multi=convmanimpage") if o)
-        self.template = template
+        head = document_head(match["opts"], template.preamble, template.post_doc_commands)
+        compiler = template.tex_compiler if template.tex_compiler == "latex" else "latex"
         self.requests: dict[Path, _Request] = {}
-        self.work = Path(tempfile.mkdtemp(dir=_tex_dir(), prefix="convmanim-batch-"))
-        self.latex: subprocess.Popen[bytes] | None = None
-        document = "\n".join(
-            [
-                f"\\documentclass[{options}]{{standalone}}",
-                template.preamble,
-                r"\newenvironment{convmanimpage}{}{}",
-                r"\begin{document}",
-                template.post_doc_commands,
-                rf"\csname @@input\endcsname {_PAGES} ",
-                r"\end{document}",
-            ]
-        )
-        (self.work / "labels.tex").write_text(document, encoding="utf-8")
-        if start and hasattr(os, "mkfifo"):
-            os.mkfifo(self.work / _PAGES)
-            self._start_latex()
-
-    def _start_latex(self) -> None:
-        compiler = self.template.tex_compiler
-        self.latex = _start(
-            [
-                compiler if compiler == "latex" else "latex",
-                "-interaction=batchmode",
-                "-halt-on-error",
-                "-no-shell-escape",
-                "labels.tex",
-            ],
-            self.work,
+        parent = _tex_dir()
+        self.run = (take_spare(parent, head, compiler) if start else None) or LatexRun(
+            parent, head, start=start, compiler=compiler
         )
 
     def add(self, request: _Request) -> None:
         """Add a label (once per SVG) as the next page."""
         self.requests.setdefault(request.svg_path, request)
 
-    def _pages(self) -> str:
-        pages = []
-        for req in self.requests.values():
-            body = _tex_code(req.expression, req.environment, _BARE_TEMPLATE)
-            body = body.removeprefix(r"\begin{document}").removesuffix(r"\end{document}").strip()
-            pages.append(f"\\begin{{convmanimpage}}\n{body}\n\\end{{convmanimpage}}\n")
-        return "".join(pages)
-
-    def _send(self, text: bytes) -> None:
-        """Write the pages into the pipe once LaTeX opens it (unless LaTeX has stopped)."""
-        assert self.latex is not None
-        pipe = str(self.work / _PAGES)
-        while True:
-            try:
-                fd = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
-                break
-            except OSError as error:  # ENXIO: LaTeX has not opened it yet
-                if error.errno != errno.ENXIO or self.latex.poll() is not None:
-                    return
-                time.sleep(0.002)
-        os.set_blocking(fd, True)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(text)
-        except BrokenPipeError:
-            pass  # LaTeX stopped on an error: its log says which
-
     def finish(self) -> None:
-        """Typeset every page added and move the SVGs into the cache."""
+        """Typeset every label added and move the SVGs into the cache."""
         group = list(self.requests.values())
-        text = self._pages().encode("utf-8")
-        if self.latex is None:
-            (self.work / _PAGES).write_bytes(text)
-            self._start_latex()
-        else:
-            self._send(text)
-        assert self.latex is not None
-        self.latex.communicate()
-        if self.latex.returncode != 0 or not (self.work / "labels.dvi").exists():
-            raise LabelError(_latex_failure(self.work / "labels.log", group))
-        svg = _start(
-            ["dvisvgm", "--page=1-", "--no-fonts", "--verbosity=0",
-             "--output=page-%p.svg", "labels.dvi"],
-            self.work,
-        )
-        _, err = svg.communicate()
-        written = {int(p.stem.split("-")[1]): p for p in self.work.glob("page-*.svg")}
-        if svg.returncode != 0 or len(written) != len(group):
-            raise LabelError(
-                f"dvisvgm converted {len(written)} of {len(group)} labels: "
-                f"{err.decode(errors='replace').strip().splitlines()[-1:]}"
+        pages = []
+        for req in group:
+            body = _tex_code(req.expression, req.environment, _BARE_TEMPLATE)
+            pages.append(
+                body.removeprefix(r"\begin{document}").removesuffix(r"\end{document}").strip()
             )
-        for number, req in enumerate(group, start=1):
-            os.replace(written[number], req.svg_path)
+        ok, svgs, error = self.run.typeset(pages)
+        if not ok:
+            raise LabelError(_latex_failure(self.run.log, group))
+        if not svgs:
+            raise LabelError(f"dvisvgm could not convert the labels: {error}")
+        for svg, req in zip(svgs, group):
+            os.replace(svg, req.svg_path)
 
     def close(self) -> None:
-        """Stop LaTeX if it still runs, and remove the working folder."""
-        if self.latex is not None and self.latex.poll() is None:
-            self.latex.kill()
-            self.latex.communicate()
-        shutil.rmtree(self.work, ignore_errors=True)
+        """Stop LaTeX if it still runs, and remove its working folder."""
+        self.run.close()
 
 
 def _latex_failure(log: Path, group: list[_Request]) -> str:

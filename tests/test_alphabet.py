@@ -230,11 +230,11 @@ def test_elision_plan():
 
 
 def test_labels_are_typeset_in_one_batch(tmp_path, monkeypatch):
-    from convmanim import labels
+    from convmanim import texrun
 
     runs = []
-    real = labels._start
-    monkeypatch.setattr(labels, "_start", lambda cmd, cwd: runs.append(cmd[0]) or real(cmd, cwd))
+    real = texrun._start
+    monkeypatch.setattr(texrun, "_start", lambda cmd, cwd: runs.append(cmd[0]) or real(cmd, cwd))
     monkeypatch.setenv("CONVMANIM_CACHE", str(tmp_path / "cold"))
 
     class S(AlphabetScene):

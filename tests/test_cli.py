@@ -221,3 +221,33 @@ def test_info(run):
     assert result.exit_code == 0
     assert "output_padding=1" in result.output
     assert "steps: 36" in result.output
+
+
+def test_latex_starts_early_only_when_labels_may_be_missing(run, tmp_path, monkeypatch):
+    from convmanim import texrun
+
+    monkeypatch.setenv("CONVMANIM_CACHE", str(tmp_path / "cache"))
+    spares = []
+    real = texrun.LatexRun.__init__
+
+    def spy(self, *args, **kwargs):
+        spares.append(kwargs.get("start", True))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(texrun.LatexRun, "__init__", spy)
+    line = "numerical -i 4 -k 2 -s 2 -m max -e 1 pool"
+    result, files = run(line)
+    assert result.exit_code == 0 and "media/pool.png" in files
+    assert spares == [True]  # cold: the spare, taken by the batch
+    assert list((tmp_path / "cache" / "label-lists").glob("*.txt"))
+    spares.clear()
+    run(line)
+    assert spares == []  # every label it used last time is cached: no LaTeX at all
+    run(line.replace("-e 1", "-e 2"))
+    assert spares == [True]  # another command: a spare, in case
+    texrun._drop_spare()
+    for svg in (tmp_path / "cache" / "tex").glob("*.svg"):
+        svg.unlink()
+    spares.clear()
+    run(line)
+    assert spares == [True]  # its labels are gone: typeset them again

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convmanim import ConvSpec, labels, limits
+from convmanim import ConvSpec, labels, limits, texrun
 from convmanim.cli import main
 from convmanim.geometry import SpecError
 
@@ -366,7 +366,7 @@ def test_two_renders_into_one_folder_at_once(tmp_path):
 # -------------------------------------------------------------- LaTeX safety
 def test_injected_symbols_never_reach_latex(workdir, monkeypatch):
     typeset: list[object] = []
-    monkeypatch.setattr(labels, "_start", lambda command, cwd: typeset.append(command))
+    monkeypatch.setattr(texrun.LatexRun, "typeset", lambda run, pages: typeset.append(pages))
     for symbol in (r"\input{/etc/passwd}", r"\write18{touch pwned}", r"a}\input{x",
                    "\\alpha\\relax", "x ", "αβ"):
         result = invoke(["alphabet", "--input-symbol", symbol, "x"])
@@ -381,7 +381,7 @@ def test_scene_symbols_are_checked_for_python_users(monkeypatch, tmp_path):
     from convmanim.render import play_scene
 
     typeset: list[object] = []
-    monkeypatch.setattr(labels, "_start", lambda command, cwd: typeset.append(command))
+    monkeypatch.setattr(texrun.LatexRun, "typeset", lambda run, pages: typeset.append(pages))
     bad = type("Bad", (AlphabetScene,), {"spec": ConvSpec(3, 2),
                                         "symbols": (r"\input{/etc/passwd}", "b")})
     with pytest.raises(SpecError, match=r"symbols\[0\] must be one Latin letter"):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from manim import MathTex, Tex, VGroup, tempconfig
 
-from convmanim import labels
+from convmanim import labels, texrun
 
 
 @pytest.fixture
@@ -17,13 +19,13 @@ def cold_cache(tmp_path):
 
 def test_many_labels_cost_one_latex_run(cold_cache, monkeypatch):
     runs = []
-    real_run = labels._start
+    real_run = texrun._start
 
     def counting(command, cwd):
         runs.append(command[0])
         return real_run(command, cwd)
 
-    monkeypatch.setattr(labels, "_start", counting)
+    monkeypatch.setattr(texrun, "_start", counting)
     strings = [f"a_{{{r}{c}}}" for r in range(6) for c in range(6)]
     group = labels.batched(lambda: VGroup(*(MathTex(s) for s in strings), Tex("input $5$")))
     assert runs == ["latex", "dvisvgm"]
@@ -37,8 +39,8 @@ def test_many_labels_cost_one_latex_run(cold_cache, monkeypatch):
 
 def test_latex_starts_at_the_first_missing_label(cold_cache, monkeypatch):
     started = []
-    real = labels._start
-    monkeypatch.setattr(labels, "_start", lambda cmd, cwd: started.append(cmd[0]) or real(cmd, cwd))
+    real = texrun._start
+    monkeypatch.setattr(texrun, "_start", lambda cmd, cwd: started.append(cmd[0]) or real(cmd, cwd))
     seen_during_the_pass = []
 
     def factory():
@@ -55,8 +57,8 @@ def test_latex_starts_at_the_first_missing_label(cold_cache, monkeypatch):
 
 def test_a_failing_pass_stops_its_latex_and_leaves_nothing(cold_cache, monkeypatch):
     processes = []
-    real = labels._start
-    monkeypatch.setattr(labels, "_start", lambda cmd, cwd: processes.append(real(cmd, cwd))
+    real = texrun._start
+    monkeypatch.setattr(texrun, "_start", lambda cmd, cwd: processes.append(real(cmd, cwd))
                         or processes[-1])
 
     def factory():
@@ -201,3 +203,73 @@ def test_a_label_group_indexes_like_the_mathtex(tmp_path):
     assert [p.get_tex_string() for p in group] == ["b_{01}", "=", r"\frac{1}{2}"]
     assert group[0].get_right()[0] < group[1].get_left()[0] < group[2].get_left()[0]
     assert isinstance(whole, labels.Label) and whole.get_tex_string() == "b_{01} = 2"
+
+
+def test_the_command_lines_spare_latex_is_for_manims_default_template():
+    from manim import config
+
+    template = config["tex_template"]
+    match = labels._STANDALONE.fullmatch(template.documentclass.strip())
+    head = texrun.document_head(match["opts"], template.preamble, template.post_doc_commands)
+    assert head == texrun.DEFAULT_HEAD
+
+
+def test_a_cold_batch_takes_the_spare_latex(cold_cache, monkeypatch):
+    started = []
+    real = texrun._start
+    monkeypatch.setattr(texrun, "_start", lambda cmd, cwd: started.append(cmd[0]) or real(cmd, cwd))
+    texrun.start_spare(cold_cache)
+    assert started == ["latex"]
+    group = labels.batched(lambda: VGroup(MathTex("s_{1}"), MathTex("s_{2}")))
+    assert started == ["latex", "dvisvgm"]  # no second latex
+    assert all(len(m.get_all_points()) for m in group)
+    assert not list(cold_cache.glob("convmanim-batch-*"))
+
+
+def test_a_spare_for_another_folder_is_stopped_and_removed(cold_cache, tmp_path):
+    other = tmp_path / "elsewhere"
+    texrun.start_spare(other)
+    spare = texrun._spare
+    assert spare is not None and spare.alive()
+    assert texrun.take_spare(cold_cache, texrun.DEFAULT_HEAD) is None
+    assert spare.latex.returncode is not None
+    assert not list(other.glob("convmanim-batch-*"))
+
+
+SPARE_THEN_DIE = r"""
+import os, signal, sys, time
+from pathlib import Path
+from convmanim import texrun
+
+texrun.start_spare(Path(sys.argv[1]))
+print(texrun._spare.latex.pid, flush=True)
+time.sleep(1.0)  # LaTeX has its preamble and waits for pages
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_latex_waiting_for_pages_ends_when_its_parent_is_killed(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.run([sys.executable, "-c", SPARE_THEN_DIE, str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == -9
+    pid = int(proc.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().split()[2] == "Z":  # ended, not yet reaped by init
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, 9)
+        pytest.fail("LaTeX kept waiting for the pages of a process that died")

@@ -1,0 +1,314 @@
+r"""LaTeX runs over many labels that start before the labels are known.
+
+Loading its format and preamble is most of what ``latex`` does for a few dozen
+labels. A :class:`LatexRun` starts ``latex`` on a document whose pages come
+through a named pipe (read by TeX's own ``\@@input``, which opens it once), so
+that the preamble loads while the labels are still being collected; the pages
+are sent when they are all known. ``dvisvgm`` then writes one SVG per page.
+
+This module does not import manim: the command line starts a spare run for
+manim's default template (:func:`start_spare`) while manim itself is still
+importing, and :mod:`convmanim.labels` takes it (:func:`take_spare`) if its
+first pass finds labels missing.
+"""
+
+from __future__ import annotations
+
+import array
+import atexit
+import errno
+import fcntl
+import hashlib
+import os
+import select
+import shutil
+import subprocess
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+__all__ = ["DEFAULT_HEAD", "NO_TEX_ENV", "SAFE_TEX_ENV", "LatexRun", "document_head",
+           "forget_labels", "labels_cached", "no_tex_requested", "note_label", "remember_labels",
+           "start_spare", "take_spare"]
+
+SAFE_TEX_ENV = {"shell_escape": "f", "openin_any": "p", "openout_any": "p"}
+"""kpathsea settings for every LaTeX run: no shell escape at all, and no reading
+or writing of files outside the working folder and the TeX trees (absolute
+paths, parent folders and dot files are refused)."""
+
+NO_TEX_ENV = "CONVMANIM_NO_TEX"
+"""Set to ``1`` to typeset every label with Pango, as ``--no-tex`` does."""
+
+
+def no_tex_requested() -> bool:
+    """Whether :data:`NO_TEX_ENV` asks for Pango labels."""
+    return os.environ.get(NO_TEX_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+PAGE_ENVIRONMENT = "convmanimpage"
+"""Each label is one ``standalone`` page in this environment."""
+
+_PAGES = "pages.tex"
+
+
+def document_head(class_options: str, preamble: str, post_doc_commands: str) -> str:
+    r"""The document up to its pages: ``standalone`` with one page per label.
+
+    Parameters
+    ----------
+    class_options
+        The template's ``standalone`` options (manim's default: ``preview``).
+    preamble
+        The template's preamble.
+    post_doc_commands
+        What the template puts right after ``\begin{document}``.
+    """
+    options = ",".join(o for o in (class_options, f"multi={PAGE_ENVIRONMENT}") if o)
+    return "\n".join(
+        [
+            f"\\documentclass[{options}]{{standalone}}",
+            preamble,
+            f"\\newenvironment{{{PAGE_ENVIRONMENT}}}{{}}{{}}",
+            r"\begin{document}",
+            post_doc_commands,
+        ]
+    )
+
+
+DEFAULT_HEAD = document_head(
+    "preview",
+    "\\usepackage[english]{babel}\n\\usepackage{amsmath}\n\\usepackage{amssymb}",
+    "",
+)
+"""The head for manim's default :class:`~manim.utils.tex.TexTemplate` (a test
+keeps the two in step)."""
+
+
+def _start(command: list[str], cwd: Path) -> subprocess.Popen[bytes]:
+    """Start a TeX program in ``cwd`` with :data:`SAFE_TEX_ENV`; its stderr is piped."""
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**os.environ, **SAFE_TEX_ENV},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+class LatexRun:
+    """``latex`` over a multi-page document in a fresh folder, then ``dvisvgm``.
+
+    Parameters
+    ----------
+    parent
+        Folder to work in (a subfolder is made and removed by :meth:`close`);
+        put it next to where the SVGs go, so that moving them is atomic.
+    head
+        The document up to its pages (see :func:`document_head`).
+    start
+        Start ``latex`` now, reading its pages from a named pipe; otherwise
+        (or where there are no named pipes) it starts in :meth:`typeset`.
+    compiler
+        The TeX program (it must write DVI).
+    """
+
+    def __init__(self, parent: Path, head: str, *, start: bool = True,
+                 compiler: str = "latex") -> None:
+        self.key = (str(parent), head, compiler)
+        self.compiler = compiler
+        self.work = Path(tempfile.mkdtemp(dir=parent, prefix="convmanim-batch-"))
+        self.latex: subprocess.Popen[bytes] | None = None
+        self._pipe: int | None = None
+        document = f"{head}\n\\csname @@input\\endcsname {_PAGES} \n\\end{{document}}\n"
+        (self.work / "labels.tex").write_text(document, encoding="utf-8")
+        if start and hasattr(os, "mkfifo"):
+            os.mkfifo(self.work / _PAGES)
+            # Held open for reading and writing, so opening never blocks either
+            # side; LaTeX reads the end of its pages when this end is closed,
+            # which also happens if this process dies once LaTeX has opened it.
+            self._pipe = os.open(self.work / _PAGES, os.O_RDWR | os.O_NONBLOCK)
+            self._start_latex()
+
+    def _start_latex(self) -> None:
+        self.latex = _start(
+            [self.compiler, "-interaction=batchmode", "-halt-on-error", "-no-shell-escape",
+             "labels.tex"],
+            self.work,
+        )
+
+    @property
+    def log(self) -> Path:
+        """LaTeX's log, for naming what went wrong."""
+        return self.work / "labels.log"
+
+    def alive(self) -> bool:
+        """Whether ``latex`` started early and still waits for its pages."""
+        return self.latex is not None and self._pipe is not None and self.latex.poll() is None
+
+    def _send(self, data: bytes) -> None:
+        """Write the pages, and close the pipe once LaTeX has read them all.
+
+        Closing earlier would lose them: LaTeX may not have opened the pipe yet.
+        """
+        assert self._pipe is not None and self.latex is not None
+        view = memoryview(data)
+        unread = array.array("i", [0])
+        try:
+            while self.latex.poll() is None:  # else stopped on an error: its log says which
+                if view:
+                    try:
+                        view = view[os.write(self._pipe, view):]
+                    except BlockingIOError:
+                        select.select([], [self._pipe], [], 0.05)
+                    continue
+                fcntl.ioctl(self._pipe, termios.FIONREAD, unread)
+                if not unread[0]:
+                    break
+                time.sleep(0.001)
+        finally:
+            os.close(self._pipe)
+            self._pipe = None
+
+    def typeset(self, pages: list[str]) -> tuple[bool, list[Path], str]:
+        """Typeset ``pages`` (each the body of one page) and convert them to SVG.
+
+        Returns
+        -------
+        tuple
+            Whether ``latex`` succeeded, the SVG of each page in order (empty
+            if ``dvisvgm`` did not convert all of them), and ``dvisvgm``'s
+            last line of errors.
+        """
+        text = "".join(
+            f"\\begin{{{PAGE_ENVIRONMENT}}}\n{body}\n\\end{{{PAGE_ENVIRONMENT}}}\n"
+            for body in pages
+        ).encode("utf-8")
+        if self._pipe is None:
+            (self.work / _PAGES).write_bytes(text)
+            self._start_latex()
+        else:
+            self._send(text)
+        assert self.latex is not None
+        self.latex.communicate()
+        if self.latex.returncode != 0 or not (self.work / "labels.dvi").exists():
+            return False, [], ""
+        svg = _start(["dvisvgm", "--page=1-", "--no-fonts", "--verbosity=0",
+                      "--output=page-%p.svg", "labels.dvi"], self.work)
+        _, err = svg.communicate()
+        written = {int(p.stem.split("-")[1]): p for p in self.work.glob("page-*.svg")}
+        last = err.decode(errors="replace").strip().splitlines()[-1:]
+        if svg.returncode != 0 or sorted(written) != list(range(1, len(pages) + 1)):
+            return True, [], " ".join(last) or f"{len(written)} of {len(pages)} pages"
+        return True, [written[n] for n in range(1, len(pages) + 1)], ""
+
+    def close(self) -> None:
+        """Stop ``latex`` if it still runs, and remove the working folder."""
+        if self._pipe is not None:
+            os.close(self._pipe)
+            self._pipe = None
+        if self.latex is not None and self.latex.returncode is None:
+            if self.latex.poll() is None:
+                self.latex.kill()
+            self.latex.communicate()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+_spare: LatexRun | None = None
+
+
+def start_spare(parent: Path, head: str = DEFAULT_HEAD) -> None:
+    """Start a run for ``head`` now, for :func:`take_spare` to hand out later.
+
+    Does nothing without ``latex`` and ``dvisvgm`` or named pipes. The run is
+    stopped and its folder removed when the process exits, if nobody took it.
+    """
+    global _spare
+    if _spare is not None or not hasattr(os, "mkfifo"):
+        return
+    if shutil.which("latex") is None or shutil.which("dvisvgm") is None:
+        return
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        _spare = LatexRun(parent, head)
+    except OSError as error:
+        if error.errno not in (errno.EACCES, errno.EROFS, errno.ENOSPC, errno.EPERM):
+            raise
+        return  # typesetting will say what is wrong, if it comes to that
+    atexit.register(_drop_spare)
+
+
+def take_spare(parent: Path, head: str, compiler: str = "latex") -> LatexRun | None:
+    """The spare run, if it was started for this folder and head and still waits."""
+    global _spare
+    spare, _spare = _spare, None
+    if spare is None:
+        return None
+    if spare.key == (str(parent), head, compiler) and spare.alive():
+        return spare
+    spare.close()
+    return None
+
+
+def _drop_spare() -> None:
+    global _spare
+    if _spare is not None:
+        _spare.close()
+        _spare = None
+
+
+# A render that needs no LaTeX (every label cached) should not start the spare
+# run: it competes with manim's import for the machine. The command line
+# remembers which labels each command used; when they are all still cached,
+# it starts no spare.
+
+_used: set[str] = set()
+
+
+def note_label(name: str) -> None:
+    """Note that a label SVG (its name in the Tex cache) is drawn."""
+    _used.add(name)
+
+
+def forget_labels() -> None:
+    """Start noting labels afresh (at the start of a command)."""
+    _used.clear()
+
+
+def _manifest(folder: Path, key: str) -> Path:
+    return folder / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.txt"
+
+
+def labels_cached(folder: Path, key: str, tex_dir: Path) -> bool:
+    """Whether every label the command ``key`` used last time is still in ``tex_dir``.
+
+    Parameters
+    ----------
+    folder
+        Where :func:`remember_labels` keeps its lists.
+    key
+        The command and its options.
+    tex_dir
+        The Tex cache.
+    """
+    try:
+        names = _manifest(folder, key).read_text(encoding="utf-8").split()
+    except OSError:
+        return False
+    return bool(names) and all((tex_dir / name).is_file() for name in names)
+
+
+def remember_labels(folder: Path, key: str) -> None:
+    """Remember the labels noted (see :func:`note_label`) as those the command ``key`` used."""
+    names = set(_used)
+    if not names:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(sorted(names)) + "\n")
+        os.replace(tmp, _manifest(folder, key))
+    except OSError:
+        pass  # only a speed-up: the next render starts a spare LaTeX run
