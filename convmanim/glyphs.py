@@ -43,7 +43,7 @@ _CLOSE_TOLERANCE = 1e-4
 
 
 class _Unsupported(ValueError):
-    """The SVG uses something :func:`label_points` does not read."""
+    """The SVG uses something :func:`read_outline` does not read."""
 
 
 def _tokens(d: str) -> list[str | float]:

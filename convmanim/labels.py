@@ -43,6 +43,7 @@ from manim import (
     VMobject,
     config,
 )
+from manim.constants import RendererType
 from manim.mobject.text import tex_mobject
 from manim.utils.color import ParsableManimColor
 from manim.utils.tex import TexTemplate
@@ -514,6 +515,8 @@ def _read_parts(
     MathTex's parts, each flattened; ``None`` means it could not read the SVG
     (build the MathTex instead).
     """
+    if config.renderer != RendererType.CAIRO:
+        return None  # OpenGL draws quadratic curves; the points read are Cairo's cubics
     expression, environment, matches, _ = _expression(parts, math)
     svg = Path(tex_mobject.tex_to_svg_file(expression, environment, config["tex_template"]))
     style = {"fill_color": color, "fill_opacity": 1.0, "stroke_color": color, "stroke_width": 0}
