@@ -302,6 +302,9 @@ class _GifEncoder:
         image = Image.fromarray(region, mode="RGB").quantize(
             256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
         )
+        used = sorted(index for _, index in image.getcolors(256) or [])
+        if 0 < len(used) < 256:
+            image = image.remap_palette(used)  # a colour table of the colours used only
         if self._handle is None:
             self._handle = open(self.tmp, "wb")  # noqa: SIM115 (closed in close/abort)
             header, _ = GifImagePlugin.getheader(image, info={"loop": 0, "duration": duration})
