@@ -38,11 +38,9 @@ written under a temporary name and renamed when complete.
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -503,54 +501,23 @@ def render_lecture(
     RenderError
         For an unwritable directory or a failed encoder.
     """
-    from .render import (
-        Quality,
-        _check_name,
-        _FrameSink,
-        _make_scene,
-        _manim_config,
-        _Pipeline,
-        _progress,
-        _sigterm_as_interrupt,
-        _VideoEncoder,
-        prepare_output_dir,
-        resolve_quality,
-    )
+    from .render import Quality, open_render, resolve_quality
 
     chosen = quality if quality is not None else (lecture.quality or "h")
     q = chosen if isinstance(chosen, Quality) else resolve_quality(chosen)
-    _check_name(name)
-    out = prepare_output_dir(output_dir)
     if log is None:
         def log(line: str) -> None:
             print(line, file=sys.stderr, flush=True)
 
     segments = lecture.segments()
-    planned = [round(cls.planned_duration() * q.fps) for _, cls in segments]
-    encoder = _VideoEncoder(out / f"{name}.mp4", "mp4", q.width, q.height, q.fps)
-    pipeline: _Pipeline | None = _Pipeline([encoder])
-    try:
-        with _sigterm_as_interrupt(), _manim_config(q), \
-                _progress(sum(planned), name, progress) as bar:
-            for (label, scene_cls), frames in zip(segments, planned):
-                if progress and not label.endswith(" title"):
-                    log(f"convmanim: {label} ({frames / q.fps:.1f} s)")
-                bar.set_description(label)
-                sink = functools.partial(_FrameSink, pipeline=pipeline, on_frames=bar.update)
-                _make_scene(scene_cls, sink).render()
-        assert pipeline is not None
-        pipeline.join()
-        pipeline = None
-        encoder.close()
-        os.replace(encoder.tmp, encoder.final)
-    except BaseException:
-        if pipeline is not None:
-            with suppress(BaseException):  # the first error is the one to report
-                pipeline.join()
-        encoder.abort()
-        with suppress(OSError):
-            encoder.tmp.unlink()
-        raise
+    seconds = [cls.planned_duration() for _, cls in segments]
+    with open_render(name, formats=("mp4",), quality=q, output_dir=output_dir,
+                     progress=progress, planned_seconds=sum(seconds)) as session:
+        for (label, scene_cls), length in zip(segments, seconds):
+            if progress and not label.endswith(" title"):
+                log(f"convmanim: {label} ({round(length * session.fps) / session.fps:.1f} s)")
+            session.play(scene_cls, label)
+    path = session.paths[0]
     if echo:
-        print(encoder.final)
-    return encoder.final
+        print(path)
+    return path

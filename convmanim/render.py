@@ -39,9 +39,13 @@ __all__ = [
     "STILL_FORMATS",
     "Quality",
     "RenderError",
+    "RenderSession",
     "cache_dir",
+    "check_name",
+    "open_render",
     "play_scene",
     "prepare_output_dir",
+    "quality_config",
     "render_animation",
     "render_still",
     "resolve_quality",
@@ -443,8 +447,21 @@ class _FrameSink:
 
 # ------------------------------------------------------------------- config
 @contextmanager
-def _manim_config(quality: Quality, *, fps: int | None = None, transparent: bool = False,
-                  still: bool = False) -> Iterator[None]:
+def quality_config(quality: Quality, *, fps: int | None = None, transparent: bool = False,
+                   still: bool = False) -> Iterator[None]:
+    """Set manim's config for ``quality`` while active (label cache, frame size, no files).
+
+    Parameters
+    ----------
+    quality
+        Resolution and frame rate.
+    fps
+        Frame rate instead of the quality's.
+    transparent
+        Transparent background.
+    still
+        Set up for one still frame instead of a movie.
+    """
     from manim import config, tempconfig
 
     cache = cache_dir()
@@ -520,6 +537,140 @@ def _progress(total: int, label: str, enabled: bool) -> Any:
 
 
 # -------------------------------------------------------------------- public
+class RenderSession:
+    """Scenes played one after another into the same files (see :func:`open_render`).
+
+    Attributes
+    ----------
+    quality
+        The resolution.
+    fps
+        The frame rate the files are written at.
+    paths
+        The files being written, in the order of the formats.
+    """
+
+    def __init__(self, quality: Quality, fps: int, paths: list[Path], pipeline: _Pipeline,
+                 bar: Any) -> None:
+        self.quality = quality
+        self.fps = fps
+        self.paths = paths
+        self._pipeline = pipeline
+        self._bar = bar
+
+    def play(self, scene_cls: type, label: str | None = None) -> Any:
+        """Construct ``scene_cls`` and append its frames to the files.
+
+        Parameters
+        ----------
+        scene_cls
+            A manim Scene class.
+        label
+            Shown on the progress bar while it plays.
+
+        Returns
+        -------
+        Scene
+            The played scene.
+        """
+        if label is not None:
+            self._bar.set_description(label)
+        sink = functools.partial(_FrameSink, pipeline=self._pipeline, on_frames=self._bar.update)
+        scene = _make_scene(scene_cls, sink)
+        scene.render()
+        return scene
+
+
+@contextmanager
+def open_render(
+    name: str,
+    *,
+    formats: Sequence[str] = ("mp4",),
+    quality: str | Quality = "h",
+    output_dir: str | os.PathLike[str] = "media",
+    progress: bool = True,
+    planned_seconds: float = 0.0,
+) -> Iterator[RenderSession]:
+    """Open ``NAME.FORMAT`` files in ``output_dir`` for scenes to be played into.
+
+    Frames are encoded in a background thread, into every format at once, and
+    written to temporary files beside the final ones. When the ``with`` block
+    ends normally the files are finished and renamed into place; if it raises
+    (or the process is interrupted), they are removed and nothing is left at
+    the final paths.
+
+    Parameters
+    ----------
+    name
+        File name without extension.
+    formats
+        Any of ``mp4``, ``gif``, ``webm`` and ``mov`` (QuickTime with a
+        transparent background).
+    quality
+        See :func:`resolve_quality`.
+    output_dir
+        Directory for the files; created if needed.
+    progress
+        Show a progress bar on a terminal.
+    planned_seconds
+        Expected length, for the progress bar.
+
+    Yields
+    ------
+    RenderSession
+        Play scenes into the files with :meth:`RenderSession.play`.
+
+    Raises
+    ------
+    RenderError
+        For an unknown format, an unusable name, an unwritable directory or a
+        failed encoder.
+
+    Examples
+    --------
+    ::
+
+        with open_render("both", formats=("mp4", "gif")) as session:
+            session.play(TitleCard)
+            session.play(StridedConv)
+    """
+    fmts = _check_formats(formats, ANIMATION_FORMATS, "animation format")
+    q = quality if isinstance(quality, Quality) else resolve_quality(quality)
+    check_name(name)
+    out = prepare_output_dir(output_dir)
+    transparent = "mov" in fmts
+    # A GIF-only render needs no more frames than the GIF shows.
+    fps = min(q.fps, GIF_FPS) if fmts == ["gif"] else q.fps
+    encoders: list[Any] = []
+    pipeline: _Pipeline | None = None
+    try:
+        for fmt in fmts:
+            final = out / f"{name}.{fmt}"
+            if fmt == "gif":
+                encoders.append(_GifEncoder(final, fps))
+            else:
+                encoders.append(_VideoEncoder(final, fmt, q.width, q.height, fps))
+        pipeline = _Pipeline(encoders)
+        with _sigterm_as_interrupt(), quality_config(q, fps=fps, transparent=transparent), \
+                _progress(round(planned_seconds * fps), name, progress) as bar:
+            yield RenderSession(q, fps, [enc.final for enc in encoders], pipeline, bar)
+        pipeline.join()
+        pipeline = None
+        for enc in encoders:
+            enc.close()
+        for enc in encoders:
+            os.replace(enc.tmp, enc.final)
+    except BaseException:
+        if pipeline is not None:
+            with suppress(BaseException):  # the first error is the one to report
+                pipeline.join()
+        for enc in encoders:
+            enc.abort()
+            with suppress(OSError):
+                enc.tmp.unlink()
+        raise
+
+
 def render_animation(
     scene_cls: type,
     name: str,
@@ -560,50 +711,15 @@ def render_animation(
     RenderError
         For an unknown format, an unwritable directory or a failed encoder.
     """
-    fmts = _check_formats(formats, ANIMATION_FORMATS, "animation format")
-    q = quality if isinstance(quality, Quality) else resolve_quality(quality)
-    _check_name(name)
-    out = prepare_output_dir(output_dir)
-    transparent = "mov" in fmts
-    # A GIF-only render needs no more frames than the GIF shows.
-    fps = min(q.fps, GIF_FPS) if fmts == ["gif"] else q.fps
-    encoders: list[Any] = []
-    pipeline: _Pipeline | None = None
-    try:
-        for fmt in fmts:
-            final = out / f"{name}.{fmt}"
-            if fmt == "gif":
-                encoders.append(_GifEncoder(final, fps))
-            else:
-                encoders.append(_VideoEncoder(final, fmt, q.width, q.height, fps))
-        pipeline = _Pipeline(encoders)
-        planned = getattr(scene_cls, "planned_duration", None)
-        total = round(planned() * fps) if callable(planned) else 0
-        with _sigterm_as_interrupt(), _manim_config(q, fps=fps, transparent=transparent), \
-                _progress(total, name, progress) as bar:
-            sink = functools.partial(_FrameSink, pipeline=pipeline, on_frames=bar.update)
-            scene = _make_scene(scene_cls, sink)
-            scene.render()
-        pipeline.join()
-        pipeline = None
-        for enc in encoders:
-            enc.close()
-        for enc in encoders:
-            os.replace(enc.tmp, enc.final)
-    except BaseException:
-        if pipeline is not None:
-            with suppress(BaseException):
-                pipeline.join()
-        for enc in encoders:
-            enc.abort()
-            with suppress(OSError):
-                enc.tmp.unlink()
-        raise
-    paths = [enc.final for enc in encoders]
+    planned = getattr(scene_cls, "planned_duration", None)
+    with open_render(name, formats=formats, quality=quality, output_dir=output_dir,
+                     progress=progress,
+                     planned_seconds=planned() if callable(planned) else 0.0) as session:
+        session.play(scene_cls)
     if echo:
-        for p in paths:
+        for p in session.paths:
             print(p)
-    return paths
+    return session.paths
 
 
 def render_still(
@@ -644,12 +760,12 @@ def render_still(
     """
     (fmt,) = _check_formats([fmt], STILL_FORMATS, "still format")
     q = quality if isinstance(quality, Quality) else resolve_quality(quality)
-    _check_name(name)
+    check_name(name)
     out = prepare_output_dir(output_dir)
     final = out / f"{name}.{fmt}"
     tmp = _tmp_path(final)
     try:
-        with _sigterm_as_interrupt(), _manim_config(q, still=True):
+        with _sigterm_as_interrupt(), quality_config(q, still=True):
             sink = functools.partial(_FrameSink)
             scene = _make_scene(scene_cls, sink)
             scene.render()
@@ -739,7 +855,7 @@ def play_scene(scene_cls: type, quality: str | Quality = "l", *, draw: bool = Tr
         convmanim scenes) can be inspected.
     """
     q = quality if isinstance(quality, Quality) else resolve_quality(quality)
-    with _manim_config(q):
+    with quality_config(q):
         scene = _make_scene(scene_cls, _FrameSink, draw=draw)
         scene.render()
     return scene
@@ -762,7 +878,8 @@ _MAX_NAME_BYTES = 200
 """File systems allow 255 bytes; the temporary name adds a dot, ``.webm`` and ``.part-PID``."""
 
 
-def _check_name(name: str) -> None:
+def check_name(name: str) -> None:
+    """Raise :class:`RenderError` unless ``name`` is a plain file name (no folder)."""
     if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
         shown = repr(name) if len(name) <= 40 else repr(name[:37] + "...")
         raise RenderError(f"NAME must be a plain file name without '/', got {shown}")

@@ -183,9 +183,9 @@ def render_slides(
         If manim-slides is missing, the name or the directory is unusable, or
         no deck was written.
     """
-    from .render import _check_name, _manim_config
+    from .render import check_name, quality_config
 
-    _check_name(name)
+    check_name(name)
     try:
         deck_cls = as_slides(scene_cls, name)
     except ModuleNotFoundError as exc:
@@ -198,7 +198,7 @@ def render_slides(
     show = progress and sys.stderr.isatty()
     from manim import tempconfig
 
-    with tempfile.TemporaryDirectory(prefix="convmanim-slides-") as media, _manim_config(q), \
+    with tempfile.TemporaryDirectory(prefix="convmanim-slides-") as media, quality_config(q), \
             tempconfig({"media_dir": media, "progress_bar": "display" if show else "none"}), \
             _quiet_slides_log():
         scene = deck_cls(output_folder=folder)

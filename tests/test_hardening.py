@@ -238,13 +238,13 @@ def recorded_renders(workdir, monkeypatch):
     calls: list[tuple[str, type]] = []
 
     def still(scene_cls: type, name: str, **kwargs: object) -> Path:
-        render._check_name(name)
+        render.check_name(name)
         scene_cls.check_step(scene_cls.still_step)
         calls.append(("still", scene_cls))
         return Path(name)
 
     def animation(scene_cls: type, name: str, **kwargs: object) -> list[Path]:
-        render._check_name(name)
+        render.check_name(name)
         render._check_formats(kwargs["formats"], render.ANIMATION_FORMATS, "format")
         assert scene_cls.planned_duration() > 0
         calls.append(("animation", scene_cls))

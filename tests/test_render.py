@@ -208,3 +208,24 @@ def test_gif_frames_store_only_what_changed_and_decode_to_the_frames(tmp_path):
             gif.seek(n)
             durations.append(gif.info["duration"])
     assert durations == [100, 100, 400, 100, 100, 100]
+
+
+def test_scenes_played_one_after_another_into_the_same_files(tmp_path):
+    from convmanim.render import open_render
+
+    q = Quality("t", 160, 90, 10)
+    with open_render("two", formats=("mp4", "gif"), quality=q, output_dir=tmp_path,
+                     progress=False) as session:
+        first = session.play(Small)
+        session.play(type("Other", (Small,), {"spec": ConvSpec(5, 3)}))  # 9 steps
+        assert not session.paths[0].exists()  # written beside, renamed at the end
+    assert first.steps_played == [0, 1, 2, 3]
+    frames = iio.imread(session.paths[0], plugin="pyav", index=None)
+    assert frames.shape[0] == round((4 * 0.5 + 0.5) * 10) + round((9 * 0.5 + 0.5) * 10)
+    assert session.paths[1].stat().st_size > 0
+    with pytest.raises(RuntimeError, match="the lecture broke"), open_render(
+        "broken", quality=q, output_dir=tmp_path, progress=False
+    ) as session:
+        session.play(Small)
+        raise RuntimeError("the lecture broke")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["two.gif", "two.mp4"]
