@@ -579,6 +579,10 @@ class MatrixView:
         """Remove the accent outlines (before a glide)."""
         self.marks.submobjects = []
 
+    def after_glide(self, step: int) -> None:
+        """Once the glide to ``step`` has ended, outline what it multiplies."""
+        self.show_marks(step)
+
     def show_marks(self, step: int) -> None:
         """Outline the row, the input cells it touches and the entries it multiplies."""
         theme, lay = self.theme, self.layout
@@ -663,7 +667,7 @@ class AlphabetScene(ConvScene):
 
     def after_glide(self, step: int) -> None:
         """Outline what the new row links, and write its dot product."""
-        self.parts.show_marks(step)
+        self.parts.after_glide(step)
 
 
 class AlphabetRelationshipScene(AlphabetScene):
@@ -733,9 +737,9 @@ class AlphabetRelationshipScene(AlphabetScene):
             self._show_still(self.still_step)
             return
         self.add(*conv.all_parts())
-        self._play_view(conv, 0)
+        self.play_each_step(conv, conv.spec.num_steps)
         self.transpose(conv, tconv)
-        self._play_view(tconv, conv.spec.num_steps)
+        self.play_each_step(tconv, tconv.spec.num_steps, offset=conv.spec.num_steps)
         self.hold_frames(max(1, round(self.end_hold * config.frame_rate)))
 
     def _show_still(self, step: int) -> None:
@@ -745,19 +749,6 @@ class AlphabetRelationshipScene(AlphabetScene):
         view = self.parts[0] if step < n_conv else self.parts[1]
         self.add(*view.all_parts())
         view.set_step(step if step < n_conv else step - n_conv)
-
-    def _play_view(self, view: MatrixView, offset: int) -> None:
-        glide, hold = self.step_frames()
-        for step in range(view.spec.num_steps):
-            if step == 0 or not self.smooth:
-                view.set_step(step)
-                self.hold_frames(glide + hold if self.smooth else self.still_frames())
-            else:
-                self.play_frames(view.step_animations(step), glide)
-                view.show_marks(step)
-                self.hold_frames(hold)
-            self.steps_played.append(offset + step)
-            self.step_done(offset + step)
 
     def transpose(self, conv: MatrixView, tconv: MatrixView) -> None:
         """Send every entry of ``C`` from ``(r, c)`` to ``(c, r)`` of ``Cᵀ``."""

@@ -230,18 +230,28 @@ class ConvScene(Scene):
 
     def play_steps(self) -> None:
         """Play every step in row-major order, then hold the last one."""
+        self.play_each_step(self, self.num_steps())
+        self.hold_frames(max(1, round(self.end_hold * config.frame_rate)))
+
+    def play_each_step(self, stepper: Any, count: int, offset: int = 0) -> None:
+        """Play steps ``0 .. count-1`` of ``stepper``, numbered from ``offset``.
+
+        The first step (every step when not :attr:`smooth`) is set at once and
+        held; the others glide in and are held. ``stepper`` has the
+        ``set_step``, ``step_animations`` and ``after_glide`` methods of this
+        class (the scene itself, or one view of a scene that shows several).
+        """
         glide, hold = self.step_frames()
-        for step in range(self.num_steps()):
+        for step in range(count):
             if step == 0 or not self.smooth:
-                self.set_step(step)
+                stepper.set_step(step)
                 self.hold_frames(glide + hold if self.smooth else self.still_frames())
             else:
-                self.play_frames(self.step_animations(step), glide)
-                self.after_glide(step)
+                self.play_frames(stepper.step_animations(step), glide)
+                stepper.after_glide(step)
                 self.hold_frames(hold)
-            self.steps_played.append(step)
-            self.step_done(step)
-        self.hold_frames(max(1, round(self.end_hold * config.frame_rate)))
+            self.steps_played.append(offset + step)
+            self.step_done(offset + step)
 
     def play_frames(self, animations: list[Animation], frames: int) -> None:
         """Play ``animations`` over exactly ``frames`` frames, or apply them at once if 0."""
