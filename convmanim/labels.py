@@ -71,6 +71,7 @@ __all__ = [
     "math_label",
     "missing_tex_tools",
     "pango_labels",
+    "private_dir",
     "text_label",
     "use_pango",
 ]
@@ -156,7 +157,7 @@ def _tex_dir() -> Path:
 _PRIVATE: Path | None = None
 
 
-def _private_dir() -> Path:
+def private_dir() -> Path:
     """A folder of this process's own, removed when it exits.
 
     manim parses an SVG by writing a modified copy beside it (``NAME_.svg``)
@@ -172,8 +173,8 @@ def _private_dir() -> Path:
 
 
 def _private_copy(svg: Path) -> Path:
-    """``svg``, linked (or copied) into :func:`_private_dir` for parsing."""
-    target = _private_dir() / svg.name
+    """``svg``, linked (or copied) into :func:`private_dir` for parsing."""
+    target = private_dir() / svg.name
     if not target.exists():
         try:
             os.link(svg, target)
@@ -194,7 +195,7 @@ def _placeholder(expression: str) -> Path:
     )
     key = hashlib.sha256(body.encode()).hexdigest()[:16]
     # Outside manim's Tex folder, whose clean-up deletes whatever is not an SVG.
-    path = _private_dir() / f"placeholder-{key}.svg"
+    path = private_dir() / f"placeholder-{key}.svg"
     if not path.exists():
         _atomic_write(
             path,

@@ -220,3 +220,38 @@ def test_bad_name_writes_nothing(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "NAME must be a plain file name" in result.stderr
     assert not any(tmp_path.rglob("*.mp4*"))
+
+
+CARD_RACE = r"""
+import sys
+from convmanim.modes.title import TitleCardScene
+from convmanim.render import play_scene
+
+class Card(TitleCardScene):
+    title = "Strides and padding"
+    subtitle = "the kernel moves by s\nthe border adds p"
+    lecture_title = "Convolution arithmetic"
+    summary = "i=5 k=3 s=2 p=1 -> o=3"
+    duration = 0.2
+
+for _ in range(int(sys.argv[1])):
+    play_scene(Card, "160x90@6", draw=False)
+"""
+
+
+def test_two_processes_build_the_same_title_cards_at_once(tmp_path):
+    # manim parses a Text's SVG through a temporary NAME_.svg beside it and
+    # deletes it: two renders must not parse the same file in place
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CONVMANIM_CACHE": str(tmp_path / "cache")}
+    cmd = [sys.executable, "-c", CARD_RACE]
+    subprocess.run([*cmd, "1"], env=env, check=True, capture_output=True)
+    procs = [subprocess.Popen([*cmd, "15"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for _ in range(2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()[-500:]
+        assert b"Error" not in err, err.decode()[-500:]

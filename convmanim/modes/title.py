@@ -24,8 +24,10 @@ from manim import (
     Text,
     VGroup,
     config,
+    tempconfig,
 )
 
+from ..labels import private_dir
 from ..theme import Theme, get_theme
 
 __all__ = ["TitleCardScene"]
@@ -118,7 +120,11 @@ class TitleCardScene(Scene):
     def construct(self) -> None:
         """Show the card and hold it."""
         self.camera.background_color = ManimColor(get_theme(self.theme).background)
-        self.add(self.build_card())
+        # manim parses a Text's SVG through a temporary copy beside it: in a
+        # folder of this process's own, renders at the same time cannot collide
+        with tempconfig({"text_dir": str(private_dir())}):
+            card = self.build_card()
+        self.add(card)
         frames = self.num_frames(config.frame_rate)
         # manim floors the frame count of a wait: half a frame more keeps it exact
         self.wait((frames + 0.5) / config.frame_rate)
