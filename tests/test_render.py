@@ -229,3 +229,50 @@ def test_scenes_played_one_after_another_into_the_same_files(tmp_path):
         session.play(Small)
         raise RuntimeError("the lecture broke")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["two.gif", "two.mp4"]
+
+
+def _frames_at_each_step(scene_cls: type, freeze: bool) -> list[np.ndarray]:
+    from convmanim.render import play_scene
+
+    frames: list[np.ndarray] = []
+    frozen: list[int] = []
+
+    class Recorder(scene_cls):  # type: ignore[misc, valid-type]
+        def step_done(self, step: int) -> None:
+            super().step_done(step)
+            frames.append(self.renderer.camera.pixel_array.copy())
+
+        def freeze_still_parts(self) -> None:
+            if freeze:
+                super().freeze_still_parts()
+                frozen.append(len(self._frozen))
+
+    scene = play_scene(Recorder, "320x180@10")
+    frames.append(scene.renderer.camera.pixel_array.copy())
+    if freeze:
+        assert frozen and all(n >= 3 for n in frozen)  # grids and labels left the scene
+    return frames
+
+
+@pytest.mark.parametrize("base,attrs", [
+    ("ArithmeticScene", {"spec": ConvSpec(5, 3, stride=2, padding=1)}),
+    ("ArithmeticScene", {"spec": ConvSpec(5, 3, stride=2, padding=1).transposed(),
+                         "show_weights": True}),
+    ("NumericalScene", {"spec": ConvSpec(5, 3, stride=2, padding=1)}),
+    ("NumericalScene", {"spec": ConvSpec(6, 2, stride=2), "mode": "max"}),
+    ("NumericalScene", {"spec": ConvSpec(3, 2, stride=2, padding=1).transposed()}),
+    ("AlphabetScene", {"spec": ConvSpec(8, 3)}),
+    ("AlphabetRelationshipScene", {"spec": ConvSpec(4, 3, stride=2, padding=1)}),
+    ("NumericalScene", {"spec": ConvSpec(4, 3, padding=1), "smooth": False}),
+    ("AlphabetRelationshipScene", {"spec": ConvSpec(3, 2), "smooth": False}),
+])
+def test_frozen_still_parts_leave_every_frame_as_it_was(base, attrs):
+    import convmanim
+
+    scene_cls = type(base, (getattr(convmanim, base),), {"step_time": 0.3, **attrs})
+    frozen = _frames_at_each_step(scene_cls, freeze=True)
+    drawn = _frames_at_each_step(scene_cls, freeze=False)
+    assert len(frozen) == len(drawn) == scene_cls.num_steps() + 1
+    for step, (a, b) in enumerate(zip(frozen, drawn)):
+        assert len(np.unique(a.reshape(-1, 4), axis=0)) > 8  # a picture, not a blank
+        np.testing.assert_array_equal(a, b, err_msg=f"step {step}")

@@ -657,6 +657,10 @@ class AlphabetScene(ConvScene):
         """Static parts first, then the parts that move."""
         self.add(*self.parts.all_parts())
 
+    def still_parts(self) -> list[Mobject]:
+        """Titles, divider and grids: no step changes them."""
+        return self.parts.static_parts()
+
     def set_step(self, step: int) -> None:
         """Show ``step`` at once."""
         self.parts.set_step(step)
@@ -721,6 +725,10 @@ class AlphabetRelationshipScene(AlphabetScene):
         return (MatrixView(forward, a, theme, ("a", "b")),
                 MatrixView(transposed, b, theme, ("b", "c")))
 
+    def still_parts(self) -> list[Mobject]:
+        """The static parts of the view playing now."""
+        return self._view.static_parts()
+
     def add_parts(self) -> None:
         """The conv's parts (the transposed conv's come in later)."""
         self.add(*self.parts[0].all_parts())
@@ -737,8 +745,13 @@ class AlphabetRelationshipScene(AlphabetScene):
             self._show_still(self.still_step)
             return
         self.add(*conv.all_parts())
+        self._view = conv
+        self.freeze_still_parts()
         self.play_each_step(conv, conv.spec.num_steps)
+        self.thaw_still_parts()
         self.transpose(conv, tconv)
+        self._view = tconv
+        self.freeze_still_parts()
         self.play_each_step(tconv, tconv.spec.num_steps, offset=conv.spec.num_steps)
         self.hold_frames(max(1, round(self.end_hold * config.frame_rate)))
 

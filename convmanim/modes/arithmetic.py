@@ -216,6 +216,11 @@ class ArithmeticScene(ConvScene):
         self.add(p.panel, p.input_label, p.output_label, p.input_grid)
         self.add(p.kernel, p.connectors, p.output_grid, p.highlight)
 
+    def still_parts(self) -> list[Mobject]:
+        """The panel, the grid labels and the input plane: no step changes them."""
+        p = self.parts
+        return [p.panel, p.input_label, p.output_label, p.input_grid]
+
     def set_step(self, step: int) -> None:
         """Put the kernel, highlight and connectors on ``step`` at once."""
         p = self.parts

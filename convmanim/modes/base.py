@@ -230,8 +230,50 @@ class ConvScene(Scene):
 
     def play_steps(self) -> None:
         """Play every step in row-major order, then hold the last one."""
+        self.freeze_still_parts()
         self.play_each_step(self, self.num_steps())
         self.hold_frames(max(1, round(self.end_hold * config.frame_rate)))
+
+    def still_parts(self) -> list[Mobject]:
+        """Mobjects that no step changes (none by default); see :meth:`freeze_still_parts`."""
+        return []
+
+    def freeze_still_parts(self) -> None:
+        """Draw the still parts at the bottom of the scene into the camera's background.
+
+        Manim redraws every mobject on every step (each step is a new
+        ``play``), so a grid of labelled cells that never changes costs a full
+        redraw per step. The bottom run of :attr:`mobjects` that are all
+        :meth:`still_parts` is drawn once into the background instead and
+        taken out of the scene (:meth:`thaw_still_parts` puts it back). Only
+        a bottom run: everything drawn above it still is, so every frame is
+        exactly the same as without it. Nothing is frozen when animations are
+        skipped (nothing is drawn then).
+        """
+        if self.renderer.skip_animations or getattr(self, "_frozen", None):
+            return
+        still = {id(m) for m in self.still_parts()}
+        run: list[Mobject] = []
+        for mob in self.mobjects:
+            if id(mob) not in still:
+                break
+            run.append(mob)
+        if not run:
+            return
+        camera = self.renderer.camera
+        camera.reset()
+        camera.capture_mobjects(run)
+        camera.set_background(camera.pixel_array)
+        self.remove(*run)
+        self._frozen = run
+
+    def thaw_still_parts(self) -> None:
+        """Put the frozen parts back at the bottom of the scene, and the plain background."""
+        frozen = getattr(self, "_frozen", None)
+        if frozen:
+            self.renderer.camera.init_background()
+            self.mobjects = [*frozen, *self.mobjects]
+            self._frozen = []
 
     def play_each_step(self, stepper: Any, count: int, offset: int = 0) -> None:
         """Play steps ``0 .. count-1`` of ``stepper``, numbered from ``offset``.

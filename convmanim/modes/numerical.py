@@ -873,6 +873,11 @@ class NumericalScene(ConvScene):
         if self._caption is not None:
             self.add(self._caption)
 
+    def still_parts(self) -> list[Mobject]:
+        """The header, the grid labels and the input grid: no step changes them."""
+        p = self.parts
+        return [p.header, p.input_label, p.output_label, p.input_grid]
+
     def set_step(self, step: int) -> None:
         """Show ``step`` at once: its window, its caption, and the output as it is then."""
         self.check_step(step)
@@ -939,6 +944,7 @@ class NumericalScene(ConvScene):
 
     def play_steps(self) -> None:
         """Play every step: glide, caption, write, pause; each lasts :attr:`step_time`."""
+        self.freeze_still_parts()
         fps = config.frame_rate
         per_step = max(1, round(self.step_time * fps))
         n_glide = round(self.glide * per_step)
