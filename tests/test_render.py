@@ -231,7 +231,8 @@ def test_scenes_played_one_after_another_into_the_same_files(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["two.gif", "two.mp4"]
 
 
-def _frames_at_each_step(scene_cls: type, freeze: bool) -> list[np.ndarray]:
+def _frames_at_each_step(scene_cls: type, freeze: bool,
+                         quality: str = "320x180@10") -> list[np.ndarray]:
     from convmanim.render import play_scene
 
     frames: list[np.ndarray] = []
@@ -247,11 +248,18 @@ def _frames_at_each_step(scene_cls: type, freeze: bool) -> list[np.ndarray]:
                 super().freeze_still_parts()
                 frozen.append(len(self._frozen))
 
-    scene = play_scene(Recorder, "320x180@10")
+    scene = play_scene(Recorder, quality)
     frames.append(scene.renderer.camera.pixel_array.copy())
     if freeze:
         assert frozen and all(n >= 3 for n in frozen)  # grids and labels left the scene
+        if _matrix_fits_whole(scene):
+            assert any(m is scene.parts.matrix for m in scene._frozen)
     return frames
+
+
+def _matrix_fits_whole(scene) -> bool:
+    matrix = getattr(getattr(scene, "parts", None), "matrix", None)
+    return matrix is not None and not matrix.scrolls
 
 
 @pytest.mark.parametrize("base,attrs", [
@@ -262,6 +270,8 @@ def _frames_at_each_step(scene_cls: type, freeze: bool) -> list[np.ndarray]:
     ("NumericalScene", {"spec": ConvSpec(6, 2, stride=2), "mode": "max"}),
     ("NumericalScene", {"spec": ConvSpec(3, 2, stride=2, padding=1).transposed()}),
     ("AlphabetScene", {"spec": ConvSpec(8, 3)}),
+    ("AlphabetScene", {"spec": ConvSpec(5, 3, stride=2, padding=1)}),
+    ("AlphabetScene", {"spec": ConvSpec(3, 2), "quality": "640x360@10"}),  # matrix whole
     ("AlphabetRelationshipScene", {"spec": ConvSpec(4, 3, stride=2, padding=1)}),
     ("NumericalScene", {"spec": ConvSpec(4, 3, padding=1), "smooth": False}),
     ("AlphabetRelationshipScene", {"spec": ConvSpec(3, 2), "smooth": False}),
@@ -269,9 +279,11 @@ def _frames_at_each_step(scene_cls: type, freeze: bool) -> list[np.ndarray]:
 def test_frozen_still_parts_leave_every_frame_as_it_was(base, attrs):
     import convmanim
 
+    attrs = dict(attrs)
+    quality = attrs.pop("quality", "320x180@10")
     scene_cls = type(base, (getattr(convmanim, base),), {"step_time": 0.3, **attrs})
-    frozen = _frames_at_each_step(scene_cls, freeze=True)
-    drawn = _frames_at_each_step(scene_cls, freeze=False)
+    frozen = _frames_at_each_step(scene_cls, freeze=True, quality=quality)
+    drawn = _frames_at_each_step(scene_cls, freeze=False, quality=quality)
     assert len(frozen) == len(drawn) == scene_cls.num_steps() + 1
     for step, (a, b) in enumerate(zip(frozen, drawn)):
         assert len(np.unique(a.reshape(-1, 4), axis=0)) > 8  # a picture, not a blank

@@ -192,6 +192,11 @@ class SparseMatrix(VGroup):
             [(c - c0 + 0.5) * self.cell_w, -(r - r0 + 0.5) * self.cell_h, 0.0]
         )
 
+    @property
+    def scrolls(self) -> bool:
+        """Whether the window is smaller than the matrix (so it may move)."""
+        return self.window != self.shape
+
     def in_window(self, r: int, c: int, origin: Pair | None = None) -> bool:
         """Whether entry ``(r, c)`` is inside the window at ``origin``."""
         r0, c0 = self.origin if origin is None else origin

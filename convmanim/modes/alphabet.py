@@ -510,12 +510,18 @@ class MatrixView:
 
         Manim redraws, on every frame of a glide, the first animated mobject
         and everything above it; the rest is drawn once into the background.
-        So the parts that change only between glides (the caption) or on some
-        steps (the matrix scrolls, the vectors re-elide) lie below the ones
-        that move on every step. None of them overlap the caption.
+        So the parts that change only on some steps (the matrix scrolls, the
+        vectors re-elide) or between glides (the caption) lie below the ones
+        that move on every step; the matrix lowest, as it is still whenever
+        it fits whole (see :meth:`still_parts`). None of them overlap the
+        caption.
         """
-        return [self.caption, self.matrix, self.vec_out, self.vec_in, self.kernel,
+        return [self.matrix, self.caption, self.vec_out, self.vec_in, self.kernel,
                 self.out_highlight, self.row_band, self.marks]
+
+    def still_parts(self) -> list[Mobject]:
+        """Parts no step changes: the static ones, and the matrix if it fits whole."""
+        return self.static_parts() + ([] if self.matrix.scrolls else [self.matrix])
 
     def all_parts(self) -> list[Mobject]:
         """Everything, in z-order."""
@@ -658,8 +664,8 @@ class AlphabetScene(ConvScene):
         self.add(*self.parts.all_parts())
 
     def still_parts(self) -> list[Mobject]:
-        """Titles, divider and grids: no step changes them."""
-        return self.parts.static_parts()
+        """Titles, divider, grids, and the matrix when it fits whole: no step changes them."""
+        return self.parts.still_parts()
 
     def set_step(self, step: int) -> None:
         """Show ``step`` at once."""
@@ -726,8 +732,8 @@ class AlphabetRelationshipScene(AlphabetScene):
                 MatrixView(transposed, b, theme, ("b", "c")))
 
     def still_parts(self) -> list[Mobject]:
-        """The static parts of the view playing now."""
-        return self._view.static_parts()
+        """The still parts of the view playing now."""
+        return self._view.still_parts()
 
     def add_parts(self) -> None:
         """The conv's parts (the transposed conv's come in later)."""
