@@ -58,6 +58,7 @@ from .texrun import (
     no_tex_requested,
     note_label,
     take_spare,
+    write_atomically,
 )
 
 __all__ = [
@@ -197,19 +198,12 @@ def _placeholder(expression: str) -> Path:
     # Outside manim's Tex folder, whose clean-up deletes whatever is not an SVG.
     path = private_dir() / f"placeholder-{key}.svg"
     if not path.exists():
-        _atomic_write(
+        write_atomically(
             path,
             "<svg xmlns='http://www.w3.org/2000/svg' width='4pt' height='4pt' "
             f"viewBox='0 0 4 4'>{body}</svg>",
         )
     return path
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 @contextmanager
@@ -483,11 +477,11 @@ class LabelGroup(VGroup):
         return self.tex_string
 
 
-def _expression(parts: Sequence[str], math: bool) -> tuple[str, str, list[tuple[str, str]], str]:
+def _expression(parts: Sequence[str], math: bool) -> tuple[str, str, list[tuple[str, str]]]:
     """What ``MathTex(*parts)`` (or ``Tex``) asks manim to typeset.
 
-    Returns the expression, its environment, each part's source and SVG group
-    id, and the whole source (``tex_string``), all as manim computes them.
+    Returns the expression, its environment, and each part's source and SVG
+    group id, as manim computes them.
     """
     probe = tex_mobject.MathTex.__new__(tex_mobject.MathTex)
     probe.arg_separator = " " if math else ""
@@ -499,7 +493,6 @@ def _expression(parts: Sequence[str], math: bool) -> tuple[str, str, list[tuple[
         probe._get_modified_expression(joined),
         "align*" if math else "center",
         list(probe.matched_strings_and_ids),
-        probe.arg_separator.join(strings),
     )
 
 
@@ -518,7 +511,7 @@ def _read_parts(
     """
     if config.renderer != RendererType.CAIRO:
         return None  # OpenGL draws quadratic curves; the points read are Cairo's cubics
-    expression, environment, matches, _ = _expression(parts, math)
+    expression, environment, matches = _expression(parts, math)
     svg = Path(tex_mobject.tex_to_svg_file(expression, environment, config["tex_template"]))
     style = {"fill_color": color, "fill_opacity": 1.0, "stroke_color": color, "stroke_width": 0}
     if svg.name.startswith("placeholder-"):
@@ -589,7 +582,8 @@ def _build(
     if read is not None:
         if len(read) == 1:
             return read[0]
-        return LabelGroup(*read, tex=_expression(parts, math)[3])
+        separator = " " if math else ""  # MathTex's and Tex's arg_separator
+        return LabelGroup(*read, tex=separator.join(p.get_tex_string() for p in read))
     cls = tex_mobject.MathTex if math else tex_mobject.Tex
     mob = cls(*parts, font_size=font_size, color=color, use_svg_cache=False)
     return _flatten(mob, mob.get_tex_string()) if len(mob.submobjects) == 1 else mob

@@ -36,6 +36,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .texrun import write_atomically
+
 __all__ = ["FONT", "svg_for", "tex_to_svg_file"]
 
 FONT = "Latin Modern Roman, CMU Serif, DejaVu Serif, Serif"
@@ -871,10 +873,7 @@ def tex_to_svg_file(
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"notex-{key[:24]}.svg"
     if not path.exists():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".notex-", suffix=".svg")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(svg_for(expression, environment))
-        os.replace(tmp, path)
+        write_atomically(path, svg_for(expression, environment))
     from .labels import _private_copy
 
     return _private_copy(path)  # parsed from this process's own copy

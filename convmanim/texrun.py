@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import array
 import atexit
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -30,7 +31,7 @@ from pathlib import Path
 
 __all__ = ["DEFAULT_HEAD", "NO_TEX_ENV", "SAFE_TEX_ENV", "LatexRun", "document_head",
            "forget_labels", "labels_cached", "no_tex_requested", "note_label", "remember_labels",
-           "start_spare", "take_spare"]
+           "start_spare", "take_spare", "write_atomically"]
 
 SAFE_TEX_ENV = {"shell_escape": "f", "openin_any": "p", "openout_any": "p"}
 """kpathsea settings for every LaTeX run: no shell escape at all, and no reading
@@ -215,6 +216,19 @@ class LatexRun:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it: readers see all or nothing."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 _spare: LatexRun | None = None
 
 
@@ -306,9 +320,6 @@ def remember_labels(folder: Path, key: str) -> None:
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write("\n".join(sorted(names)) + "\n")
-        os.replace(tmp, _manifest(folder, key))
+        write_atomically(_manifest(folder, key), "\n".join(sorted(names)) + "\n")
     except OSError:
         pass  # only a speed-up: the next render starts a spare LaTeX run
