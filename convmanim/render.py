@@ -465,6 +465,14 @@ def quality_config(quality: Quality, *, fps: int | None = None, transparent: boo
     from manim import config, tempconfig
 
     cache = cache_dir()
+    for folder in (cache / "tex", cache / "text"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RenderError(
+                f"label cache {str(cache)!r} is not a usable folder ({exc.strerror or exc}): "
+                "set CONVMANIM_CACHE to a writable one"
+            ) from None
     settings: dict[str, Any] = {
         "pixel_width": quality.width,
         "pixel_height": quality.height,

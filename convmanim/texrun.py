@@ -17,7 +17,6 @@ from __future__ import annotations
 import array
 import atexit
 import contextlib
-import errno
 import fcntl
 import hashlib
 import os
@@ -246,10 +245,8 @@ def start_spare(parent: Path, head: str = DEFAULT_HEAD) -> None:
     try:
         parent.mkdir(parents=True, exist_ok=True)
         _spare = LatexRun(parent, head)
-    except OSError as error:
-        if error.errno not in (errno.EACCES, errno.EROFS, errno.ENOSPC, errno.EPERM):
-            raise
-        return  # typesetting will say what is wrong, if it comes to that
+    except OSError:
+        return  # only a head start: the render itself reports an unusable cache
     atexit.register(_drop_spare)
 
 

@@ -176,6 +176,18 @@ def test_bad_input_is_one_exact_line_exit_2_and_no_file(workdir, line, message):
     assert not (workdir / "media").exists()
 
 
+@pytest.mark.parametrize("extra", [[], ["-a"], ["--no-tex"]])
+def test_an_unusable_label_cache_is_one_clear_line(workdir, monkeypatch, extra):
+    (workdir / "afile").write_text("not a folder")
+    monkeypatch.setenv("CONVMANIM_CACHE", str(workdir / "afile"))
+    before = _files(workdir)
+    result = invoke(["arithmetic", "-i", "5", "-k", "3", "x", *extra])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"{E}label cache '{workdir / 'afile'}' is not a usable folder "
+                             "(Not a directory): set CONVMANIM_CACHE to a writable one\n")
+    assert _files(workdir) == before
+
+
 def test_an_unwritable_output_directory_is_one_clear_line(workdir):
     locked = workdir / "locked"
     locked.mkdir()
