@@ -16,6 +16,7 @@ from typing import Any
 
 from ._version import __version__
 from .geometry import ConvSpec, DirectConv, SpecError, TransposedConvSpec
+from .torch_compat import torch_parameters
 
 __all__ = [
     "AlphabetRelationshipScene",
@@ -27,6 +28,7 @@ __all__ = [
     "SpecError",
     "TransposedConvSpec",
     "__version__",
+    "torch_parameters",
 ]
 
 _LAZY = {

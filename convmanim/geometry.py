@@ -11,6 +11,11 @@ Conventions
 * Every size is per axis and written ``(h, w)``; an ``int`` means a square.
 * Arrays are flattened row-major, row 0 is the top row, indices are 0-based.
 * Step ``e`` is output cell ``(e // ow, e % ow)``.
+* Channels follow PyTorch's layouts: an input is ``(C_in, H, W)``, a conv's
+  weight ``(C_out, C_in/groups, k_h, k_w)`` and its bias ``(C_out,)``; a
+  transposed conv takes the *same* weight tensor as its forward conv.
+  Tensors are flattened channel-major (``c, h, w``). With every channel count
+  1, plain ``(H, W)`` grids and ``(k_h, k_w)`` kernels work as they are.
 
 The reference is Dumoulin & Visin, "A guide to convolution arithmetic for deep
 learning" (2016), together with PyTorch's ``conv2d`` and ``conv_transpose2d``.
@@ -293,8 +298,240 @@ def _check_array(name: str, values: object, shape: Pair) -> np.ndarray:
     return arr
 
 
+def _fmt_shape(shape: Sequence[int]) -> str:
+    return "×".join(str(n) for n in shape) or "a scalar"
+
+
+def _check_tensor(name: str, values: object, shape: Sequence[int], layout: str) -> np.ndarray:
+    """``values`` as a finite float array of exactly ``shape`` (``layout`` names the axes)."""
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise SpecError(f"{name} must be numbers: {exc}") from None
+    if arr.shape != tuple(shape):
+        raise SpecError(
+            f"{name} must be {_fmt_shape(shape)} ({layout}), got {_fmt_shape(arr.shape)}"
+        )
+    if not np.all(np.isfinite(arr)):
+        raise SpecError(f"{name} must be finite numbers")
+    return arr
+
+
+def _ndim(values: object) -> int:
+    """The number of axes of ``values``, or ``-1`` when it is not an array of numbers."""
+    try:
+        return int(np.ndim(values))
+    except (TypeError, ValueError):
+        return -1
+
+
+def _channel_count(name: str, value: object) -> int:
+    n = _as_int(name, value)
+    if n < 1:
+        raise SpecError(f"{name} must be at least 1, got {n}")
+    return n
+
+
+def _describe_channels(spec: _Channels) -> str:
+    if not spec.has_channels:
+        return ""
+    groups = f", groups={spec.groups}" if spec.groups != 1 else ""
+    return f", channels {spec.in_channels}->{spec.out_channels}{groups}"
+
+
+def _check_groups(in_channels: int, out_channels: int, groups: int) -> None:
+    if in_channels % groups or out_channels % groups:
+        raise SpecError(
+            f"groups {groups} must divide both in_channels {in_channels} and "
+            f"out_channels {out_channels}"
+        )
+
+
+class _Channels:
+    """Channel and group bookkeeping shared by :class:`ConvSpec` and :class:`TransposedConvSpec`.
+
+    Output channel ``o`` belongs to group ``o // (C_out/groups)`` and reads
+    only that group's ``C_in/groups`` input channels. Everything here follows
+    from ``in_channels``, ``out_channels`` and ``groups`` and the spatial sizes.
+    """
+
+    in_channels: int
+    out_channels: int
+    groups: int
+    input_size: Pair
+    output_size: Pair
+    kernel_size: Pair
+
+    @property
+    def has_channels(self) -> bool:
+        """Whether any channel count or ``groups`` differs from 1."""
+        return (self.in_channels, self.out_channels, self.groups) != (1, 1, 1)
+
+    @property
+    def is_depthwise(self) -> bool:
+        """``groups == C_in == C_out``, with more than one channel: one filter per channel."""
+        return self.groups == self.in_channels == self.out_channels > 1
+
+    @property
+    def channels_per_group(self) -> Pair:
+        """``(C_in/groups, C_out/groups)``."""
+        return (self.in_channels // self.groups, self.out_channels // self.groups)
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """``(C_in, i_h, i_w)``."""
+        return (self.in_channels, *self.input_size)
+
+    @property
+    def output_shape(self) -> tuple[int, int, int]:
+        """``(C_out, o_h, o_w)``."""
+        return (self.out_channels, *self.output_size)
+
+    @property
+    def bias_shape(self) -> tuple[int]:
+        """``(C_out,)``."""
+        return (self.out_channels,)
+
+    @property
+    def weight_shape(self) -> tuple[int, int, int, int]:
+        """The weight tensor's shape, in PyTorch's layout."""
+        raise NotImplementedError
+
+    def _check_channel(self, name: str, channel: int, count: int) -> int:
+        channel = _as_int(name, channel)
+        if not 0 <= channel < count:
+            raise SpecError(f"{name} must be in 0..{count - 1}, got {channel}")
+        return channel
+
+    def group_of_output(self, out_channel: int) -> int:
+        """The group output channel ``out_channel`` belongs to."""
+        o = self._check_channel("output channel", out_channel, self.out_channels)
+        return o // self.channels_per_group[1]
+
+    def group_of_input(self, in_channel: int) -> int:
+        """The group input channel ``in_channel`` belongs to."""
+        c = self._check_channel("input channel", in_channel, self.in_channels)
+        return c // self.channels_per_group[0]
+
+    def input_channels_of(self, out_channel: int) -> range:
+        """The input channels output channel ``out_channel`` sums over (its group's)."""
+        g = self.group_of_output(out_channel)
+        n = self.channels_per_group[0]
+        return range(g * n, (g + 1) * n)
+
+    def output_channels_of(self, in_channel: int) -> range:
+        """The output channels that read input channel ``in_channel`` (its group's)."""
+        g = self.group_of_input(in_channel)
+        n = self.channels_per_group[1]
+        return range(g * n, (g + 1) * n)
+
+    def weight_slice(self, out_channel: int, in_channel: int) -> Pair:
+        """Index ``(i, j)`` of the ``k_h×k_w`` slice ``weight[i, j]`` linking two channels.
+
+        Raises
+        ------
+        SpecError
+            If ``in_channel`` is outside ``out_channel``'s group (no weight
+            links them: that block of the conv matrix is zero).
+        """
+        raise NotImplementedError
+
+    def _outside_group(self, out_channel: int, in_channel: int) -> SpecError:
+        return SpecError(
+            f"input channel {in_channel} is not in output channel {out_channel}'s group "
+            f"(channels {self.input_channels_of(out_channel).start}.."
+            f"{self.input_channels_of(out_channel).stop - 1}): no weight links them"
+        )
+
+    @property
+    def num_outputs(self) -> int:
+        """``C_out·o_h·o_w``: every output value, one per row of the conv matrix."""
+        return self.out_channels * self.output_size[0] * self.output_size[1]
+
+    def output_index(self, index: int) -> tuple[int, int, int]:
+        """Output value ``index`` in channel-major order, as ``(channel, row, column)``.
+
+        This is row ``index`` of the conv matrix, entry ``index`` of the
+        flattened output, and step ``index`` of a scene that computes one
+        output value per step.
+        """
+        n = self.num_outputs
+        index = _as_int("output index", index)
+        if not 0 <= index < n:
+            raise SpecError(
+                f"output index must be in 0..{n - 1} ({_fmt_shape(self.output_shape)} "
+                f"outputs), got {index}"
+            )
+        channel, cell = divmod(index, self.output_size[0] * self.output_size[1])
+        return (channel, *divmod(cell, self.output_size[1]))
+
+    def input_index(self, index: int) -> tuple[int, int, int]:
+        """Input value ``index`` in channel-major order, as ``(channel, row, column)``.
+
+        Column ``index`` of the conv matrix, entry ``index`` of the flattened input.
+        """
+        n = self.in_channels * self.input_size[0] * self.input_size[1]
+        index = _as_int("input index", index)
+        if not 0 <= index < n:
+            raise SpecError(
+                f"input index must be in 0..{n - 1} ({_fmt_shape(self.input_shape)} "
+                f"inputs), got {index}"
+            )
+        channel, cell = divmod(index, self.input_size[0] * self.input_size[1])
+        return (channel, *divmod(cell, self.input_size[1]))
+
+    # ------------------------------------------------------ checked values
+    def _input_tensor(self, name: str, x: object) -> tuple[np.ndarray, bool]:
+        """``x`` as ``(C_in, H, W)``, and whether it came as a plain ``(H, W)`` grid."""
+        if self.in_channels == 1 and _ndim(x) != 3:
+            return _check_array(name, x, self.input_size)[None], True
+        return _check_tensor(name, x, self.input_shape, "C_in×H×W"), False
+
+    def _weight_tensor(self, weight: object) -> np.ndarray:
+        """``weight`` in PyTorch's layout; a ``(k_h, k_w)`` kernel when it has one slice."""
+        if weight is None:
+            raise SpecError("kernel values are needed for a convolution")
+        shape = self.weight_shape
+        if shape[:2] == (1, 1) and _ndim(weight) != 4:
+            return _check_array("kernel values", weight, self.kernel_size)[None, None]
+        return _check_tensor("weight", weight, shape, "PyTorch's layout")
+
+    def _bias_vector(self, bias: object) -> np.ndarray:
+        if bias is None:
+            return np.zeros(self.out_channels)
+        if _ndim(bias) == 0 and self.out_channels == 1:
+            bias = np.reshape(bias, (1,))
+        return _check_tensor("bias", bias, self.bias_shape, "C_out")
+
+
+def _correlate(
+    direct: DirectConv, x: np.ndarray, weight: np.ndarray, groups: int, bias: np.ndarray
+) -> np.ndarray:
+    """The grouped direct conv: ``x`` ``(C_in, h, w)``, ``weight`` ``(C_out, C_in/g, k_h, k_w)``.
+
+    Output channel ``o`` of group ``g`` sums, over the group's input channels,
+    the direct conv of each with its slice of ``weight``; then adds ``bias[o]``.
+    """
+    c_in, c_out = x.shape[0], weight.shape[0]
+    grids = np.zeros((c_in, *direct.grid_size))
+    cells = direct.input_cells()
+    grids[:, cells[..., 0], cells[..., 1]] = x
+    wins = np.array(list(direct.windows()))
+    taps = grids[:, wins[..., 0], wins[..., 1]]  # (C_in, steps, k_h, k_w)
+    tap = direct.tap_weight()
+    weights = weight[:, :, tap[..., 0], tap[..., 1]]  # what each tap multiplies
+    n_in, n_out = c_in // groups, c_out // groups
+    out = np.empty((c_out, direct.num_steps))
+    for g in range(groups):
+        out[g * n_out:(g + 1) * n_out] = np.einsum(
+            "cnab,ocab->on", taps[g * n_in:(g + 1) * n_in], weights[g * n_out:(g + 1) * n_out]
+        )
+    out += bias[:, None]
+    return out.reshape(c_out, *direct.output_size)
+
+
 @dataclass(frozen=True, init=False)
-class ConvSpec:
+class ConvSpec(_Channels):
     """A 2-D convolution: input size, kernel, stride, padding and dilation.
 
     Each argument is an ``int`` or an ``(h, w)`` pair.
@@ -311,13 +548,20 @@ class ConvSpec:
         ``p``: zeros added on every side.
     dilation
         ``d``: spacing between kernel taps (``1`` is a dense kernel).
+    in_channels, out_channels
+        ``C_in`` and ``C_out``, as in ``nn.Conv2d``.
+    groups
+        ``nn.Conv2d``'s ``groups``: it divides both channel counts; output
+        channel ``o`` sums over the ``C_in/groups`` input channels of its
+        group only. ``groups == C_in == C_out`` is a depthwise conv.
 
     Raises
     ------
     SpecError
         If a value is not a positive integer (padding: not negative), if the
-        padding reaches the effective kernel size, or if the effective kernel
-        is larger than the padded input.
+        padding reaches the effective kernel size, if the effective kernel
+        is larger than the padded input, or if ``groups`` does not divide
+        both channel counts.
 
     Examples
     --------
@@ -326,6 +570,9 @@ class ConvSpec:
     (3, 3)
     >>> spec.transposed().output_size
     (5, 5)
+    >>> rgb = ConvSpec(5, 3, padding=1, in_channels=3, out_channels=2)
+    >>> rgb.weight_shape, rgb.output_shape
+    ((2, 3, 3, 3), (2, 5, 5))
     """
 
     input_size: Pair
@@ -333,6 +580,9 @@ class ConvSpec:
     stride: Pair
     padding: Pair
     dilation: Pair
+    in_channels: int
+    out_channels: int
+    groups: int
 
     def __init__(
         self,
@@ -341,6 +591,9 @@ class ConvSpec:
         stride: IntOrPair = 1,
         padding: IntOrPair = 0,
         dilation: IntOrPair = 1,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        groups: int = 1,
     ) -> None:
         values = {
             "input_size": parse_pair("input_size", input_size),
@@ -348,12 +601,16 @@ class ConvSpec:
             "stride": parse_pair("stride", stride),
             "padding": parse_pair("padding", padding),
             "dilation": parse_pair("dilation", dilation),
+            "in_channels": _channel_count("in_channels", in_channels),
+            "out_channels": _channel_count("out_channels", out_channels),
+            "groups": _channel_count("groups", groups),
         }
         for name, value in values.items():
             object.__setattr__(self, name, value)
         self._validate()
 
     def _validate(self) -> None:
+        _check_groups(self.in_channels, self.out_channels, self.groups)
         _check_min("input_size", self.input_size, 1, "at least 1")
         _check_min("kernel_size", self.kernel_size, 1, "at least 1")
         _check_min("stride", self.stride, 1, "at least 1")
@@ -433,12 +690,34 @@ class ConvSpec:
         return _step_cell(step, self.output_size)
 
     def describe(self) -> str:
-        """A one-line summary, e.g. ``conv i=5 k=3 s=2 p=1 d=1 -> o=3``."""
+        """A one-line summary, e.g. ``conv i=5 k=3 s=2 p=1 d=1 -> o=3``.
+
+        With channels it ends with them: ``..., channels 3->2, groups=1``.
+        """
         return (
             f"conv i={_fmt(self.input_size)} k={_fmt(self.kernel_size)} "
             f"s={_fmt(self.stride)} p={_fmt(self.padding)} d={_fmt(self.dilation)} "
-            f"-> o={_fmt(self.output_size)}"
+            f"-> o={_fmt(self.output_size)}{_describe_channels(self)}"
         )
+
+    # -------------------------------------------------------------- channels
+    @property
+    def weight_shape(self) -> tuple[int, int, int, int]:
+        """``(C_out, C_in/groups, k_h, k_w)``: ``nn.Conv2d``'s weight."""
+        return (self.out_channels, self.channels_per_group[0], *self.kernel_size)
+
+    def weight_slice(self, out_channel: int, in_channel: int) -> Pair:
+        """``(out_channel, in_channel mod C_in/groups)``: see :meth:`_Channels.weight_slice`."""
+        c = self._check_channel("input channel", in_channel, self.in_channels)
+        if c not in self.input_channels_of(out_channel):
+            raise self._outside_group(out_channel, c)
+        return (int(out_channel), c % self.channels_per_group[0])
+
+    @property
+    def multiplies(self) -> int:
+        """Multiplications of one pass: ``C_out·(C_in/groups)·k_h·k_w·o_h·o_w``."""
+        kh, kw = self.kernel_size
+        return self.out_channels * self.channels_per_group[0] * kh * kw * self.num_steps
 
     # --------------------------------------------------------------- windows
     def direct(self) -> DirectConv:
@@ -474,14 +753,15 @@ class ConvSpec:
         return self.direct().windows()
 
     # ---------------------------------------------------------------- matrix
-    def conv_index_matrix(self) -> np.ndarray:
-        """Which weight sits in each entry of the conv matrix.
+    def spatial_index_matrix(self) -> np.ndarray:
+        """The single-channel conv matrix's weight indices.
 
         Returns
         -------
         numpy.ndarray
-            ``int`` array of shape ``(oh*ow, ih*iw)``: the row-major index of
-            the kernel weight at each entry, or ``-1`` where ``C`` is zero.
+            ``int`` array of shape ``(oh*ow, ih*iw)``: the row-major index
+            ``a·k_w + b`` of the kernel tap at each entry, or ``-1`` where
+            that block of ``C`` is zero.
         """
         ih, iw = self.input_size
         kh, kw = self.kernel_size
@@ -495,55 +775,103 @@ class ConvSpec:
             index[e, cols] = flat_weight[inside]
         return index
 
-    def conv_matrix(self, kernel: np.ndarray) -> np.ndarray:
-        """The dense conv matrix ``C``.
-
-        ``C @ x.ravel() == conv2d(x, kernel).ravel()`` for every input ``x``.
-
-        Parameters
-        ----------
-        kernel
-            ``(kh, kw)`` weights.
+    def conv_index_matrix(self) -> np.ndarray:
+        """Which weight sits in each entry of the conv matrix.
 
         Returns
         -------
         numpy.ndarray
-            Shape ``(oh*ow, ih*iw)``.
+            ``int`` array of shape ``(C_out·oh·ow, C_in·ih·iw)``: the index
+            into ``weight.ravel()`` (PyTorch's layout) of the weight at each
+            entry, or ``-1`` where ``C`` is zero. With one channel that is
+            the kernel's row-major index ``a·k_w + b``. Blocks outside a
+            filter's group are all ``-1``.
         """
-        kernel = _check_array("kernel values", kernel, self.kernel_size)
+        spatial = self.spatial_index_matrix()
+        if not self.has_channels:
+            return spatial
+        kk = self.kernel_size[0] * self.kernel_size[1]
+        n_in = self.channels_per_group[0]
+        rows, cols = spatial.shape
+        index = np.full((self.out_channels * rows, self.in_channels * cols), -1, dtype=np.int64)
+        live = spatial >= 0
+        for o in range(self.out_channels):
+            for c in self.input_channels_of(o):
+                block = index[o * rows:(o + 1) * rows, c * cols:(c + 1) * cols]
+                block[live] = (o * n_in + c % n_in) * kk + spatial[live]
+        return index
+
+    def conv_matrix(self, weight: np.ndarray) -> np.ndarray:
+        """The dense conv matrix ``C``.
+
+        ``C @ x.ravel() == conv2d(x, weight, groups=groups).ravel()`` for every
+        input ``x`` (without the bias, which ``apply`` adds after).
+
+        Parameters
+        ----------
+        weight
+            ``(C_out, C_in/groups, k_h, k_w)`` in PyTorch's layout, or a
+            ``(k_h, k_w)`` kernel when both channel counts are 1.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(C_out·oh·ow, C_in·ih·iw)``, flattened channel-major: a
+            ``C_out × C_in`` grid of single-channel blocks, zero outside each
+            filter's group.
+        """
+        flat = self._weight_tensor(weight).ravel()
         index = self.conv_index_matrix()
-        return np.where(index >= 0, kernel.ravel()[np.maximum(index, 0)], 0.0)
+        return np.where(index >= 0, flat[np.maximum(index, 0)], 0.0)
 
     # --------------------------------------------------------------- numbers
     def apply(
         self,
         x: np.ndarray,
-        kernel: np.ndarray | None = None,
+        weight: np.ndarray | None = None,
         mode: PoolMode = "convolution",
+        bias: np.ndarray | None = None,
     ) -> np.ndarray:
         """Compute the output numbers, with PyTorch's semantics.
 
         Parameters
         ----------
         x
-            ``(ih, iw)`` input values.
-        kernel
-            ``(kh, kw)`` weights; used by ``mode="convolution"`` only.
+            ``(C_in, ih, iw)`` input values, or ``(ih, iw)`` with one channel.
+        weight
+            ``(C_out, C_in/groups, kh, kw)`` weights (PyTorch's layout), or a
+            ``(kh, kw)`` kernel with one channel; ``mode="convolution"`` only.
         mode
-            ``"convolution"`` (``conv2d``, cross-correlation),
+            ``"convolution"`` (``conv2d`` with ``groups``, cross-correlation),
             ``"average"`` (``avg_pool2d`` with ``count_include_pad=True``) or
-            ``"max"`` (``max_pool2d``: padding never wins).
+            ``"max"`` (``max_pool2d``: padding never wins). Pooling works on
+            each input channel separately and keeps the channel count.
+        bias
+            ``(C_out,)``, added to each output channel (convolution only).
 
         Returns
         -------
         numpy.ndarray
-            ``(oh, ow)`` output values.
+            ``(C_out, oh, ow)`` (``(C_in, oh, ow)`` for pooling), or
+            ``(oh, ow)`` when ``x`` was a plain grid and there is one output
+            channel.
         """
+        if mode not in ("convolution", "average", "max"):
+            raise SpecError(f"mode must be convolution, average or max, got {mode!r}")
         direct = self.direct()
         if mode == "convolution":
-            if kernel is None:
-                raise SpecError("kernel values are needed for a convolution")
-            return direct.apply(x, kernel)
+            w = self._weight_tensor(weight)
+            b = self._bias_vector(bias)
+            xs, plain = self._input_tensor("input values", x)
+            out = _correlate(direct, xs, w, self.groups, b)
+            return out[0] if plain and self.out_channels == 1 else out
+        if bias is not None:
+            raise SpecError(f"{mode} pooling has no bias")
+        xs, plain = self._input_tensor("input values", x)
+        out = np.stack([self._pool(direct, channel, mode) for channel in xs])
+        return out[0] if plain else out
+
+    def _pool(self, direct: DirectConv, x: np.ndarray, mode: PoolMode) -> np.ndarray:
         grid = direct.grid_values(x)
         mask = direct.input_mask()
         out = np.empty(self.output_size, dtype=grid.dtype)
@@ -553,13 +881,11 @@ class ConvSpec:
             vals = grid[win[..., 0], win[..., 1]]
             if mode == "average":
                 out.flat[e] = vals.sum() / n_taps
-            elif mode == "max":
+            else:
                 real = mask[win[..., 0], win[..., 1]]
                 if not real.any():
                     self.check_pooling("max")
                 out.flat[e] = vals[real].max()
-            else:
-                raise SpecError(f"mode must be convolution, average or max, got {mode!r}")
         return out
 
     def check_pooling(self, mode: PoolMode = "max") -> None:
@@ -596,8 +922,9 @@ class ConvSpec:
     def transposed(self) -> TransposedConvSpec:
         """The transposed convolution of this convolution.
 
-        Its input is this conv's output and its output is this conv's input;
-        its conv matrix is exactly ``self.conv_matrix(kernel).T``.
+        Its input is this conv's output and its output is this conv's input
+        (``C_out`` channels back to ``C_in``); it takes the same weight
+        tensor, and its conv matrix is exactly ``self.conv_matrix(weight).T``.
         """
         return TransposedConvSpec(self)
 
@@ -610,13 +937,17 @@ class ConvSpec:
         padding: IntOrPair = 0,
         output_padding: IntOrPair = 0,
         dilation: IntOrPair = 1,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        groups: int = 1,
     ) -> TransposedConvSpec:
         """Build a transposed conv from ``nn.ConvTranspose2d``'s parameters.
 
         See :meth:`TransposedConvSpec.from_torch`.
         """
         return TransposedConvSpec.from_torch(
-            input_size, kernel_size, stride, padding, output_padding, dilation
+            input_size, kernel_size, stride, padding, output_padding, dilation,
+            in_channels, out_channels, groups,
         )
 
     @classmethod
@@ -660,13 +991,17 @@ class ConvSpec:
 
 
 @dataclass(frozen=True)
-class TransposedConvSpec:
+class TransposedConvSpec(_Channels):
     """The transposed convolution of a forward :class:`ConvSpec`.
 
     Following Dumoulin & Visin (and the original tool), it is described by
     the arguments of its forward conv. Its input is the forward output and
     its output is the forward input, so the sizes round-trip exactly; the
-    paper's ``a`` (PyTorch's ``output_padding``) is derived.
+    paper's ``a`` (PyTorch's ``output_padding``) is derived. Its channels run
+    backwards too: ``in_channels`` is the forward ``C_out`` and
+    ``out_channels`` the forward ``C_in``, and its weight is the forward
+    conv's tensor, which is ``nn.ConvTranspose2d``'s layout
+    ``(C_in', C_out'/groups, k_h, k_w)``.
 
     Parameters
     ----------
@@ -685,10 +1020,15 @@ class TransposedConvSpec:
         padding: IntOrPair = 0,
         output_padding: IntOrPair = 0,
         dilation: IntOrPair = 1,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        groups: int = 1,
     ) -> TransposedConvSpec:
         """Build one from ``nn.ConvTranspose2d``'s parameters.
 
-        ``out = (in − 1)s − 2p + d(k − 1) + output_padding + 1`` per axis.
+        ``out = (in − 1)s − 2p + d(k − 1) + output_padding + 1`` per axis;
+        ``in_channels`` and ``out_channels`` are the transposed conv's own
+        (its forward conv maps ``out_channels`` to ``in_channels``).
 
         Raises
         ------
@@ -719,7 +1059,8 @@ class TransposedConvSpec:
                 f"input_size {_fmt(i)} with kernel {_fmt(k)}, stride {_fmt(s)}, padding {_fmt(p)} "
                 f"gives an output of {_fmt_size(out)}: lower the padding"  # type: ignore[arg-type]
             )
-        spec = cls(ConvSpec(out, k, s, p, d))
+        spec = cls(ConvSpec(out, k, s, p, d, in_channels=out_channels,
+                            out_channels=in_channels, groups=groups))
         if spec.input_size != i:  # pragma: no cover - guaranteed by op < s
             raise SpecError(f"input_size {_fmt(i)} does not round-trip")
         return spec
@@ -734,6 +1075,34 @@ class TransposedConvSpec:
     def input_size(self) -> Pair:
         """``i'``: the forward conv's output size."""
         return self.forward.output_size
+
+    @property
+    def in_channels(self) -> int:  # type: ignore[override]
+        """The forward conv's ``C_out``."""
+        return self.forward.out_channels
+
+    @property
+    def out_channels(self) -> int:  # type: ignore[override]
+        """The forward conv's ``C_in``."""
+        return self.forward.in_channels
+
+    @property
+    def groups(self) -> int:  # type: ignore[override]
+        """The forward conv's ``groups``."""
+        return self.forward.groups
+
+    @property
+    def weight_shape(self) -> tuple[int, int, int, int]:
+        """``(C_in', C_out'/groups, k_h, k_w)``: the forward conv's weight tensor."""
+        return self.forward.weight_shape
+
+    def weight_slice(self, out_channel: int, in_channel: int) -> Pair:
+        """``(in_channel, out_channel mod C_out'/groups)``: see :meth:`_Channels.weight_slice`."""
+        o = self._check_channel("output channel", out_channel, self.out_channels)
+        c = self._check_channel("input channel", in_channel, self.in_channels)
+        if c not in self.input_channels_of(o):
+            raise self._outside_group(o, c)
+        return (c, o % self.channels_per_group[1])
 
     @property
     def output_size(self) -> Pair:
@@ -802,7 +1171,7 @@ class TransposedConvSpec:
             f"transposed conv of (i={_fmt(f.input_size)} k={_fmt(f.kernel_size)} "
             f"s={_fmt(f.stride)} p={_fmt(f.padding)} d={_fmt(f.dilation)}): "
             f"i'={_fmt(self.input_size)} -> o'={_fmt(self.output_size)}, "
-            f"output_padding={_fmt(self.output_padding)}"
+            f"output_padding={_fmt(self.output_padding)}{_describe_channels(self)}"
         )
 
     # --------------------------------------------------------------- windows
@@ -845,43 +1214,79 @@ class TransposedConvSpec:
         return self.direct().windows()
 
     # ---------------------------------------------------------------- matrix
+    def spatial_index_matrix(self) -> np.ndarray:
+        """Transpose of the forward conv's single-channel weight-index matrix."""
+        return self.forward.spatial_index_matrix().T
+
     def conv_index_matrix(self) -> np.ndarray:
         """Transpose of the forward conv's weight-index matrix."""
         return self.forward.conv_index_matrix().T
 
-    def conv_matrix(self, kernel: np.ndarray) -> np.ndarray:
-        """``Cᵀ``: exactly the transpose of the forward conv matrix."""
-        return self.forward.conv_matrix(kernel).T
+    def conv_matrix(self, weight: np.ndarray) -> np.ndarray:
+        """``Cᵀ``: exactly the transpose of the forward conv matrix (same ``weight``)."""
+        return self.forward.conv_matrix(weight).T
 
     # --------------------------------------------------------------- numbers
     def apply(
         self,
         y: np.ndarray,
-        kernel: np.ndarray | None = None,
+        weight: np.ndarray | None = None,
         mode: PoolMode = "convolution",
+        bias: np.ndarray | None = None,
     ) -> np.ndarray:
-        """``conv_transpose2d`` of ``y`` with ``kernel`` (PyTorch's semantics)."""
+        """``conv_transpose2d(y, weight, bias, groups=groups)`` (PyTorch's semantics).
+
+        Parameters
+        ----------
+        y
+            ``(C_in', ih', iw')``, or ``(ih', iw')`` with one channel.
+        weight
+            The forward conv's weight ``(C_in', C_out'/groups, k_h, k_w)``
+            (``nn.ConvTranspose2d``'s layout), or a ``(k_h, k_w)`` kernel
+            with one channel.
+        mode
+            ``"convolution"`` only.
+        bias
+            ``(C_out',)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(C_out', oh', ow')``, or ``(oh', ow')`` when ``y`` was a plain
+            grid and there is one output channel.
+        """
         if mode != "convolution":
             raise SpecError(f"a transposed conv has no {mode} mode")
-        if kernel is None:
-            raise SpecError("kernel values are needed for a convolution")
-        return self.direct().apply(y, kernel)
+        w = self._weight_tensor(weight)
+        b = self._bias_vector(bias)
+        ys, plain = self._input_tensor("input values", y)
+        # As a direct conv (stride 1 over the zero-inserted input, kernel
+        # rotated): output channel c of group g reads input channel o with
+        # the forward slice weight[o, c mod C_out'/g].
+        n_in = self.channels_per_group[0]
+        direct_weight = np.concatenate([
+            w[g * n_in:(g + 1) * n_in].transpose(1, 0, 2, 3) for g in range(self.groups)
+        ])
+        out = _correlate(self.direct(), ys, direct_weight, self.groups, b)
+        return out[0] if plain and self.out_channels == 1 else out
 
-    def scatter_contributions(self, y: np.ndarray, kernel: np.ndarray) -> Iterator[np.ndarray]:
-        """The scatter-add view: each input cell's contribution, in row-major order.
+    def scatter_contributions(self, y: np.ndarray, weight: np.ndarray) -> Iterator[np.ndarray]:
+        """The scatter-add view: each input value's contribution, in channel-major order.
 
         Yields
         ------
         numpy.ndarray
-            For input cell ``r`` (row-major), the ``(oh', ow')`` array
-            ``y[r] * kernel`` placed on its window of the output. Their sum is
-            :meth:`apply`'s result.
+            For input value ``r`` (see :meth:`input_index`), ``y[r]`` times
+            its column of ``Cᵀ``: ``y[r] * weight[...]`` placed on its window
+            of every output channel of its group. ``(C_out', oh', ow')``, or
+            ``(oh', ow')`` for a plain ``y`` and one output channel. Their
+            sum is :meth:`apply`'s result (without the bias).
         """
-        y = _check_array("input values", y, self.input_size)
-        kernel = _check_array("kernel values", kernel, self.kernel_size)
-        c = self.conv_matrix(kernel)
-        for r in range(y.size):
-            yield (c[:, r] * y.flat[r]).reshape(self.output_size)
+        ys, plain = self._input_tensor("input values", y)
+        c = self.conv_matrix(weight)
+        shape = self.output_size if plain and self.out_channels == 1 else self.output_shape
+        for r in range(ys.size):
+            yield (c[:, r] * ys.flat[r]).reshape(shape)
 
     def scatter_canvas(self) -> DirectConv:
         """The scatter-add view: the uncropped canvas each input cell's kernel lands on.

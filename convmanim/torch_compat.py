@@ -17,9 +17,11 @@ Which layer an object is follows from its attributes:
 
 Settings that change the arithmetic in a way convmanim cannot draw raise a
 one-line :class:`~convmanim.geometry.SpecError` naming the attribute; settings
-that make no difference for the given input are accepted. ``groups``,
-``in_channels``, ``out_channels`` and ``bias`` are ignored: every channel of
-every group slides over the grid in the same way.
+that make no difference for the given input are accepted. A conv keeps its
+``in_channels``, ``out_channels`` and ``groups``; a pooling layer keeps the
+channel count of the input shape, each channel pooled on its own.
+:func:`torch_parameters` reads a layer's weight and bias as numpy arrays, so
+that a scene can show a real layer's numbers without importing torch.
 
 Examples
 --------
@@ -27,8 +29,9 @@ Examples
 ...     in_channels, out_channels, kernel_size = 3, 8, (3, 3)
 ...     stride, padding, dilation, groups = (2, 2), (1, 1), (1, 1), 1
 ...     padding_mode = "zeros"
->>> spec_from_torch(Conv2d(), (1, 3, 5, 5)).output_size
-(3, 3)
+>>> spec = spec_from_torch(Conv2d(), (1, 3, 5, 5))
+>>> spec.output_size, spec.weight_shape
+((3, 3), (8, 3, 3, 3))
 >>> torch_mode(Conv2d())
 'convolution'
 """
@@ -37,6 +40,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Literal
+
+import numpy as np
 
 from .geometry import (
     AnySpec,
@@ -48,7 +53,7 @@ from .geometry import (
     parse_pair,
 )
 
-__all__ = ["TorchKind", "spec_from_torch", "torch_kind", "torch_mode"]
+__all__ = ["TorchKind", "spec_from_torch", "torch_kind", "torch_mode", "torch_parameters"]
 
 TorchKind = Literal["conv", "transposed", "average", "max"]
 """What a layer is: a convolution, a transposed convolution, or a pooling."""
@@ -136,12 +141,41 @@ def _pair_attr(module: object, attr: str, default: object = _MISSING) -> Pair:
         raise SpecError(f"{_name(module)}.{exc}") from None
 
 
-def _input_pair(input_size: object) -> Pair:
-    """``5``, ``(5, 7)``, ``"5x7"``, or a tensor shape ``(C, H, W)``/``(N, C, H, W)``."""
+def _input_shape(input_size: object) -> tuple[int | None, Pair]:
+    """``5``, ``(5, 7)``, ``"5x7"``, or a tensor shape ``(C, H, W)``/``(N, C, H, W)``.
+
+    Returns the channel count (``None`` when the size does not say) and ``(H, W)``.
+    """
+    channels = None
     if isinstance(input_size, Sequence) and not isinstance(input_size, str) \
             and len(input_size) in (3, 4):
-        input_size = tuple(input_size)[-2:]
-    return parse_pair("input_size", input_size)  # type: ignore[arg-type]
+        shape = tuple(input_size)
+        channels = _int_attr("input_size", "channels", shape[-3])
+        input_size = shape[-2:]
+    return channels, parse_pair("input_size", input_size)  # type: ignore[arg-type]
+
+
+def _int_attr(owner: str, attr: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise SpecError(f"{owner}.{attr} must be an integer, got {value!r}")
+    if value < 1:
+        raise SpecError(f"{owner}.{attr} must be at least 1, got {value}")
+    return int(value)
+
+
+def _channels(module: object, shape_channels: int | None) -> tuple[int, int, int]:
+    """A conv's ``(in_channels, out_channels, groups)``, checked against the input shape."""
+    name = _name(module)
+    c_in = getattr(module, "in_channels", None)
+    c_in = shape_channels if c_in is None else _int_attr(name, "in_channels", c_in)
+    c_out = _int_attr(name, "out_channels", getattr(module, "out_channels", 1))
+    groups = _int_attr(name, "groups", getattr(module, "groups", 1))
+    if c_in is None:
+        c_in = 1
+    if shape_channels is not None and shape_channels != c_in:
+        raise SpecError(f"the input has {shape_channels} channels but {name}.in_channels is "
+                        f"{c_in}")
+    return c_in, c_out, groups
 
 
 def _conv_padding(module: object, kernel: Pair, stride: Pair, dilation: Pair) -> Pair:
@@ -218,9 +252,10 @@ def spec_from_torch(module: object, input_size: object) -> AnySpec:
         module's docstring for how the kind is told).
     input_size
         The size of the layer's input, as PyTorch sees it: ``5``, ``(5, 7)``,
-        ``"5x7"``, or a tensor shape ``(C, H, W)`` or ``(N, C, H, W)`` (only
-        ``H`` and ``W`` are used). For a transposed conv this is its own input,
-        ``i'``.
+        ``"5x7"``, or a tensor shape ``(C, H, W)`` or ``(N, C, H, W)``. For
+        a transposed conv this is its own input, ``i'``. A shape's ``C`` must
+        match a conv's ``in_channels``; a pooling layer takes it as its
+        channel count.
 
     Returns
     -------
@@ -239,7 +274,7 @@ def spec_from_torch(module: object, input_size: object) -> AnySpec:
         ``divisor_override``, or sizes out of range.
     """
     kind = torch_kind(module)
-    size = _input_pair(input_size)
+    shape_channels, size = _input_shape(input_size)
     kernel = _pair_attr(module, "kernel_size")
     dilation = _pair_attr(module, "dilation", 1) if kind != "average" else (1, 1)
     if kind in ("average", "max"):
@@ -247,15 +282,76 @@ def spec_from_torch(module: object, input_size: object) -> AnySpec:
         stride = kernel if stride_value is None or stride_value in ((), []) \
             else _pair_attr(module, "stride")
         padding = _pair_attr(module, "padding", 0)
-        spec = ConvSpec(size, kernel, stride, padding, dilation)
+        c = shape_channels or 1
+        spec = ConvSpec(size, kernel, stride, padding, dilation, in_channels=c, out_channels=c,
+                        groups=c)
         _check_pooling_options(module, spec)
         spec.check_pooling(_MODES[kind])
         return spec
     stride = _pair_attr(module, "stride", 1)
     padding = _conv_padding(module, kernel, stride, dilation)
     _check_zeros_padding(module, padding)
+    c_in, c_out, groups = _channels(module, shape_channels)
     if kind == "transposed":
         output_padding = _pair_attr(module, "output_padding", 0)
         return TransposedConvSpec.from_torch(size, kernel, stride, padding, output_padding,
-                                             dilation)
-    return ConvSpec(size, kernel, stride, padding, dilation)
+                                             dilation, c_in, c_out, groups)
+    return ConvSpec(size, kernel, stride, padding, dilation, c_in, c_out, groups)
+
+
+def _as_array(value: object) -> np.ndarray:
+    """A tensor (or anything array-like) as a float numpy array, without importing torch."""
+    for step in ("detach", "cpu"):
+        if hasattr(value, step):
+            value = getattr(value, step)()
+    if hasattr(value, "numpy"):
+        value = value.numpy()
+    return np.array(value, dtype=float)
+
+
+def torch_parameters(module: object) -> tuple[np.ndarray, np.ndarray | None]:
+    """A conv layer's weight and bias as numpy arrays (torch is not imported).
+
+    Parameters
+    ----------
+    module
+        An ``nn.Conv2d`` or ``nn.ConvTranspose2d`` (or any object with
+        ``weight`` and ``bias`` attributes holding tensors or arrays).
+
+    Returns
+    -------
+    tuple
+        ``(weight, bias)``: the weight in PyTorch's layout, ``(C_out,
+        C_in/groups, k_h, k_w)`` for a ``Conv2d`` and ``(C_in, C_out/groups,
+        k_h, k_w)`` for a ``ConvTranspose2d`` (what :meth:`ConvSpec.apply
+        <convmanim.geometry.ConvSpec.apply>` takes), and the bias ``(C_out,)``
+        or ``None`` for a layer built with ``bias=False``.
+
+    Raises
+    ------
+    SpecError
+        If the layer has no 4-D weight, or its values are not finite.
+
+    Examples
+    --------
+    >>> class Layer:  # a stand-in: a real nn.Conv2d holds tensors
+    ...     weight = np.ones((2, 3, 3, 3))
+    ...     bias = None
+    >>> weight, bias = torch_parameters(Layer())
+    >>> weight.shape, bias
+    ((2, 3, 3, 3), None)
+    """
+    name = _name(module)
+    weight = getattr(module, "weight", None)
+    if weight is None:
+        raise SpecError(f"{name} has no weight: only Conv2d and ConvTranspose2d have parameters")
+    w = _as_array(weight)
+    if w.ndim != 4:
+        raise SpecError(f"{name}.weight must be 4-D (PyTorch's layout), got shape "
+                        f"{'×'.join(map(str, w.shape))}")
+    bias = getattr(module, "bias", None)
+    b = None if bias is None else _as_array(bias).reshape(-1)
+    for what, arr in (("weight", w), ("bias", b)):
+        if arr is not None and not np.all(np.isfinite(arr)):
+            raise SpecError(f"{name}.{what} holds non-finite values")
+    return w, b

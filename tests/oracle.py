@@ -139,3 +139,57 @@ def scatter_windows(i_prime, k, s, d):
                     for a in range(k[0])]
             result.append(np.array(taps))
     return result
+
+
+def conv2d_grouped(x, w, b, stride, padding, dilation, groups):
+    """torch.nn.functional.conv2d with channels and groups, from the loop oracle above.
+
+    x is (C_in, H, W), w is (C_out, C_in/groups, kh, kw), b is (C_out,) or None.
+    Output channel o of group g sums conv2d over the group's input channels.
+    """
+    c_in, c_out = x.shape[0], w.shape[0]
+    n_in, n_out = c_in // groups, c_out // groups
+    outs = []
+    for o in range(c_out):
+        g = o // n_out
+        acc = sum(conv2d(x[g * n_in + j], w[o, j], stride, padding, dilation) for j in range(n_in))
+        outs.append(acc + (0.0 if b is None else b[o]))
+    return np.array(outs)
+
+
+def conv_transpose2d_grouped(y, w, b, stride, padding, dilation, output_padding, groups):
+    """torch.nn.functional.conv_transpose2d with channels and groups, from the loop oracle.
+
+    y is (C_in, h, w), w is (C_in, C_out/groups, kh, kw) (ConvTranspose2d's
+    layout), b is (C_out,) or None. Input channel i of group g scatters into
+    each of the group's output channels with its own slice w[i, j].
+    """
+    c_in, n_out = y.shape[0], w.shape[1]
+    n_in = c_in // groups
+    outs = [None] * (n_out * groups)
+    for i in range(c_in):
+        g = i // n_in
+        for j in range(n_out):
+            part = conv_transpose2d(y[i], w[i, j], stride, padding, dilation, output_padding)
+            o = g * n_out + j
+            outs[o] = part if outs[o] is None else outs[o] + part
+    out = np.array(outs)
+    if b is not None:
+        out = out + np.asarray(b)[:, None, None]
+    return out
+
+
+def conv_matrix_by_probing(apply, in_shape):
+    """The matrix of a linear map, column by column: apply it to each unit input.
+
+    ``apply`` maps an array of ``in_shape`` to an array; column j of the
+    result is ``apply(e_j).ravel()`` for the j-th unit array (flattened
+    channel-major, row-major within a channel).
+    """
+    n = int(np.prod(in_shape))
+    cols = []
+    for j in range(n):
+        e = np.zeros(n)
+        e[j] = 1.0
+        cols.append(np.asarray(apply(e.reshape(in_shape))).ravel())
+    return np.stack(cols, axis=1)

@@ -124,16 +124,24 @@ def test_configs_cover_rectangles_strides_padding_and_dilation():
 
 
 # ------------------------------------------------------------- the four
-@pytest.mark.parametrize("config", CONFIGS)
-def test_conv2d_matches_the_oracle(config):
+CHANNELS = [(1, 1, 1), (3, 8, 1), (4, 6, 2), (4, 4, 4), (2, 4, 2)]
+"""``(in_channels, out_channels, groups)`` the configs cycle through."""
+
+
+@pytest.mark.parametrize("n,config", list(enumerate(CONFIGS)))
+def test_conv2d_matches_the_oracle(n, config):
     i, k, s, p, d = _per_axis(config)
-    module = Conv2d(3, 8, k, stride=s, padding=p, dilation=d, groups=1)
-    spec = ConvSpec.from_torch(module, (1, 3, *i))
+    c_in, c_out, g = CHANNELS[n % len(CHANNELS)]
+    module = Conv2d(c_in, c_out, k, stride=s, padding=p, dilation=d, groups=g)
+    spec = ConvSpec.from_torch(module, (1, c_in, *i))
     assert type(spec) is ConvSpec
+    assert (spec.in_channels, spec.out_channels, spec.groups) == (c_in, c_out, g)
     assert spec.output_size == tuple(oracle.out_size(*a) for a in zip(i, k, s, p, d))
     rng = np.random.default_rng(0)
-    x, w = _values(rng, i), _values(rng, k)
-    np.testing.assert_allclose(spec.apply(x, w), oracle.conv2d(x, w, s, p, d))
+    x, w = _values(rng, (c_in, *i)), _values(rng, (c_out, c_in // g, *k))
+    b = _values(rng, (c_out,))
+    np.testing.assert_allclose(spec.apply(x, w, bias=b),
+                               oracle.conv2d_grouped(x, w, b, s, p, d, g))
     assert torch_mode(module) == "convolution"
 
 
@@ -146,15 +154,23 @@ def test_conv_transpose2d_matches_the_oracle(config):
         want = tuple(oracle.out_size_transposed(*a) for a in zip(i_prime, k, s, p, d, op))
         if min(want) < 1 or any(d[a] * (k[a] - 1) < p[a] for a in range(2)):
             continue
-        module = ConvTranspose2d(4, 2, k, stride=s, padding=p, output_padding=op, dilation=d)
+        module = ConvTranspose2d(4, 2, k, stride=s, padding=p, output_padding=op, dilation=d,
+                                 groups=2)
         spec = ConvSpec.from_torch(module, i_prime)
         assert isinstance(spec, TransposedConvSpec)
         assert spec.input_size == i_prime
         assert spec.output_size == want
         assert spec.output_padding == op
+        assert (spec.in_channels, spec.out_channels, spec.groups) == (4, 2, 2)
         rng = np.random.default_rng(1)
-        y, w = _values(rng, i_prime), _values(rng, k)
-        np.testing.assert_allclose(spec.apply(y, w), oracle.conv_transpose2d(y, w, s, p, d, op))
+        y, w, b = _values(rng, (4, *i_prime)), _values(rng, (4, 1, *k)), _values(rng, (2,))
+        np.testing.assert_allclose(spec.apply(y, w, bias=b),
+                                   oracle.conv_transpose2d_grouped(y, w, b, s, p, d, op, 2))
+        y1, w1 = y[0], w[0, 0]
+        one = ConvSpec.from_torch(ConvTranspose2d(1, 1, k, stride=s, padding=p,
+                                                  output_padding=op, dilation=d), i_prime)
+        np.testing.assert_allclose(one.apply(y1, w1),
+                                   oracle.conv_transpose2d(y1, w1, s, p, d, op))
         assert torch_mode(module) == "convolution"
 
 
@@ -233,10 +249,23 @@ def test_string_padding():
     assert same.output_size == (6, 7)
 
 
-def test_groups_and_channels_do_not_change_the_geometry():
+def test_channels_and_groups_are_kept_and_the_windows_are_the_same():
     a = ConvSpec.from_torch(Conv2d(8, 8, 3, stride=2, padding=1, groups=8), 7)
     b = ConvSpec.from_torch(Conv2d(1, 1, 3, stride=2, padding=1), 7)
-    assert a == b
+    assert a != b
+    assert (a.in_channels, a.out_channels, a.groups, a.is_depthwise) == (8, 8, 8, True)
+    assert (b.in_channels, b.out_channels, b.groups, b.has_channels) == (1, 1, 1, False)
+    assert a.direct() == b.direct()
+    t = ConvSpec.from_torch(ConvTranspose2d(6, 4, 3, stride=2, groups=2), 3)
+    assert (t.in_channels, t.out_channels, t.groups) == (6, 4, 2)
+    assert t.weight_shape == (6, 2, 3, 3)
+    assert (t.forward.in_channels, t.forward.out_channels) == (4, 6)
+    pool = ConvSpec.from_torch(MaxPool2d(2), (1, 3, 6, 6))
+    assert (pool.in_channels, pool.out_channels) == (3, 3)
+    with pytest.raises(SpecError, match=r"the input has 4 channels but Conv2d\.in_channels is 3"):
+        ConvSpec.from_torch(Conv2d(3, 2, 3), (1, 4, 6, 6))
+    with pytest.raises(SpecError, match="groups 2 must divide both in_channels 3"):
+        ConvSpec.from_torch(Conv2d(3, 2, 3, groups=2), 6)
 
 
 # ---------------------------------------------------------------- refusals
