@@ -119,6 +119,16 @@ def _seed_options(transposed: bool) -> Callable[[Callable[..., Any]], Callable[.
                          help="Zero padding p on every side."),
             click.option("-d", "--dilation", type=SIZE, default="1", show_default=True,
                          help="Dilation d (1: a dense kernel)."),
+            click.option("--in-channels", type=click.IntRange(min=1), default=1,
+                         show_default=True, metavar="C_IN",
+                         help="Input channels, as nn.Conv2d's in_channels (3 for RGB)."),
+            click.option("--out-channels", type=click.IntRange(min=1), default=1,
+                         show_default=True, metavar="C_OUT",
+                         help="Output channels: one filter of C_IN/GROUPS slices each."),
+            click.option("--groups", type=click.IntRange(min=1), default=1, show_default=True,
+                         help="nn.Conv2d's groups: it divides both channel counts, and each "
+                              "filter sees only its group's channels. GROUPS = C_IN = C_OUT "
+                              "is a depthwise conv."),
             click.option("-e", "--step", type=int, default=None,
                          help="Step to draw as a still, 0-based in row-major order over the "
                               "output (default 0). Ignored with -a."),
@@ -169,7 +179,8 @@ def _seed_options(transposed: bool) -> Callable[[Callable[..., Any]], Callable[.
             options.append(
                 click.option("-t", "--transposed", is_flag=True,
                              help="Draw the transposed conv of the conv given by -i -k -s -p "
-                                  "-d (the paper's convention: give i, not i').")
+                                  "-d and the channel flags (the paper's convention: give i, "
+                                  "not i'; it maps C_OUT channels back to C_IN).")
             )
             options.append(
                 click.option("--output-padding", type=SIZE, default=None,
@@ -195,6 +206,10 @@ def build_spec(
     output_size: Pair | None = None,
     transposed: bool = False,
     output_padding: Pair | None = None,
+    *,
+    in_channels: int = 1,
+    out_channels: int = 1,
+    groups: int = 1,
 ) -> AnySpec:
     """The spec the flags describe; ``-o`` and ``--output-padding``, when given, must match.
 
@@ -204,7 +219,8 @@ def build_spec(
         For an invalid spec, or an ``-o`` or ``--output-padding`` that
         disagrees with the computed one.
     """
-    spec = ConvSpec(input_size, kernel_size, stride, padding, dilation)
+    spec = ConvSpec(input_size, kernel_size, stride, padding, dilation, in_channels,
+                    out_channels, groups)
     if output_padding is not None:
         _check_output_padding(spec, output_padding, transposed)
     if output_size is not None and output_size != spec.output_size:
@@ -217,6 +233,18 @@ def build_spec(
             f"({spec.describe()}); drop -o or use -o {right}"
         )
     return spec.transposed() if transposed else spec
+
+
+def spec_from_options(options: dict[str, Any]) -> AnySpec:
+    """The spec of a mode command's flags (see :func:`build_spec`)."""
+    return build_spec(
+        options["input_size"], options["kernel_size"], options["stride"], options["padding"],
+        options["dilation"], options.get("output_size"), options.get("transposed", False),
+        options.get("output_padding"),
+        in_channels=options.get("in_channels", 1),
+        out_channels=options.get("out_channels", 1),
+        groups=options.get("groups", 1),
+    )
 
 
 def _fmt_pair(pair: Pair) -> str:
@@ -308,11 +336,7 @@ def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) ->
     """Build the scene subclass from the flags and render it."""
     from .render import render_animation, render_still, resolve_quality
 
-    spec = build_spec(
-        options["input_size"], options["kernel_size"], options["stride"], options["padding"],
-        options["dilation"], options["output_size"], options.get("transposed", False),
-        options.get("output_padding"),
-    )
+    spec = spec_from_options(options)
     animated = options["animation"] or bool(options["formats"])
     _check_before_render(spec, options, animated=animated or bool(options.get("slides")))
     quality = resolve_quality(options["quality_animation"] if animated else options["quality"])
@@ -455,11 +479,7 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
     _start_latex_early(options["no_tex"])
     from .values import parse_values
 
-    spec = build_spec(
-        options["input_size"], options["kernel_size"], options["stride"], options["padding"],
-        options["dilation"], options["output_size"], options["transposed"],
-        options["output_padding"],
-    )
+    spec = spec_from_options(options)
     from .limits import check_render_size
 
     check_render_size(spec, "numerical")  # before the values and the pooling windows
@@ -526,11 +546,7 @@ def alphabet(relationship: bool, input_symbol: str | None, output_symbol: str | 
         if relationship:
             raise click.UsageError("--relationship names its grids a, b and c: drop "
                                    "--input-symbol and --output-symbol")
-        spec = build_spec(
-            options["input_size"], options["kernel_size"], options["stride"],
-            options["padding"], options["dilation"], options["output_size"],
-            options["transposed"], options["output_padding"],
-        )
+        spec = spec_from_options(options)
         default_in, default_out = default_symbols(spec)
         extra["symbols"] = check_symbols(
             (default_in if input_symbol is None else input_symbol,
@@ -555,13 +571,12 @@ def alphabet(relationship: bool, input_symbol: str | None, output_symbol: str | 
 @click.option("-o", "--output-size", type=SIZE, default=None)
 @click.option("-t", "--transposed", is_flag=True)
 @click.option("--output-padding", type=SIZE, default=None)
+@click.option("--in-channels", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--out-channels", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--groups", type=click.IntRange(min=1), default=1, show_default=True)
 def info(**options: Any) -> None:
-    """Print the arithmetic of a spec (sizes, steps, padding) without rendering."""
-    spec = build_spec(
-        options["input_size"], options["kernel_size"], options["stride"], options["padding"],
-        options["dilation"], options["output_size"], options["transposed"],
-        options["output_padding"],
-    )
+    """Print the arithmetic of a spec (sizes, steps, padding, shapes) without rendering."""
+    spec = spec_from_options(options)
     click.echo(spec.describe())
     direct = spec.direct()
     click.echo(f"steps: {spec.num_steps} (output {spec.output_size[0]}x{spec.output_size[1]})")
@@ -570,9 +585,15 @@ def info(**options: Any) -> None:
         f"(padding {direct.padding_before} before, {direct.padding_after} after, "
         f"stride {direct.stride})"
     )
-    oh, ow = spec.output_size
-    ih, iw = spec.input_size
-    click.echo(f"matrix: {oh * ow}x{ih * iw}" + (" (C transposed)" if spec.is_transposed else ""))
+    rows, cols = spec.matrix_shape
+    click.echo(f"matrix: {rows}x{cols}" + (" (C transposed)" if spec.is_transposed else ""))
+    if spec.has_channels:
+        shape = "x".join
+        click.echo(
+            f"tensors: input {shape(map(str, spec.input_shape))}, weight "
+            f"{shape(map(str, spec.weight_shape))}, bias {spec.out_channels}, output "
+            f"{shape(map(str, spec.output_shape))}"
+        )
 
 
 EPILOG_LECTURE = """\b

@@ -444,6 +444,11 @@ class _Channels:
         )
 
     @property
+    def matrix_shape(self) -> Pair:
+        """``(C_out·o_h·o_w, C_in·i_h·i_w)``: the shape of :meth:`conv_matrix`."""
+        return (self.num_outputs, self.in_channels * self.input_size[0] * self.input_size[1])
+
+    @property
     def num_outputs(self) -> int:
         """``C_out·o_h·o_w``: every output value, one per row of the conv matrix."""
         return self.out_channels * self.output_size[0] * self.output_size[1]

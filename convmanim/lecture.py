@@ -23,7 +23,8 @@ lecture's title, the part's number, title and subtitle, and the spec::
 Keys of a part: ``title`` (required), ``subtitle``, ``mode`` (default
 ``arithmetic``), ``input_size`` (default 5), ``kernel_size`` (default 3),
 ``stride``, ``padding``, ``dilation``, ``output_size`` and ``output_padding``
-(checked, as ``-o`` and ``--output-padding``), ``transposed``, ``theme``,
+(checked, as ``-o`` and ``--output-padding``), ``transposed``,
+``in_channels``, ``out_channels`` and ``groups`` (as ``nn.Conv2d``), ``theme``,
 ``step_time``, ``stepwise``, ``intro``; for ``arithmetic`` also ``weights``;
 for ``numerical`` ``operation`` (``convolution``, ``average`` or ``max``, the
 command line's ``-m``), ``seed``, ``input_values`` and ``kernel_values`` (an
@@ -70,7 +71,8 @@ LECTURE_KEYS = ("title", "quality", "theme", "step_time", "title_time")
 
 PART_KEYS = (
     "title", "subtitle", "mode", "input_size", "kernel_size", "stride", "padding", "dilation",
-    "output_size", "output_padding", "transposed", "theme", "step_time", "stepwise", "intro",
+    "output_size", "output_padding", "transposed", "in_channels", "out_channels", "groups",
+    "theme", "step_time", "stepwise", "intro",
 )
 """Keys every ``[[part]]`` may have."""
 
@@ -338,13 +340,15 @@ def _parse_part(source: str, number: int, raw: Mapping[str, Any], defaults: Mapp
                              ("padding", 0), ("dilation", 1), ("output_size", None),
                              ("output_padding", None))
     }
+    channels = {key: _get(where, raw, key, int, 1)
+                for key in ("in_channels", "out_channels", "groups")}
     from .cli import build_spec
 
     try:
         spec = build_spec(
             sizes["input_size"], sizes["kernel_size"], sizes["stride"],  # type: ignore[arg-type]
             sizes["padding"], sizes["dilation"], sizes["output_size"],  # type: ignore[arg-type]
-            transposed, sizes["output_padding"],
+            transposed, sizes["output_padding"], **channels,
         )
     except SpecError as exc:
         raise LectureError(f"{where}: {exc}") from None

@@ -21,6 +21,12 @@ limit, with its reason:
 An animation has one step per output cell (per input cell for the scatter
 view); at most :data:`MAX_ANIMATION_STEPS` steps, a 17-minute video at the
 default second per step, which is already longer than a lecture can use.
+The numerical and alphabet modes take one step per output *value*, channel
+by channel (one per input value for the scatter view).
+
+Channels: a mode that does not draw channels yet refuses a spec with
+channels (:data:`CHANNELS_NOT_DRAWN`), in one line, rather than drawing
+one channel and calling it the layer.
 
 Label text
 ----------
@@ -64,6 +70,9 @@ A 20×20 input (400 columns) builds in about half a minute; a 32×32 input (a
 
 MAX_ANIMATION_STEPS = 1024
 """Steps of one animation: 17 minutes at one second per step."""
+
+CHANNELS_NOT_DRAWN: frozenset[str] = frozenset({"arithmetic", "numerical", "alphabet"})
+"""Modes that draw one channel only, for now."""
 
 _WHY = {
     "arithmetic": "a cell would be a few pixels wide at 1080p",
@@ -124,17 +133,25 @@ def check_render_size(spec: AnySpec, mode: str, *, animated: bool = False) -> No
     """
     if mode not in MODES:
         raise SpecError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if spec.has_channels and mode in CHANNELS_NOT_DRAWN:
+        raise SpecError(
+            f"{spec.describe()}: the {mode} mode draws a single channel (in_channels = "
+            "out_channels = groups = 1)"
+        )
     out = spec.output_size
     if mode == "alphabet":
-        rows = out[0] * out[1]
-        cols = spec.input_size[0] * spec.input_size[1]
+        rows, cols = spec.matrix_shape
         if max(rows, cols) > MAX_MATRIX_SIDE:
             name = "Cᵀ" if spec.is_transposed else "C"
+            cells = (f"output {_side(out)} cells by input {_side(spec.input_size)} cells"
+                     if not spec.has_channels else
+                     f"{spec.out_channels} output channels of {_side(out)} cells by "
+                     f"{spec.in_channels} input channels of {_side(spec.input_size)} cells")
             raise SpecError(
-                f"{spec.describe()}: the conv matrix {name} would be {rows}×{cols} (output "
-                f"{_side(out)} cells by input {_side(spec.input_size)} cells), more than "
-                f"the alphabet mode's limit of {MAX_MATRIX_SIDE} rows or columns ({_WHY[mode]}); "
-                "use a smaller input"
+                f"{spec.describe()}: the conv matrix {name} would be {rows}×{cols} ({cells}), "
+                f"more than the alphabet mode's limit of {MAX_MATRIX_SIDE} rows or columns "
+                f"({_WHY[mode]}); use a smaller input" + (" or fewer channels"
+                                                          if spec.has_channels else "")
             )
     else:
         limit = MAX_ARITHMETIC_GRID if mode == "arithmetic" else MAX_NUMERICAL_GRID
@@ -159,7 +176,9 @@ def check_render_size(spec: AnySpec, mode: str, *, animated: bool = False) -> No
 
 def _steps(spec: AnySpec, mode: str) -> int:
     if mode == "numerical" and isinstance(spec, TransposedConvSpec):
-        return spec.input_size[0] * spec.input_size[1]
+        return spec.in_channels * spec.input_size[0] * spec.input_size[1]
+    if mode in ("numerical", "alphabet"):
+        return spec.num_outputs
     return spec.num_steps
 
 

@@ -353,3 +353,33 @@ def test_real_torch_modules_and_parameters(torch):
     np.testing.assert_allclose(t.apply(y[0].double().numpy(), w, bias=b), want, atol=1e-5)
     no_bias = torch.nn.Conv2d(2, 2, 1, bias=False)
     assert torch_parameters(no_bias)[1] is None
+
+
+# ------------------------------------------------------------ command line
+def test_cli_channel_flags_build_the_spec():
+    from click.testing import CliRunner
+
+    from convmanim.cli import main
+
+    def run(line):
+        return CliRunner().invoke(main, line.split(), prog_name="convmanim",
+                                  catch_exceptions=False)
+
+    result = run("info -i 5 -k 3 -p 1 --in-channels 4 --out-channels 6 --groups 2")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "conv i=5 k=3 s=1 p=1 d=1 -> o=5, channels 4->6, groups=2"
+    assert "matrix: 150x100" in lines
+    assert "tensors: input 4x5x5, weight 6x2x3x3, bias 6, output 6x5x5" in lines
+    result = run("info -i 5 -k 3 -s 2 -t --in-channels 3 --out-channels 2")
+    assert result.stdout.splitlines()[0].endswith("channels 2->3")
+    assert "matrix: 75x18 (C transposed)" in result.stdout
+    for line, message in [
+        ("info -i 5 -k 3 --in-channels 3 --out-channels 2 --groups 2",
+         "groups 2 must divide both in_channels 3 and out_channels 2"),
+        ("info -i 5 -k 3 --in-channels 0", "0 is not in the range x>=1"),
+    ]:
+        result = run(line)
+        assert result.exit_code == 2
+        assert message in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
