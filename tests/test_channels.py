@@ -371,7 +371,7 @@ def test_cli_channel_flags_build_the_spec():
     assert lines[0] == "conv i=5 k=3 s=1 p=1 d=1 -> o=5, channels 4->6, groups=2"
     assert "matrix: 150x100" in lines
     assert "tensors: input 4x5x5, weight 6x2x3x3, bias 6, output 6x5x5" in lines
-    result = run("info -i 5 -k 3 -s 2 -t --in-channels 3 --out-channels 2")
+    result = run("info -i 5 -k 3 -s 2 -p 1 -t --in-channels 3 --out-channels 2")
     assert result.stdout.splitlines()[0].endswith("channels 2->3")
     assert "matrix: 75x18 (C transposed)" in result.stdout
     for line, message in [
