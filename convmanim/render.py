@@ -24,6 +24,7 @@ import queue
 import re
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -32,6 +33,16 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 import numpy as np
+
+from .files import (
+    FileError,
+    check_target,
+    commit,
+    describe_os_error,
+    new_temp,
+    remove_quietly,
+    shown_path,
+)
 
 __all__ = [
     "ANIMATION_FORMATS",
@@ -126,7 +137,7 @@ def resolve_quality(value: str | int) -> Quality:
     for name_flag, q in ((f"{n}_quality", q) for n, q in _named(presets)):
         if text == name_flag:
             return q
-    custom = re.fullmatch(r"(\d+)x(\d+)(?:@(\d+))?", text)
+    custom = re.fullmatch(r"([0-9]{1,5})x([0-9]{1,5})(?:@([0-9]{1,4}))?", text)
     if custom:
         width, height = int(custom[1]), int(custom[2])
         fps = int(custom[3]) if custom[3] else 30
@@ -136,7 +147,7 @@ def resolve_quality(value: str | int) -> Quality:
             )
         # Video encoders need even sizes.
         return Quality("custom", width + width % 2, height + height % 2, fps)
-    if text.isdigit() and int(text) > 0:
+    if re.fullmatch(r"[0-9]{1,9}", text) and int(text) > 0:
         dpi = int(text)
         flag = min(_DPI_OF_PRESET, key=lambda f: abs(math.log(dpi / _DPI_OF_PRESET[f])))
         return presets[flag]
@@ -170,22 +181,23 @@ def prepare_output_dir(path: str | os.PathLike[str]) -> Path:
         If it is not a directory, cannot be created, or is not writable.
     """
     out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise RenderError(f"output directory {str(out)!r} is a file, not a directory")
+    shown = shown_path(out)
     try:
+        if out.exists() and not out.is_dir():
+            raise RenderError(f"output directory {shown} is a file, not a directory")
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RenderError(
-            f"cannot create output directory {str(out)!r}: {exc.strerror or exc}"
+            f"cannot create output directory {shown}: {describe_os_error(exc)}"
         ) from None
-    probe = out / f".convmanim-write-test-{os.getpid()}"
-    try:
-        probe.write_bytes(b"")
-        probe.unlink()
+    try:  # an unpredictable name, created exclusively: never a planted symlink
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".convmanim-write-test-")
     except OSError as exc:
         raise RenderError(
-            f"output directory {str(out)!r} is not writable: {exc.strerror or exc}"
+            f"output directory {shown} is not writable: {describe_os_error(exc)}"
         ) from None
+    os.close(fd)
+    remove_quietly(Path(probe))
     return out
 
 
@@ -198,9 +210,15 @@ class _Encoder(Protocol):
 
     def close(self) -> None: ...
 
+    def abort(self) -> None: ...
 
-def _tmp_path(final: Path) -> Path:
-    return final.with_name(f".{final.name}.part-{os.getpid()}")
+
+def _open_temp(final: Path) -> tuple[BinaryIO, Path]:
+    """A new temporary file beside ``final`` (see :func:`convmanim.files.new_temp`)."""
+    try:
+        return new_temp(final)
+    except FileError as exc:
+        raise RenderError(str(exc)) from None
 
 
 class _VideoEncoder:
@@ -210,8 +228,13 @@ class _VideoEncoder:
         import av
 
         self.final = final
-        self.tmp = _tmp_path(final)
-        self.container = av.open(str(self.tmp), mode="w", format=fmt)
+        self.handle, self.tmp = _open_temp(final)
+        try:
+            self.container = av.open(self.handle, mode="w", format=fmt)
+        except BaseException:
+            self.handle.close()
+            remove_quietly(self.tmp)
+            raise
         if fmt == "mp4":
             codec, pix_fmt, options = "libx264", "yuv420p", {"crf": "23"}
         elif fmt == "webm":
@@ -243,10 +266,13 @@ class _VideoEncoder:
         for packet in self.stream.encode():
             self.container.mux(packet)
         self.container.close()
+        self.handle.close()
 
     def abort(self) -> None:
         with suppress(Exception):
             self.container.close()
+        with suppress(Exception):
+            self.handle.close()
 
 
 class _GifEncoder:
@@ -264,14 +290,14 @@ class _GifEncoder:
 
     def __init__(self, final: Path, fps: int, gif_fps: int = GIF_FPS) -> None:
         self.final = final
-        self.tmp = _tmp_path(final)
+        self._handle, self.tmp = _open_temp(final)
+        self._started = False
         self.video_dt = 1.0 / fps
         self.gif_dt = 1.0 / gif_fps
         self.video_frames = 0
         self.durations: list[int] = []
         self.frames = 0
         self._last: np.ndarray | None = None
-        self._handle: BinaryIO | None = None
         self._pending: tuple[Any, tuple[int, int]] | None = None
 
     def _ticks(self, t: float) -> int:
@@ -309,8 +335,8 @@ class _GifEncoder:
         used = sorted(index for _, index in image.getcolors(256) or [])
         if 0 < len(used) < 256:
             image = image.remap_palette(used)  # a colour table of the colours used only
-        if self._handle is None:
-            self._handle = open(self.tmp, "wb")  # noqa: SIM115 (closed in close/abort)
+        if not self._started:
+            self._started = True
             header, _ = GifImagePlugin.getheader(image, info={"loop": 0, "duration": duration})
             self._handle.write(b"".join(header))
         self._pending = (image, (int(left), int(top)))
@@ -322,7 +348,7 @@ class _GifEncoder:
         """Write the pending frame, now that its duration is final."""
         from PIL import GifImagePlugin
 
-        if self._pending is None or self._handle is None:
+        if self._pending is None:
             return
         image, offset = self._pending
         self._pending = None
@@ -332,7 +358,7 @@ class _GifEncoder:
             self._handle.write(chunk)
 
     def close(self) -> None:
-        if self._handle is None:
+        if not self._started:
             raise RenderError("no frame to write")
         self._flush()
         self._handle.write(b";")
@@ -340,9 +366,8 @@ class _GifEncoder:
 
     def abort(self) -> None:
         self._pending = None
-        if self._handle is not None:
-            with suppress(Exception):
-                self._handle.close()
+        with suppress(Exception):
+            self._handle.close()
 
 
 class _Pipeline:
@@ -351,12 +376,16 @@ class _Pipeline:
     With a transparent background, manim keeps the theme's background colour
     in the RGB channels and only zeroes the alpha, so the RGB channels are the
     frame composited onto the background: opaque formats use them as they are.
+    The first failure stops the encoding; :meth:`put` and :meth:`join` then
+    raise it as a one-line :class:`RenderError` naming the file.
     """
 
     def __init__(self, encoders: Sequence[Any]) -> None:
         self.encoders = list(encoders)
         self.queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(maxsize=8)
         self.error: BaseException | None = None
+        self.failed: Path | None = None
+        self._cancelled = threading.Event()
         self.thread = threading.Thread(target=self._run, name="convmanim-encoder", daemon=True)
         self.thread.start()
 
@@ -365,25 +394,50 @@ class _Pipeline:
             item = self.queue.get()
             if item is None:
                 return
-            if self.error is not None:
-                continue
+            if self.error is not None or self._cancelled.is_set():
+                continue  # drop the frame: the files are to be removed
             frame, count = item
-            try:
-                for enc in self.encoders:
+            for enc in self.encoders:
+                try:
                     enc.write(frame, count)
-            except BaseException as exc:
-                self.error = exc
+                except BaseException as exc:
+                    self.error, self.failed = exc, enc.final
+                    break
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise RenderError(_write_failure(self.failed, self.error))
 
     def put(self, frame: np.ndarray, count: int) -> None:
-        if self.error is not None:
-            raise RenderError(f"encoding failed: {self.error}")
+        self._raise()
         self.queue.put((frame, count))
 
     def join(self) -> None:
+        """Wait until every frame is encoded; raise the first failure."""
         self.queue.put(None)
         self.thread.join()
-        if self.error is not None:
-            raise RenderError(f"encoding failed: {self.error}")
+        self._raise()
+
+    def cancel(self) -> None:
+        """Drop the frames still queued and wait for the thread to stop.
+
+        Only then may the encoders be closed: a container closed while the
+        thread still encodes into it would crash the process.
+        """
+        self._cancelled.set()
+        if self.thread.is_alive():
+            self.queue.put(None)  # the queue drains fast: queued frames are dropped
+            self.thread.join()
+
+
+def _write_failure(final: Path | None, exc: BaseException) -> str:
+    """One line saying which file could not be written, and why."""
+    if isinstance(exc, RenderError):
+        return str(exc)
+    where = shown_path(final) if final is not None else "the video"
+    if isinstance(exc, OSError):
+        return f"cannot write {where}: {describe_os_error(exc)}"
+    return f"encoding {where} failed: {describe_os_error(exc)}"
 
 
 class _FrameSink:
@@ -646,14 +700,15 @@ def open_render(
     q = quality if isinstance(quality, Quality) else resolve_quality(quality)
     check_name(name)
     out = prepare_output_dir(output_dir)
+    finals = [out / f"{name}.{fmt}" for fmt in fmts]
+    _check_targets(finals)
     transparent = "mov" in fmts
     # A GIF-only render needs no more frames than the GIF shows.
     fps = min(q.fps, GIF_FPS) if fmts == ["gif"] else q.fps
     encoders: list[Any] = []
     pipeline: _Pipeline | None = None
     try:
-        for fmt in fmts:
-            final = out / f"{name}.{fmt}"
+        for fmt, final in zip(fmts, finals):
             if fmt == "gif":
                 encoders.append(_GifEncoder(final, fps))
             else:
@@ -665,18 +720,42 @@ def open_render(
         pipeline.join()
         pipeline = None
         for enc in encoders:
-            enc.close()
-        for enc in encoders:
-            os.replace(enc.tmp, enc.final)
+            _close(enc)
+        _commit([(enc.tmp, enc.final) for enc in encoders])
     except BaseException:
         if pipeline is not None:
-            with suppress(BaseException):  # the first error is the one to report
-                pipeline.join()
+            pipeline.cancel()  # before any encoder is closed
         for enc in encoders:
             enc.abort()
-            with suppress(OSError):
-                enc.tmp.unlink()
+            remove_quietly(enc.tmp)
         raise
+
+
+def _check_targets(finals: Sequence[Path]) -> None:
+    """Refuse, before rendering, final paths no file can be renamed onto."""
+    try:
+        for final in finals:
+            check_target(final)
+    except FileError as exc:
+        raise RenderError(str(exc)) from None
+
+
+def _close(enc: Any) -> None:
+    """Finish an encoder's file; a failure (a full disk) names the file."""
+    try:
+        enc.close()
+    except RenderError:
+        raise
+    except Exception as exc:
+        raise RenderError(_write_failure(enc.final, exc)) from None
+
+
+def _commit(pairs: list[tuple[Path, Path]]) -> None:
+    """Rename the finished files into place, all or none (:func:`convmanim.files.commit`)."""
+    try:
+        commit(pairs)
+    except FileError as exc:
+        raise RenderError(str(exc)) from None
 
 
 def render_animation(
@@ -771,30 +850,64 @@ def render_still(
     check_name(name)
     out = prepare_output_dir(output_dir)
     final = out / f"{name}.{fmt}"
-    tmp = _tmp_path(final)
+    _check_targets([final])
+    tmp: Path | None = None
     try:
         with _sigterm_as_interrupt(), quality_config(q, still=True):
             sink = functools.partial(_FrameSink)
             scene = _make_scene(scene_cls, sink)
             scene.render()
-            if fmt == "png":
-                image = scene.renderer.file_writer.image
-                if image is None:
-                    image = scene.renderer.camera.get_image()
-                image.save(tmp, format="PNG")
-            else:
-                _write_vector(scene, tmp, fmt, q)
-        os.replace(tmp, final)
+            handle, tmp = _open_temp(final)
+            writer = _Writes(handle)
+            try:
+                if fmt == "png":
+                    image = scene.renderer.file_writer.image
+                    if image is None:
+                        image = scene.renderer.camera.get_image()
+                    image.save(writer, format="PNG")
+                else:
+                    _write_vector(scene, writer, fmt, q)
+                handle.close()
+            except RenderError:
+                raise
+            except Exception as exc:
+                raise RenderError(_write_failure(final, writer.error or exc)) from None
+            finally:
+                with suppress(OSError):
+                    handle.close()  # a failed flush still closes the file
+        _commit([(tmp, final)])
     except BaseException:
-        with suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            remove_quietly(tmp)
         raise
     if echo:
         print(final)
     return final
 
 
-def _write_vector(scene: Any, path: Path, fmt: str, quality: Quality) -> None:
+class _Writes:
+    """A file's ``write`` that remembers its first failure.
+
+    Cairo reports a failed write as "error while writing to output stream";
+    the system's own reason (a full disk) is the one to give.
+    """
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.error: OSError | None = None
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self.handle.write(data)
+        except OSError as exc:
+            self.error = self.error or exc
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.handle, name)
+
+
+def _write_vector(scene: Any, path: Any, fmt: str, quality: Quality) -> None:
     """Draw the scene's mobjects onto a cairo PDF or SVG surface."""
     import cairo
     from manim import VMobject
@@ -818,7 +931,7 @@ def _write_vector(scene: Any, path: Path, fmt: str, quality: Quality) -> None:
     camera = VectorCamera(background_color=scene_camera.background_color)
     width_pt, height_pt = quality.width / 2, quality.height / 2
     surface_cls = cairo.PDFSurface if fmt == "pdf" else cairo.SVGSurface
-    surface = surface_cls(str(path), width_pt, height_pt)
+    surface = surface_cls(path, width_pt, height_pt)
     try:
         ctx = cairo.Context(surface)
         fw, fh, fc = camera.frame_width, camera.frame_height, camera.frame_center

@@ -37,10 +37,11 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .files import FileError, check_target, commit, staging_folder
 from .render import Quality, RenderError, prepare_output_dir, resolve_quality
 
 __all__ = ["MISSING_EXTRA", "SlideSteps", "as_slides", "planned_slides", "render_slides"]
@@ -232,17 +233,19 @@ def _write_html(deck: Path, dest: Path, *, title: str) -> Path:
     from manim_slides.config import PresentationConfig
     from manim_slides.convert import RevealJS
 
-    tmp = dest.with_name(f".{dest.stem}.part{dest.suffix}")
     try:
-        converter = RevealJS(
-            presentation_configs=[PresentationConfig.from_file(deck)],
-            one_file=True,
-            title=title,
-        )
-        converter.convert_to(tmp)
-        os.replace(tmp, dest)
-    except BaseException:
-        with suppress(OSError):
-            tmp.unlink()
-        raise
+        check_target(dest)
+        # the converter opens its file by name: in a folder of our own, where
+        # nobody can plant a symlink, then renamed into place
+        with staging_folder(dest) as folder:
+            tmp = folder / dest.name
+            converter = RevealJS(
+                presentation_configs=[PresentationConfig.from_file(deck)],
+                one_file=True,
+                title=title,
+            )
+            converter.convert_to(tmp)
+            commit([(tmp, dest)])
+    except FileError as exc:
+        raise RenderError(str(exc)) from None
     return dest
