@@ -24,7 +24,7 @@ system:
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,test-slides]'
 	@touch $@
 
 # The README's performance table: python bench/run.py (about 10 minutes on 2 cores).

@@ -17,7 +17,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import queue
@@ -26,7 +25,7 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -440,65 +439,6 @@ def _write_failure(final: Path | None, exc: BaseException) -> str:
     return f"encoding {where} failed: {describe_os_error(exc)}"
 
 
-class _FrameSink:
-    """Stands in for manim's SceneFileWriter: frames go to a :class:`_Pipeline`."""
-
-    def __init__(
-        self,
-        renderer: Any,
-        scene_name: str,
-        *,
-        pipeline: _Pipeline | None = None,
-        on_frames: Callable[[int], None] | None = None,
-    ) -> None:
-        from manim.scene.section import Section
-
-        self.renderer = renderer
-        self.scene_name = scene_name
-        self.pipeline = pipeline
-        self.on_frames = on_frames
-        self.sections = [Section("default.normal", None, "autocreated", False)]
-        self.subcaptions: list[Any] = []
-        self.image: Any = None
-        self.frames = 0
-
-    def next_section(self, name: str, type_: str, skip_animations: bool) -> None:
-        from manim.scene.section import Section
-
-        self.sections.append(Section(type_, None, name, skip_animations))
-
-    def add_partial_movie_file(self, hash_animation: str | None) -> None:
-        """Partial movie files are not used."""
-
-    def is_already_cached(self, hash_invocation: str) -> bool:
-        return False
-
-    def begin_animation(self, allow_write: bool = False, file_path: Any = None) -> None:
-        """Nothing to open: the encoders stream the whole scene."""
-
-    def end_animation(self, allow_write: bool = False) -> None:
-        """Nothing to close per animation."""
-
-    def write_frame(self, frame: np.ndarray, num_frames: int = 1) -> None:
-        if self.pipeline is not None:
-            self.pipeline.put(frame, num_frames)
-        self.frames += num_frames
-        if self.on_frames is not None:
-            self.on_frames(num_frames)
-
-    def save_image(self, image: Any) -> None:
-        self.image = image
-
-    def add_sound(self, *args: Any, **kwargs: Any) -> None:
-        raise RenderError("convmanim scenes do not play sound")
-
-    def finish(self) -> None:
-        """The caller closes the encoders."""
-
-    def abort_encode_jobs(self, reraise_encoder_failures: bool = False) -> None:
-        """The caller aborts the encoders."""
-
-
 # ------------------------------------------------------------------- config
 @contextmanager
 def quality_config(quality: Quality, *, fps: int | None = None, transparent: bool = False,
@@ -566,24 +506,6 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _make_scene(
-    scene_cls: type, sink: Callable[..., _FrameSink], *, draw: bool = True
-) -> Any:
-    from manim.renderer.cairo_renderer import CairoRenderer
-
-    if draw:
-        return scene_cls(renderer=CairoRenderer(file_writer_class=sink))
-
-    class BlindRenderer(CairoRenderer):  # type: ignore[misc]
-        """Jumps every animation to its end and draws nothing."""
-
-        def update_frame(self, *args: Any, **kwargs: Any) -> None:
-            pass
-
-    renderer = BlindRenderer(file_writer_class=sink, skip_animations=True)
-    return scene_cls(renderer=renderer)
-
-
 def _progress(total: int, label: str, enabled: bool) -> Any:
     from tqdm import tqdm
 
@@ -635,12 +557,17 @@ class RenderSession:
         Scene
             The played scene.
         """
+        from .writer import make_scene
+
         if label is not None:
             self._bar.set_description(label)
-        sink = functools.partial(_FrameSink, pipeline=self._pipeline, on_frames=self._bar.update)
-        scene = _make_scene(scene_cls, sink)
-        scene.render()
+        scene = make_scene(scene_cls, on_frame=self._write)
+        _play(scene)
         return scene
+
+    def _write(self, frame: np.ndarray, count: int) -> None:
+        self._pipeline.put(frame, count)
+        self._bar.update(count)
 
 
 @contextmanager
@@ -854,17 +781,16 @@ def render_still(
     tmp: Path | None = None
     try:
         with _sigterm_as_interrupt(), quality_config(q, still=True):
-            sink = functools.partial(_FrameSink)
-            scene = _make_scene(scene_cls, sink)
-            scene.render()
+            from .writer import make_scene
+
+            # every animation jumps to its end undrawn; the last picture is drawn once
+            scene = make_scene(scene_cls, draw=False)
+            _play(scene)
             handle, tmp = _open_temp(final)
             writer = _Writes(handle)
             try:
                 if fmt == "png":
-                    image = scene.renderer.file_writer.image
-                    if image is None:
-                        image = scene.renderer.camera.get_image()
-                    image.save(writer, format="PNG")
+                    scene.renderer.final_image(scene).save(writer, format="PNG")
                 else:
                     _write_vector(scene, writer, fmt, q)
                 handle.close()
@@ -975,11 +901,23 @@ def play_scene(scene_cls: type, quality: str | Quality = "l", *, draw: bool = Tr
         The played scene, whose mobjects and attributes (``steps_played`` for
         convmanim scenes) can be inspected.
     """
+    from .writer import make_scene
+
     q = quality if isinstance(quality, Quality) else resolve_quality(quality)
     with quality_config(q):
-        scene = _make_scene(scene_cls, _FrameSink, draw=draw)
-        scene.render()
+        scene = make_scene(scene_cls, draw=draw)
+        _play(scene)
     return scene
+
+
+def _play(scene: Any) -> None:
+    """``scene.render()``, with a request for sound as a :class:`RenderError`."""
+    from .writer import SoundError
+
+    try:
+        scene.render()
+    except SoundError as exc:
+        raise RenderError(str(exc)) from None
 
 
 def _check_formats(formats: Sequence[str], allowed: Sequence[str], what: str) -> list[str]:

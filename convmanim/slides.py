@@ -27,7 +27,9 @@ How the deck is cut
 
 manim-slides is an optional extra (``pip install 'convmanim[slides]'``). It is
 imported only when a deck class is made; without it, :func:`as_slides` raises
-:class:`ModuleNotFoundError` with a one-line message saying so.
+:class:`ModuleNotFoundError` with a one-line message saying so. manim-slides
+5.7, the newest, runs on manim 0.21 only: the extra keeps manim there, and on
+manim 0.22 :func:`as_slides` raises the same kind of one-line message.
 """
 
 from __future__ import annotations
@@ -44,14 +46,41 @@ from typing import Any
 from .files import FileError, check_target, commit, staging_folder
 from .render import Quality, RenderError, prepare_output_dir, resolve_quality
 
-__all__ = ["MISSING_EXTRA", "SlideSteps", "as_slides", "planned_slides", "render_slides"]
+__all__ = [
+    "MISSING_EXTRA",
+    "NEEDS_MANIM_021",
+    "SlideSteps",
+    "as_slides",
+    "planned_slides",
+    "render_slides",
+    "slides_supported",
+]
 
 MISSING_EXTRA = "slide decks need manim-slides: pip install 'convmanim[slides]'"
 """The one-line message shown when the ``slides`` extra is not installed."""
 
+NEEDS_MANIM_021 = (
+    "slide decks need manim 0.21: manim-slides 5.7 does not run on manim {version}; "
+    "pip install 'convmanim[slides]' installs manim 0.21 with it"
+)
+"""The one-line message shown on a manim newer than manim-slides supports."""
+
+
+def slides_supported() -> bool:
+    """Whether the installed manim is one manim-slides runs on (0.21)."""
+    from importlib.metadata import version
+
+    major, minor = (int(n) for n in version("manim").split(".")[:2])
+    return (major, minor) < (0, 22)
+
 
 def _slide_base() -> type:
     """manim-slides' ``Slide`` class, or a one-line :class:`ModuleNotFoundError`."""
+    if not slides_supported():
+        from importlib.metadata import version
+
+        raise ModuleNotFoundError(NEEDS_MANIM_021.format(version=version("manim")),
+                                  name="manim_slides")
     try:
         from manim_slides.slide import Slide
     except ImportError:

@@ -96,6 +96,31 @@ def test_stills(tmp_path, fmt):
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"still.{fmt}"]
 
 
+def test_manim_writes_no_file_of_its_own(tmp_path, monkeypatch):
+    # manim's own writer would make media/ folders (0.21) or plan files there (0.22)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    q = Quality("t", 160, 90, 10)
+    render_animation(Small, "a", formats=("gif",), quality=q, output_dir=out, echo=False)
+    render_still(type("S", (Small,), {"still_step": 1}), "s", quality=q, output_dir=out,
+                 echo=False)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "out", "out/a.gif", "out/s.png"
+    ]
+
+
+class Noisy(Small):
+    def construct(self) -> None:
+        self.add_sound("click.wav")
+
+
+def test_sound_is_a_one_line_error(tmp_path):
+    with pytest.raises(RenderError, match="^convmanim scenes do not play sound$"):
+        render_animation(Noisy, "noisy", formats=("mp4",), quality="160x90@10",
+                         output_dir=tmp_path, echo=False)
+    assert list(tmp_path.iterdir()) == []
+
+
 class Failing(Small):
     def play_steps(self) -> None:
         self.play(*self.step_animations(1), run_time=0.5)
