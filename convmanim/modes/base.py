@@ -301,9 +301,10 @@ class ConvScene(Scene):
             self.hold_frames(frames)
             return
         if frames <= 0:
-            for anim in animations:
-                anim._setup_scene(self)
-                anim.begin()
+            # what Scene.play does around its frames, through the same public steps
+            self.compile_animation_data(*animations)
+            self.begin_animations()
+            for anim in self.animations or []:
                 anim.finish()
                 anim.clean_up_from_scene(self)
             return
