@@ -115,7 +115,7 @@ class Noisy(Small):
 
 
 def test_sound_is_a_one_line_error(tmp_path):
-    with pytest.raises(RenderError, match="^convmanim scenes do not play sound$"):
+    with pytest.raises(RenderError, match=r"^convmanim scenes do not play sound$"):
         render_animation(Noisy, "noisy", formats=("mp4",), quality="160x90@10",
                          output_dir=tmp_path, echo=False)
     assert list(tmp_path.iterdir()) == []
