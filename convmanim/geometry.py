@@ -485,6 +485,47 @@ class _Channels:
         channel, cell = divmod(index, self.input_size[0] * self.input_size[1])
         return (channel, *divmod(cell, self.input_size[1]))
 
+    def matrix_blocks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where each row and each column of the conv matrix sits in its grid of blocks.
+
+        The conv matrix is a ``C_out × C_in`` grid of blocks (``C_in × C_out``
+        for ``Cᵀ``, whose rows are the forward conv's input values), each
+        block the single-channel matrix of one filter slice.
+
+        Returns
+        -------
+        rows : numpy.ndarray
+            ``(R, 2)`` ints: row ``i`` lies in block row ``rows[i, 0]`` (its
+            output channel) at row ``rows[i, 1]`` of that block, which is also
+            the spatial step: :meth:`output_index` of ``i`` is
+            ``(rows[i, 0], *step_cell(rows[i, 1]))``.
+        cols : numpy.ndarray
+            ``(C, 2)`` ints: column ``j`` lies in block column ``cols[j, 0]``
+            (its input channel) at column ``cols[j, 1]`` of that block, the
+            row-major index of its input cell.
+        """
+        ow, iw = self.output_size[1], self.input_size[1]
+        rows = [(o, r * ow + c) for o, r, c in map(self.output_index, range(self.num_outputs))]
+        cols = [(c, r * iw + col)
+                for c, r, col in map(self.input_index, range(self.matrix_shape[1]))]
+        return (np.array(rows, dtype=np.int64).reshape(-1, 2),
+                np.array(cols, dtype=np.int64).reshape(-1, 2))
+
+    def matrix_weights(self) -> dict[tuple[int, int], tuple[int, int, int, int]]:
+        """Which weight each non-zero entry of the conv matrix holds, by channel.
+
+        Returns
+        -------
+        dict
+            ``(row, col) -> (o, c, a, b)`` for every non-zero entry: the weight
+            ``w[o, c]`` at kernel tap ``(a, b)``, where ``o`` and ``c`` are
+            the *forward* conv's output and input channels (also for ``Cᵀ``,
+            whose entries are the same weights) and ``weight[i, j, a, b]``
+            with ``(i, j) = forward.weight_slice(o, c)`` is its value in
+            PyTorch's layout.
+        """
+        raise NotImplementedError
+
     # ------------------------------------------------------ checked values
     def _input_tensor(self, name: str, x: object) -> tuple[np.ndarray, bool]:
         """``x`` as ``(C_in, H, W)``, and whether it came as a plain ``(H, W)`` grid."""
@@ -805,6 +846,21 @@ class ConvSpec(_Channels):
                 block = index[o * rows:(o + 1) * rows, c * cols:(c + 1) * cols]
                 block[live] = (o * n_in + c % n_in) * kk + spatial[live]
         return index
+
+    def matrix_weights(self) -> dict[tuple[int, int], tuple[int, int, int, int]]:
+        """See :meth:`_Channels.matrix_weights`."""
+        spatial = self.spatial_index_matrix()
+        kw = self.kernel_size[1]
+        rows, cols = self.matrix_blocks()
+        out: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        for i, (o, e) in enumerate(rows.tolist()):
+            group = self.input_channels_of(o)
+            for j in np.nonzero(spatial[e][cols[:, 1]] >= 0)[0].tolist():
+                c, t = cols[j].tolist()
+                if c in group:
+                    a, b = divmod(int(spatial[e, t]), kw)
+                    out[(i, j)] = (o, c, a, b)
+        return out
 
     def conv_matrix(self, weight: np.ndarray) -> np.ndarray:
         """The dense conv matrix ``C``.
@@ -1226,6 +1282,10 @@ class TransposedConvSpec(_Channels):
     def conv_index_matrix(self) -> np.ndarray:
         """Transpose of the forward conv's weight-index matrix."""
         return self.forward.conv_index_matrix().T
+
+    def matrix_weights(self) -> dict[tuple[int, int], tuple[int, int, int, int]]:
+        """The forward conv's entries, at their transposed places (same channels and taps)."""
+        return {(j, i): w for (i, j), w in self.forward.matrix_weights().items()}
 
     def conv_matrix(self, weight: np.ndarray) -> np.ndarray:
         """``Cᵀ``: exactly the transpose of the forward conv matrix (same ``weight``)."""

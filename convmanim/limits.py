@@ -28,6 +28,13 @@ Channels: a mode that does not draw channels yet refuses a spec with
 channels (:data:`CHANNELS_NOT_DRAWN`), in one line, rather than drawing
 one channel and calling it the layer.
 
+The alphabet mode draws a spec with channels as a block matrix, and what
+fits depends on the resolution, so its scenes check it when they lay out, at
+the resolution they render (from Python as from the command line): each
+block column shows at least :data:`MIN_BLOCK_COLUMNS` columns, the input
+vector at least :data:`MIN_SLOTS_PER_CHANNEL` slots per channel, and a cell
+of the channel grids is at least :data:`MIN_GRID_CELL_PX` pixels.
+
 Label text
 ----------
 Any text a user gives that is typeset (the alphabet mode's letters) must match
@@ -48,6 +55,9 @@ __all__ = [
     "MAX_ARITHMETIC_GRID",
     "MAX_MATRIX_SIDE",
     "MAX_NUMERICAL_GRID",
+    "MIN_BLOCK_COLUMNS",
+    "MIN_GRID_CELL_PX",
+    "MIN_SLOTS_PER_CHANNEL",
     "MODES",
     "check_render_size",
     "check_symbol",
@@ -71,7 +81,21 @@ A 20×20 input (400 columns) builds in about half a minute; a 32×32 input (a
 MAX_ANIMATION_STEPS = 1024
 """Steps of one animation: 17 minutes at one second per step."""
 
-CHANNELS_NOT_DRAWN: frozenset[str] = frozenset({"arithmetic", "numerical", "alphabet"})
+MIN_BLOCK_COLUMNS = 3
+"""Columns each block column of the alphabet mode's matrix shows, at least, with channels.
+
+Every block column shows the same window of its columns, with labels at
+least 13 px high; fewer than three columns (all of them, for a smaller
+block) cannot show a kernel row."""
+
+MIN_SLOTS_PER_CHANNEL = 3
+"""Slots of the alphabet mode's input vector per input channel, at least: the
+channel's first entry, a ``⋮`` and one entry the current row multiplies."""
+
+MIN_GRID_CELL_PX = 4
+"""Pixels of a cell of the alphabet mode's channel grids, at least."""
+
+CHANNELS_NOT_DRAWN: frozenset[str] = frozenset({"arithmetic", "numerical"})
 """Modes that draw one channel only, for now."""
 
 _WHY = {

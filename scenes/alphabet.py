@@ -1,7 +1,9 @@
 """Alphabet-mode scenes: render with ``manim render scenes/alphabet.py <Scene>``.
 
 The original tool's four README examples (stride 1 and 2, conv and transposed),
-the relationship scene that turns ``C`` into ``Cᵀ``, and a few beyond the seed.
+the relationship scene that turns ``C`` into ``Cᵀ``, a few beyond the seed, and
+convolutions with channels: an RGB-style 3→2 conv, ``groups=2`` (4→4) and a
+depthwise 3→3 conv, each a block matrix.
 """
 
 from convmanim import AlphabetRelationshipScene, AlphabetScene, ConvSpec
@@ -45,3 +47,18 @@ class AlphabetRectangular(AlphabetScene):
 
 class AlphabetLarge(AlphabetScene):
     spec = ConvSpec(8, 3)
+
+
+# ------------------------------------------------------- channels and groups
+
+
+class AlphabetRGB(AlphabetScene):
+    spec = ConvSpec(5, 3, stride=2, padding=1, in_channels=3, out_channels=2)
+
+
+class AlphabetGroups(AlphabetScene):
+    spec = ConvSpec(3, 2, in_channels=4, out_channels=4, groups=2)
+
+
+class AlphabetDepthwise(AlphabetScene):
+    spec = ConvSpec(4, 3, in_channels=3, out_channels=3, groups=3)

@@ -20,7 +20,7 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Animation, Mobject, Rectangle, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, Animation, Line, Mobject, Rectangle, VGroup, VMobject
 
 from ..geometry import Pair
 from ..labels import math_label
@@ -28,7 +28,15 @@ from ..theme import Theme
 from .grid import dashed_segments
 from .motion import Rearrange, set_visibility
 
-__all__ = ["ColumnVector", "SparseMatrix", "highlight_rect", "outline_rects", "plan_elision"]
+__all__ = [
+    "BlockMatrix",
+    "ColumnVector",
+    "SparseMatrix",
+    "highlight_rect",
+    "outline_rects",
+    "plan_elision",
+    "plan_segmented_elision",
+]
 
 
 def _fit_label(label: Mobject, width: float, height: float) -> Mobject:
@@ -88,6 +96,71 @@ def plan_elision(n: int, slots: int, focus: Iterable[int]) -> list[int | None]:
                 keep = trial
         if len(layout(keep)) >= slots:
             break
+    return layout(keep)
+
+
+def plan_segmented_elision(
+    segments: Sequence[int], slots: int, focus: Iterable[int]
+) -> list[int | None]:
+    """Choose which entries of a vector stacked in segments (channels) to show.
+
+    Like :func:`plan_elision`, but the first entry of every segment is always
+    shown, so that a ``⋮`` never stands for entries of two segments and each
+    segment starts with an entry that names it. Focus entries come next;
+    when they do not all fit, each segment keeps its first ones, the
+    segments with the most losing theirs first. Context is then added
+    around the focus entries, and at the segments' last entries.
+
+    Parameters
+    ----------
+    segments
+        The segment of each entry, in order (equal for neighbours in one segment).
+    slots
+        Slots available.
+    focus
+        Entries to show if they fit.
+
+    Returns
+    -------
+    list[int | None]
+        Slot contents, top to bottom: an entry index or ``None`` for ``⋮``.
+    """
+    n = len(segments)
+    if n <= slots:
+        return list(range(n))
+    starts = [i for i in range(n) if i == 0 or segments[i] != segments[i - 1]]
+    ends = [i - 1 for i in starts[1:]] + [n - 1]
+
+    def layout(shown: set[int]) -> list[int | None]:
+        out: list[int | None] = []
+        previous = -1
+        for i in sorted(shown):
+            if i > previous + 1:
+                out.append(None)
+            out.append(i)
+            previous = i
+        if previous < n - 1:
+            out.append(None)
+        return out
+
+    wanted = sorted({i for i in focus if 0 <= i < n} - set(starts))
+    by_segment: dict[int, list[int]] = {}
+    for i in wanted:
+        by_segment.setdefault(segments[i], []).append(i)
+    keep = set(starts) | set(wanted)
+    while len(layout(keep)) > slots and any(by_segment.values()):
+        longest = max(by_segment.values(), key=len)
+        keep.discard(longest.pop())
+    kept = sorted(keep - set(starts))
+    candidates: list[int] = [i for i in wanted if i not in keep] + ends
+    for distance in range(1, n):
+        for f in kept:
+            candidates += [f - distance, f + distance]
+    for c in candidates:
+        if len(layout(keep)) >= slots:
+            break
+        if 0 <= c < n and c not in keep and len(layout(keep | {c})) <= slots:
+            keep = keep | {c}
     return layout(keep)
 
 
@@ -290,14 +363,288 @@ class SparseMatrix(VGroup):
             b = 1.0 if self._marker_needed(side, origin) else 0.0
             if a != b:
                 moves.append((mob, np.zeros(3), a, b))
+        moves += self._frame_moves(old, origin)
         self.entries.submobjects = keep
         self.origin = origin
         return Rearrange(self, moves, **kwargs)
+
+    def _frame_moves(
+        self, old: Pair, new: Pair
+    ) -> list[tuple[Mobject, np.ndarray, float, float]]:
+        """Moves of the frame parts that follow the window (none here)."""
+        return []
 
     def prune(self) -> SparseMatrix:
         """Drop entries left outside the window by the last scroll."""
         self.entries.submobjects = [m for rc, m in self.entries_all.items() if self.in_window(*rc)]
         return self
+
+
+class BlockMatrix(SparseMatrix):
+    """A conv matrix with channels: a grid of blocks, each windowed alike.
+
+    Block ``(o, c)`` is the single-channel matrix of the filter slice that
+    links output channel ``o`` to input channel ``c``. When a block is too wide
+    to show whole, every block column shows the *same* window of its columns
+    (so that the blocks of one row line up), and the header line reads
+    ``⋯ a^{(0)} ⋯ a^{(1)} ⋯``, a ``⋯`` over each block edge that is cut. Thick lines separate the
+    blocks; a header above each block column and beside each block row names
+    its channel. The rows
+    form one window that pages as in :class:`SparseMatrix`; the row
+    separators and headers travel with it.
+
+    Parameters
+    ----------
+    index
+        ``(R, C)`` integer array: a label key for each non-zero entry, ``-1``
+        for zero.
+    make_label
+        ``make_label(r, c, key)`` returns a fresh label for an entry.
+    blocks
+        ``(rows, cols)``: for each row its ``(block row, row in block)``, for
+        each column its ``(block column, column in block)`` (see
+        :meth:`convmanim.geometry.ConvSpec.matrix_blocks`).
+    cell
+        ``(width, height)`` of one entry's cell.
+    top_left
+        Screen point of the window's top-left corner.
+    theme
+        Colours and strokes.
+    window
+        ``(rows, columns per block)`` shown at once.
+    row_headers, col_headers
+        One label per block row (placed left of the matrix) and per block
+        column (placed above it).
+    label_height
+        Label height as a fraction of the cell.
+    """
+
+    def __init__(
+        self,
+        index: np.ndarray,
+        make_label: Callable[[int, int, int], Mobject],
+        *,
+        blocks: tuple[np.ndarray, np.ndarray],
+        cell: tuple[float, float],
+        top_left: np.ndarray,
+        theme: Theme,
+        window: Pair,
+        row_headers: Sequence[Mobject],
+        col_headers: Sequence[Mobject],
+        label_height: float = 0.5,
+        **kwargs: object,
+    ) -> None:
+        rows_b, cols_b = (np.asarray(b, dtype=np.int64) for b in blocks)
+        self.row_block = rows_b
+        self.col_block = cols_b
+        self.block_grid: Pair = (int(rows_b[:, 0].max()) + 1, int(cols_b[:, 0].max()) + 1)
+        self.block_shape: Pair = (int(rows_b[:, 1].max()) + 1, int(cols_b[:, 1].max()) + 1)
+        self.cut = window[1] < self.block_shape[1]
+        self.row_headers = list(row_headers)
+        self.col_headers = list(col_headers)
+        # the first row of each block row, in order: where separators go
+        firsts = [0] + [i for i in range(1, len(rows_b)) if rows_b[i, 0] != rows_b[i - 1, 0]]
+        lasts = [f - 1 for f in firsts[1:]] + [len(rows_b) - 1]
+        self._block_rows = list(zip(firsts, lasts))
+        super().__init__(index, make_label, cell=cell, top_left=top_left, theme=theme,
+                         window=window, label_height=label_height, **kwargs)
+        self.remove(self.elision)  # SparseMatrix's single-block markers
+        self._build_markers()
+        self.separators = [self._separator() for _ in self._block_rows[1:]]
+        self.frame = VGroup()
+        self.add(self.elision, self.frame)
+        self._place_frame()
+        self._show_markers()
+
+    # --------------------------------------------------------------- layout
+    @property
+    def panel_width(self) -> float:
+        """Width of one block column's window."""
+        return self.window[1] * self.cell_w
+
+    @property
+    def header_y(self) -> float:
+        """Height of the centre line of the block columns' headers."""
+        return self.top_left[1] + 0.12 + max((h.height for h in self.col_headers),
+                                             default=0.0) / 2
+
+    @property
+    def width_shown(self) -> float:
+        """Width of the whole window."""
+        return self.block_grid[1] * self.panel_width
+
+    def _panel_centers(self) -> list[float]:
+        x0 = self.top_left[0]
+        return [x0 + (b + 0.5) * self.panel_width for b in range(self.block_grid[1])]
+
+    def _build_lines(self) -> VGroup:
+        wr, wc = self.window
+        cw, ch, pw = self.cell_w, self.cell_h, self.panel_width
+        x0, y0 = self.top_left[0], self.top_left[1]
+        w, h = self.width_shown, wr * ch
+        for header, x in zip(self.col_headers, self._panel_centers()):
+            header.move_to([x, self.header_y, 0])
+        inner = []
+        for b in range(self.block_grid[1]):
+            left = x0 + b * pw
+            inner += [((left + c * cw, y0, 0), (left + c * cw, y0 - h, 0)) for c in range(1, wc)]
+            inner += [((left, y0 - r * ch, 0), (left + wc * cw, y0 - r * ch, 0))
+                      for r in range(1, wr)]
+        lines = dashed_segments(
+            inner,
+            dash_length=0.25 * min(cw, ch),
+            dashed_ratio=0.5,
+            stroke_color=self.theme.muted,
+            stroke_width=0.6 * self.theme.grid_stroke_width,
+            stroke_opacity=0.6,
+        )
+        border = Rectangle(
+            width=w, height=h, stroke_color=self.theme.stroke,
+            stroke_width=self.theme.grid_stroke_width,
+        ).move_to([x0 + w / 2, y0 - h / 2, 0])
+        walls = VMobject(stroke_color=self.theme.stroke,
+                         stroke_width=self.separator_width)
+        for b in range(1, self.block_grid[1]):
+            walls.start_new_path(np.array([x0 + b * pw, y0, 0.0]))
+            walls.add_line_to(np.array([x0 + b * pw, y0 - h, 0.0]))
+        return VGroup(lines, border, walls, *self.col_headers)
+
+    @property
+    def separator_width(self) -> float:
+        """Stroke width of the lines between blocks."""
+        return 2.5 * self.theme.grid_stroke_width
+
+    def _separator(self) -> Line:
+        x0 = self.top_left[0]
+        return Line([x0, 0, 0], [x0 + self.width_shown, 0, 0], stroke_color=self.theme.stroke,
+                    stroke_width=self.separator_width)
+
+    def _build_markers(self) -> None:
+        dot = 0.5 * self.cell_h
+        markers: dict[object, Mobject] = {}
+        if self.cut:
+            width = min(0.3, 0.25 * self.panel_width)
+            for b in range(self.block_grid[1] + 1):  # each block edge, left to right
+                mob = math_label(r"\cdots", color=self.theme.text).scale_to_fit_width(width)
+                x = self.top_left[0] + b * self.panel_width
+                markers[("edge", b)] = mob.move_to([x, self.header_y, 0])
+        markers["top"] = _dots(True, self.theme.text, dot).next_to(self.grid[1], UP, buff=0.06)
+        markers["bottom"] = _dots(True, self.theme.text, dot).next_to(self.grid[1], DOWN,
+                                                                      buff=0.06)
+        self.markers = markers  # type: ignore[assignment]
+        self.elision = VGroup(*markers.values())
+
+    def cell_center(self, r: float, c: float, origin: Pair | None = None) -> np.ndarray:
+        """Screen centre of entry ``(r, c)`` with the window at ``origin``."""
+        r0, c0 = self.origin if origin is None else origin
+        b, t = self.col_block[int(c)]
+        x = b * self.panel_width + (t - c0 + 0.5) * self.cell_w
+        return self.top_left + np.array([x, -(r - r0 + 0.5) * self.cell_h, 0.0])
+
+    @property
+    def scrolls(self) -> bool:
+        """Whether the window shows less than the whole matrix."""
+        return self.window[0] < self.shape[0] or self.cut
+
+    def in_window(self, r: int, c: int, origin: Pair | None = None) -> bool:
+        """Whether entry ``(r, c)`` is inside the window at ``origin``."""
+        r0, c0 = self.origin if origin is None else origin
+        t = self.col_block[c, 1]
+        return 0 <= r - r0 < self.window[0] and 0 <= t - c0 < self.window[1]
+
+    def row_rect(self, r: int, origin: Pair | None = None) -> np.ndarray:
+        """``(left, right, top, bottom)`` of row ``r`` across every block."""
+        center = self.cell_center(r, 0, origin)
+        y_top = center[1] + self.cell_h / 2
+        return np.array([self.top_left[0], self.top_left[0] + self.width_shown,
+                         y_top, y_top - self.cell_h])
+
+    def block_rect(self, r: int, block: int, origin: Pair | None = None) -> np.ndarray:
+        """``(left, right, top, bottom)`` of row ``r`` within block column ``block``."""
+        left, _, top, bottom = self.row_rect(r, origin)
+        left += block * self.panel_width
+        return np.array([left, left + self.panel_width, top, bottom])
+
+    def window_for_row(self, r: int) -> Pair:
+        """The origin showing row ``r`` and as many of its non-zero entries as fit.
+
+        The columns are counted within a block: every block of a row has the
+        same non-zero columns, and every block column shows the same window.
+        """
+        nonzero = self.col_block[np.nonzero(self.index[r] >= 0)[0], 1]
+        lo, hi = (int(nonzero.min()), int(nonzero.max())) if nonzero.size else (0, 0)
+        wc = self.window[1]
+        if hi - lo + 1 > wc:
+            hi = lo + wc - 1  # the row's first entries, then as many as fit
+        return (_follow(r, r, self.window[0], self.shape[0]),
+                _follow(lo, hi, wc, self.block_shape[1]))
+
+    def _marker_needed(self, side: object, origin: Pair | None = None) -> bool:
+        r0, c0 = self.origin if origin is None else origin
+        if isinstance(side, tuple):  # ("edge", b): cut on its right, or on its left
+            left_cut, right_cut = c0 > 0, c0 + self.window[1] < self.block_shape[1]
+            b = side[1]
+            return (b > 0 and right_cut) or (b < self.block_grid[1] and left_cut)
+        return r0 > 0 if side == "top" else r0 + self.window[0] < self.shape[0]
+
+    # ---------------------------------------------------------- frame parts
+    def _frame_places(self, origin: Pair) -> list[tuple[Mobject, np.ndarray, bool]]:
+        """Where each separator and row header goes with the window at ``origin``."""
+        r0 = origin[0]
+        r1 = r0 + self.window[0]
+        x0, y0 = self.top_left[0], self.top_left[1]
+        out = []
+        for line, (first, _) in zip(self.separators, self._block_rows[1:]):
+            y = y0 - (first - r0) * self.cell_h
+            out.append((line, np.array([x0 + self.width_shown / 2, y, 0.0]), r0 < first < r1))
+        for header, (first, last) in zip(self.row_headers, self._block_rows):
+            lo, hi = max(first, r0), min(last, r1 - 1)
+            shown = lo <= hi
+            if not shown:  # off the window: just beyond the edge it left by
+                lo = hi = first if first >= r1 else last
+            y = y0 - ((lo + hi + 1) / 2 - r0) * self.cell_h
+            out.append((header, np.array([x0 - 0.12 - header.width / 2, y, 0.0]), shown))
+        return out
+
+    def _place_frame(self) -> None:
+        """Place the separators and row headers for the window now; hold the visible ones."""
+        visible = []
+        for mob, target, shown in self._frame_places(self.origin):
+            mob.move_to(target)
+            set_visibility(mob, 1.0 if shown else 0.0)
+            if shown:
+                visible.append(mob)
+        self.frame.submobjects = visible
+
+    def set_origin(self, origin: Pair) -> BlockMatrix:
+        """Move the window to ``origin`` at once."""
+        super().set_origin(origin)
+        self._place_frame()
+        return self
+
+    def _frame_moves(
+        self, old: Pair, new: Pair
+    ) -> list[tuple[Mobject, np.ndarray, float, float]]:
+        if old[0] == new[0]:
+            return []
+        moves = []
+        for (mob, start, a), (_, end, b) in zip(self._frame_places(old),
+                                                self._frame_places(new)):
+            if a or b:
+                mob.move_to(start)
+                moves.append((mob, end - start, 1.0 if a else 0.0, 1.0 if b else 0.0))
+        self.frame.submobjects = [m for m, *_ in moves]  # until :meth:`prune`
+        return moves
+
+    def prune(self) -> BlockMatrix:
+        """Drop entries and frame parts left outside the window by the last scroll."""
+        super().prune()
+        self._place_frame()
+        return self
+
+    def frame_parts(self) -> list[Mobject]:
+        """Everything drawn besides the entries: lines, headers, separators, ``⋯``."""
+        return [self.grid, self.elision, self.frame]
 
 
 def _follow(lo: int, hi: int, size: int, total: int) -> int:
@@ -340,6 +687,10 @@ class ColumnVector(VGroup):
         the slots between them.
     label_height
         Label height as a fraction of the cell height.
+    segments
+        The segment (channel) of each entry, for a vector stacked by
+        channel: a thick line separates the segments, and a ``⋮`` never
+        spans two of them (:func:`plan_segmented_elision`).
     """
 
     def __init__(
@@ -353,10 +704,12 @@ class ColumnVector(VGroup):
         slots: int,
         aligned: bool = False,
         label_height: float = 0.5,
+        segments: Sequence[int] | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)
         self.n = len(labels)
+        self.segments = None if segments is None else [int(g) for g in segments]
         self.cell_w, self.cell_h = cell
         self.top_center = np.asarray(top_center, dtype=float)
         self.slots = max(1, min(slots, self.n))
@@ -375,7 +728,16 @@ class ColumnVector(VGroup):
         self.layout: list[int | None] = []
         self.shown = VGroup()
         self.dot_group = VGroup()
-        self.add(self.shown, self.dot_group)
+        starts = [] if self.segments is None else [
+            i for i in range(1, self.n) if self.segments[i] != self.segments[i - 1]]
+        reach = 0.12 * self.cell_w
+        self.separators = {
+            i: Line([-self.cell_w / 2 - reach, 0, 0], [self.cell_w / 2 + reach, 0, 0],
+                    stroke_color=theme.stroke, stroke_width=2.5 * theme.grid_stroke_width)
+            for i in starts
+        }
+        self.separator_group = VGroup(*self.separators.values())
+        self.add(self.shown, self.dot_group, self.separator_group)
         self.set_layout(self.plan(window_start=0) if aligned else self.plan(focus=[0]))
 
     # --------------------------------------------------------------- layout
@@ -387,7 +749,10 @@ class ColumnVector(VGroup):
             start = 0 if window_start is None else window_start
             start = max(0, min(start, self.n - self.slots))
             return list(range(start, start + self.slots))
-        return plan_elision(self.n, self.slots, focus if focus is not None else [0])
+        focus = focus if focus is not None else [0]
+        if self.segments is not None:
+            return plan_segmented_elision(self.segments, self.slots, focus)
+        return plan_elision(self.n, self.slots, focus)
 
     def slot_center(self, slot: float) -> np.ndarray:
         """Screen centre of slot ``slot`` (0 at the top)."""
@@ -437,7 +802,19 @@ class ColumnVector(VGroup):
             else:
                 set_visibility(mob, 0.0)
         self.dot_group.submobjects = self.dots[: len(dot_slots)]
+        for i, line in self.separators.items():
+            place = self._separator_place(i, self.layout)
+            if place is not None:
+                line.move_to(place)
+            set_visibility(line, 0.0 if place is None else 1.0)
         return self
+
+    def _separator_place(self, i: int, layout: list[int | None]) -> np.ndarray | None:
+        """Centre of the line above segment start ``i``, or ``None`` when it is not drawn."""
+        slot = self.entry_slot(i, layout)
+        if not slot:  # hidden, or in the top slot (the border is the line)
+            return None
+        return self.slot_center(slot - 0.5)
 
     def animate_layout(self, layout: list[int | None], **kwargs: object) -> Animation | None:
         """Move entries to ``layout``: shared ones slide, others fade in or out.
@@ -476,6 +853,14 @@ class ColumnVector(VGroup):
                 moves.append((mob, np.zeros(3), 0.0, 1.0))
             if a or b:
                 members.append(mob)
+        for i, line in self.separators.items():
+            a, b = self._separator_place(i, self.layout), self._separator_place(i, layout)
+            if a is None and b is None:
+                continue
+            start = b if a is None else a
+            line.move_to(start)
+            moves.append((line, (start if b is None else b) - start,
+                          0.0 if a is None else 1.0, 0.0 if b is None else 1.0))
         self.shown.submobjects = [m for m in members if m in self.cells]
         self.dot_group.submobjects = [m for m in members if m in self.dots]
         self.layout = layout

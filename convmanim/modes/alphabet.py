@@ -33,18 +33,39 @@ from manim import (
     config,
 )
 
-from ..geometry import AnySpec, ConvSpec, Pair, TransposedConvSpec
+from ..geometry import AnySpec, ConvSpec, Pair, SpecError, TransposedConvSpec
 from ..labels import LabelMaker
-from ..limits import check_symbols
+from ..limits import (
+    MIN_BLOCK_COLUMNS,
+    MIN_GRID_CELL_PX,
+    MIN_SLOTS_PER_CHANNEL,
+    check_render_size,
+    check_symbols,
+)
 from ..mobjects.grid import CellGrid
 from ..mobjects.kernel import CellHighlight, KernelWindow
-from ..mobjects.matrix import ColumnVector, SparseMatrix, highlight_rect, outline_rects
+from ..mobjects.matrix import (
+    BlockMatrix,
+    ColumnVector,
+    SparseMatrix,
+    highlight_rect,
+    outline_rects,
+)
 from ..mobjects.motion import Rearrange, Translate, set_visibility
 from ..mobjects.plane import PlaneMap
 from ..theme import Theme
 from .base import ConvScene, fmt_size
 
-__all__ = ["AlphabetLayout", "AlphabetRelationshipScene", "AlphabetScene", "plan_layout"]
+__all__ = [
+    "AlphabetLayout",
+    "AlphabetRelationshipScene",
+    "AlphabetScene",
+    "ChannelLayout",
+    "ChannelMatrixView",
+    "MatrixView",
+    "plan_channel_layout",
+    "plan_layout",
+]
 
 LABEL_PX = 13.0
 """Smallest label height, in pixels, that still reads well."""
@@ -426,30 +447,33 @@ class MatrixView:
             for c in cols
         ]
 
+    def out_entry(self, row: int) -> str:
+        """LaTeX of the output entry that matrix row ``row`` computes."""
+        return self._entry(self.sym_out, row, self.spec.output_size)
+
     def caption_tex(self, row: int) -> str:
         """The dot product of row ``row`` as one LaTeX string (for reference)."""
-        head = self._entry(self.sym_out, row, self.spec.output_size) + " = "
+        head = self.out_entry(row) + " = "
         terms = self.dot_terms(row)
         return head + (" + ".join(w + x for w, x in terms) if terms else "0")
 
+    def _caption_width(self, row: int, terms: list[tuple[str, str] | None]) -> float:
+        """Width of row ``row``'s caption showing ``terms`` (``None`` for ``⋯``)."""
+        size, gap = CAPTION_SIZE, 0.13
+        width = self.labels.width
+        w = width(self.out_entry(row), size) + width("=", size)
+        for k, t in enumerate(terms):
+            w += (width("+", size) + 2 * gap) if k else gap
+            w += width(r"\cdots", size) if t is None else (
+                width(t[0], size) + width(t[1], size) + 0.025)
+        return w + 2 * gap
+
     def _caption_terms(self, row: int) -> list[tuple[str, str] | None]:
         """The terms that fit the caption's width; ``None`` stands for ``⋯``."""
-        size, gap = CAPTION_SIZE, 0.13
         terms: list[tuple[str, str] | None] = list(self.dot_terms(row))
-        width = self.labels.width
-
-        def total(ts: list[tuple[str, str] | None]) -> float:
-            entry = self._entry(self.sym_out, row, self.spec.output_size)
-            w = width(entry, size) + width("=", size)
-            for k, t in enumerate(ts):
-                w += (width("+", size) + 2 * gap) if k else gap
-                w += width(r"\cdots", size) if t is None else (
-                    width(t[0], size) + width(t[1], size) + 0.025)
-            return w + 2 * gap
-
         keep = len(terms)
         shown = terms
-        while total(shown) > self.layout.caption_width and keep > 2:
+        while self._caption_width(row, shown) > self.layout.caption_width and keep > 2:
             keep -= 1
             shown = [*terms[: keep - 1], None, terms[-1]]
         return shown
@@ -462,7 +486,7 @@ class MatrixView:
         """
         size = CAPTION_SIZE
         tokens: list[Mobject] = [
-            self._tex(self._entry(self.sym_out, row, self.spec.output_size), size),
+            self._tex(self.out_entry(row), size),
             self._tex("=", size),
         ]
         symbols = [False, True]
@@ -551,8 +575,7 @@ class MatrixView:
         self.matrix.set_origin(self.matrix.window_for_row(step))
         self.vec_out.set_layout(self.vec_out.plan(window_start=self.matrix.origin[0]))
         self.vec_in.set_layout(self.vec_in.plan(focus=self.focus_in(step)))
-        self.kernel.move_to_step(step)
-        self.out_highlight.move_to_cell(self.spec.step_cell(step))
+        self.move_left(step)
         self.row_band.move_to(self._band_target(step))
         self.step = step
         self.show_marks(step)
@@ -563,10 +586,7 @@ class MatrixView:
         self.matrix.prune()
         self.vec_in.prune()
         self.vec_out.prune()
-        anims: list[Animation] = [
-            self.kernel.animate_to_step(step),
-            self.out_highlight.animate_to_cell(self.spec.step_cell(step)),
-        ]
+        anims: list[Animation] = self.animate_left(step)
         scroll = self.matrix.animate_origin(self.matrix.window_for_row(step))
         if scroll is not None:
             anims.append(scroll)
@@ -580,6 +600,16 @@ class MatrixView:
                 anims.append(anim)
         self.step = step
         return anims
+
+    def move_left(self, step: int) -> None:
+        """Put the kernel and the output highlight at ``step`` at once."""
+        self.kernel.move_to_step(step)
+        self.out_highlight.move_to_cell(self.spec.step_cell(step))
+
+    def animate_left(self, step: int) -> list[Animation]:
+        """Glide the kernel and the output highlight to ``step``."""
+        return [self.kernel.animate_to_step(step),
+                self.out_highlight.animate_to_cell(self.spec.step_cell(step))]
 
     def hide_marks(self) -> None:
         """Remove the accent outlines (before a glide)."""
@@ -614,6 +644,514 @@ class MatrixView:
                                         p[1] - h / 2, theme=theme, accent=False))
         self.marks.submobjects = marks
         self.caption.submobjects = [self.captions[step]]
+
+
+# ===================================================================== channels
+CH_HEADER = 1.0
+"""Room above a block matrix: its title, then the block columns' headers."""
+ROW_HEADER = 0.6
+"""Room left of a block matrix for the block rows' headers."""
+TAG = 0.42
+"""Room above a channel's grid for its name."""
+GRID_GAP = 0.15
+LEFT_MAX = 2.6
+"""Widest the channel grids may be, side by side."""
+SUPERSCRIPT = 2.2
+"""Height of ``a^{(c)}_{rc}`` over that of ``a_{rc}`` at one font size."""
+VEC_FRACTION = 0.66
+"""Height of a channel vector label as a fraction of its cell."""
+VEC_LABEL_PX = 11.5
+"""Smallest height, in pixels, of ``a_{rc}`` at the font size of the vector labels
+``a^{(c)}_{rc}`` (whose superscript makes them :data:`SUPERSCRIPT` times taller)."""
+LABEL_PX_SHRINK = (13.0, 12.5, 12.0, 11.5, 11.0, 10.5)
+"""Heights of the matrix labels tried, in pixels, largest first, to show whole blocks
+or a row's entries whole in each block."""
+WEIGHT_ASPECT = 2.45
+"""Width over height of ``w_{ab}`` (``w_{a,bc}`` for a kernel wider than 10: 3.1)."""
+
+
+@dataclass(frozen=True)
+class ChannelLayout(AlphabetLayout):
+    """An :class:`AlphabetLayout` for a spec with channels.
+
+    ``window`` is ``(rows, columns per block)``.
+
+    Attributes
+    ----------
+    blocks_across
+        Block columns of the matrix (its input channels).
+    in_slot_h
+        Height of an input vector slot (it may be less than a row's).
+    grid_columns
+        ``(input, output)`` grids side by side on the left.
+    label_px
+        Height of the matrix labels in pixels.
+    """
+
+    blocks_across: int = 1
+    in_slot_h: float = 0.0
+    grid_columns: Pair = (1, 1)
+    label_px: float = LABEL_PX
+
+    @property
+    def matrix_width(self) -> float:
+        """Width of the matrix window, every block and margin."""
+        return self.blocks_across * self.window[1] * self.cell_w
+
+
+def _block_span(spec: AnySpec) -> int:
+    """Most columns, within one block, between a row's first and last non-zero entry."""
+    _, cols = spec.matrix_blocks()
+    index = spec.conv_index_matrix()
+    spans = [int(t.max() - t.min() + 1)
+             for t in (cols[np.nonzero(row >= 0)[0], 1] for row in index) if t.size]
+    return max(spans, default=1)
+
+
+def _pack_grids(spec: AnySpec, height: float) -> tuple[float, Pair, float]:
+    """Cell size, grids per row ``(input, output)`` and width of the channel grids."""
+    gh, gw = spec.direct().grid_size
+    oh, ow = spec.output_size
+    best: tuple[float, float, Pair] | None = None
+    for k_in in range(1, spec.in_channels + 1):
+        for k_out in range(1, spec.out_channels + 1):
+            r_in = math.ceil(spec.in_channels / k_in)
+            r_out = math.ceil(spec.out_channels / k_out)
+            g = min(0.3,
+                    (LEFT_MAX - (k_in - 1) * GRID_GAP) / (k_in * gw),
+                    (LEFT_MAX - (k_out - 1) * GRID_GAP) / (k_out * ow),
+                    (height - (r_in + r_out) * TAG) / (r_in * gh + r_out * oh))
+            width = max(k_in * gw * g + (k_in - 1) * GRID_GAP,
+                        k_out * ow * g + (k_out - 1) * GRID_GAP)
+            if best is None or (round(g, 4), -width) > (round(best[0], 4), -best[1]):
+                best = (g, width, (k_in, k_out))
+    assert best is not None
+    return best[0], best[2], best[1]
+
+
+def plan_channel_layout(
+    spec: AnySpec,
+    *,
+    frame: tuple[float, float] | None = None,
+    pixel_height: int | None = None,
+    cell: tuple[float, float] | None = None,
+) -> ChannelLayout:
+    """Fit the channel grids, the block matrix and the stacked vectors into the frame.
+
+    Each block column of the matrix shows the same window of its columns.
+    Labels are as large as fits: the whole blocks with labels down to 10.5
+    pixels high, else every row's non-zero entries within a block, labels
+    down to 10.5 pixels, else :data:`LABEL_PX` pixels with the rows cut
+    (``⋯``) at the window's edges.
+
+    Raises
+    ------
+    SpecError
+        When the scene would be unreadable at this resolution
+        (:data:`convmanim.limits.MIN_BLOCK_COLUMNS` and the other channel
+        limits): one line naming the limit.
+    """
+    fw, fh = frame if frame is not None else (config.frame_width, config.frame_height)
+    pixels = pixel_height if pixel_height is not None else config.pixel_height
+    px = pixels / fh
+    rows, cols = spec.matrix_shape
+    across = spec.in_channels
+    block_w = spec.input_size[0] * spec.input_size[1]
+    wide = max(*spec.input_size, *spec.output_size) > 10
+    ratio = (3.1 if max(spec.kernel_size) > 10 else WEIGHT_ASPECT) / 0.8  # labels fill 0.8
+
+    left_height = fh - 2 * MARGIN - 2 * 0.45 - 0.3
+    grid_cell, grid_columns, grids_width = _pack_grids(spec, left_height)
+    left_width = max(grids_width, 2.0)
+    left_x = -fw / 2 + MARGIN
+    divider_x = left_x + left_width + GAP
+    region_left = divider_x + GAP + ROW_HEADER
+    region_right = fw / 2 - MARGIN
+    top = fh / 2 - MARGIN - CH_HEADER
+    bottom = -fh / 2 + MARGIN + CAPTION + 0.2  # the matrix's ⋮ stays clear of the caption
+    height = top - bottom
+
+    vec_label = SUPERSCRIPT * VEC_LABEL_PX / px
+    vec_w = vec_label * (1.45 if wide else 1.15) + 0.08
+    right = 2 * vec_w + 2 * 0.42 + 4 * GAP
+    width = region_right - region_left - right - GAP
+    span = _block_span(spec)
+
+    def fit(cell_w: float) -> int:
+        return math.floor(width / (across * cell_w) + 1e-9)
+
+    label_px = LABEL_PX
+    if cell is None:
+        label_px = next(
+            (size for need in (block_w, min(span, block_w)) for size in LABEL_PX_SHRINK
+             if fit(size / px * ratio) >= need), LABEL_PX)
+        cell_w = label_px / px * ratio
+        if fit(cell_w) >= block_w:  # whole blocks
+            cell_w = min(1.5 * MAX_CELL, width / (across * block_w))
+        cell_h = max(label_px / px / LABEL_FRACTION, vec_label / VEC_FRACTION,
+                     min(1.2 * cell_w, MAX_CELL, height / rows))
+    else:
+        cell_w, cell_h = cell
+    window = (min(rows, max(1, math.floor(height / cell_h + 1e-9))),
+              max(1, min(fit(cell_w), block_w)))
+    label_h = min(cell_h * LABEL_FRACTION, cell_w / ratio)
+
+    n_in = cols
+    in_slot_h = max(vec_label / VEC_FRACTION, min(cell_h, height / n_in))
+    in_slots = min(n_in, max(3, math.floor(height / in_slot_h + 1e-9)))
+    _check_channel_layout(spec, pixels, window[1], block_w, in_slots, grid_cell * px)
+
+    matrix_width = across * window[1] * cell_w
+    cluster = matrix_width + GAP + right
+    matrix_left = region_left + max(0.0, (region_right - region_left - cluster) / 2)
+    matrix_top = (top + bottom) / 2 + window[0] * cell_h / 2
+    times_x = matrix_left + matrix_width + GAP + 0.21 + GAP
+    vec_in_x = times_x + 0.21 + GAP + vec_w / 2
+    equals_x = vec_in_x + vec_w / 2 + GAP + 0.21
+    vec_out_x = equals_x + 0.21 + GAP + vec_w / 2
+    vec_in_top = (top + bottom) / 2 + in_slots * in_slot_h / 2
+    caption_right = vec_in_x - vec_w / 2 - GAP
+    return ChannelLayout(
+        cell_w=cell_w,
+        cell_h=cell_h,
+        label_h=label_h,
+        vec_label_h=min(vec_label, VEC_FRACTION * in_slot_h),
+        window=window,
+        grid_cell=grid_cell,
+        grid_labels=False,
+        vec_width=vec_w,
+        in_slots=in_slots,
+        left_x=left_x,
+        divider_x=divider_x,
+        matrix_left=matrix_left,
+        matrix_top=matrix_top,
+        times_x=times_x,
+        vec_in_x=vec_in_x,
+        equals_x=equals_x,
+        vec_out_x=vec_out_x,
+        vec_in_top=vec_in_top,
+        caption_x=(divider_x + GAP + caption_right) / 2,
+        caption_y=-fh / 2 + MARGIN + CAPTION / 2,
+        caption_width=caption_right - divider_x - GAP,
+        blocks_across=across,
+        in_slot_h=in_slot_h,
+        grid_columns=grid_columns,
+        label_px=label_px,
+    )
+
+
+def _check_channel_layout(
+    spec: AnySpec, pixels: int, shown: int, block_w: int, in_slots: int, grid_px: float
+) -> None:
+    """Refuse a channel layout that cannot be read at this resolution, in one line."""
+    at = f"at {pixels}p"
+    name = "Cᵀ" if spec.is_transposed else "C"
+    fix = "use fewer channels, a smaller input or a higher resolution"
+    need = min(block_w, MIN_BLOCK_COLUMNS)
+    if shown < need:
+        raise SpecError(
+            f"{spec.describe()}: {at} each of the {spec.in_channels} block columns of {name} "
+            f"would show {shown} of its {block_w} columns, fewer than the alphabet mode's "
+            f"limit of {need} (labels at least {LABEL_PX:g} px high); {fix}"
+        )
+    need = min(spec.matrix_shape[1], MIN_SLOTS_PER_CHANNEL * spec.in_channels)
+    if in_slots < need:
+        raise SpecError(
+            f"{spec.describe()}: {at} the input vector would have {in_slots} slots, fewer than "
+            f"the alphabet mode's limit of {MIN_SLOTS_PER_CHANNEL} per input channel ({need}); "
+            f"{fix}"
+        )
+    if grid_px < MIN_GRID_CELL_PX:
+        raise SpecError(
+            f"{spec.describe()}: {at} a cell of the channel grids would be {grid_px:.1f} px, "
+            f"less than the alphabet mode's limit of {MIN_GRID_CELL_PX} px; {fix}"
+        )
+
+
+def channel_subscript(symbol: str, channel: int, r: int, c: int, wide: bool) -> str:
+    """``a^{(1)}_{02}``: entry ``(r, c)`` of channel ``channel`` (``a^{(1)}_{0,12}`` if wide)."""
+    return f"{symbol}^{{({channel})}}" + (f"_{{{r},{c}}}" if wide else f"_{{{r}{c}}}")
+
+
+class ChannelMatrixView(MatrixView):
+    """The matrix product of a conv with channels: a block matrix and stacked vectors.
+
+    The matrix is a grid of blocks, block ``(o, c)`` holding filter slice
+    ``w^{(o,c)}`` (its entries are written ``w_{ab}``; the block's row and
+    column headers name ``o`` and ``c``). ``vec(a)`` and ``vec(b)`` are
+    stacked by channel, with a line between channels and labels
+    ``a^{(c)}_{rc}``. On the left, every channel is a small grid; the kernel
+    slides over the input channels of the current output channel's group.
+    A step is one row of the matrix: one output value, channel by channel.
+    """
+
+    layout: ChannelLayout
+
+    def __init__(
+        self, spec: AnySpec, layout: ChannelLayout, theme: Theme, symbols: tuple[str, str]
+    ) -> None:
+        self.row_blocks, self.col_blocks = spec.matrix_blocks()
+        self.weights = spec.matrix_weights()
+        super().__init__(spec, layout, theme, symbols)
+
+    # ----------------------------------------------------------------- text
+    def in_entry(self, col: int) -> str:
+        """LaTeX of input entry ``col``: ``a^{(c)}_{rc}``."""
+        return channel_subscript(self.sym_in, *self.spec.input_index(col), self.wide)
+
+    def out_entry(self, row: int) -> str:
+        """LaTeX of output entry ``row``: ``b^{(o)}_{rc}``."""
+        return channel_subscript(self.sym_out, *self.spec.output_index(row), self.wide)
+
+    def weight_tex(self, row: int, col: int) -> str:
+        """``w^{(o,c)}_{ab}``: the weight at entry ``(row, col)``, channels and tap."""
+        o, c, a, b = self.weights[(row, col)]
+        tap = f"{a},{b}" if self.kernel_wide else f"{a}{b}"
+        return f"w^{{({o},{c})}}_{{{tap}}}"
+
+    def block_weight_tex(self, row: int, col: int) -> str:
+        """``w_{ab}``: the weight at entry ``(row, col)`` within its block."""
+        _, _, a, b = self.weights[(row, col)]
+        return subscript("w", a, b, self.kernel_wide)
+
+    def group_of_row(self, row: int) -> range:
+        """The block columns that row ``row`` reads: its output channel's group."""
+        return self.spec.input_channels_of(int(self.row_blocks[row, 0]))
+
+    # ----------------------------------------------------------------- left
+    def _grid_rows(
+        self, count: int, per_row: int, size: Pair, y_top: float, center_x: float
+    ) -> tuple[list[PlaneMap], float]:
+        """Planes of ``count`` grids of ``size``, ``per_row`` to a row, each under its tag."""
+        g = self.layout.grid_cell
+        planes: list[PlaneMap] = []
+        for first in range(0, count, per_row):
+            n = min(per_row, count - first)
+            x = center_x - (n * size[1] * g + (n - 1) * GRID_GAP) / 2
+            y_top -= TAG
+            for m in range(n):
+                origin = np.array([x + m * (size[1] * g + GRID_GAP), y_top, 0.0])
+                planes.append(PlaneMap.flat(g, origin))
+            y_top -= size[0] * g
+        return planes, y_top
+
+    def _build_left(self) -> None:
+        lay, theme, spec, direct = self.layout, self.theme, self.spec, self.direct
+        oh, ow = spec.output_size
+        fh = config.frame_height
+        width = lay.divider_x - GAP - lay.left_x
+        center_x = lay.left_x + width / 2
+        top = fh / 2 - MARGIN
+        k_in, k_out = lay.grid_columns
+
+        def title(tex: str, y: float) -> Mobject:
+            mob = self._tex(tex, 24)
+            if mob.width > width:
+                mob.scale_to_fit_width(width)
+            return mob.move_to([center_x, y, 0])
+
+        out_title = title(rf"\text{{output }} {self.sym_out}\;({spec.out_channels}\times "
+                          rf"{fmt_size(spec.output_size)})", top - 0.2)
+        self.out_planes, y = self._grid_rows(spec.out_channels, k_out, (oh, ow), top - 0.4,
+                                             center_x)
+        in_title = title(rf"\text{{input }} {self.sym_in}\;({spec.in_channels}\times "
+                         rf"{fmt_size(spec.input_size)})", y - 0.5)
+        self.in_planes, _ = self._grid_rows(spec.in_channels, k_in, direct.grid_size,
+                                            y - 0.7, center_x)
+        tags = []
+        for sym, planes, size in ((self.sym_out, self.out_planes, (oh, ow)),
+                                  (self.sym_in, self.in_planes, direct.grid_size)):
+            for ch, plane in enumerate(planes):
+                tag = self._tex(f"{sym}^{{({ch})}}", 20)
+                tags.append(tag.move_to(plane.point(0, size[1] / 2) + 0.23 * UP))
+        self.out_grids = [CellGrid(p, (oh, ow), fill_color=theme.output_fill, theme=theme)
+                          for p in self.out_planes]
+        self.in_grids = [CellGrid(p, direct.grid_size, filled=direct.input_mask(),
+                                  fill_color=theme.input_fill, theme=theme)
+                         for p in self.in_planes]
+        self.in_grid = VGroup(*self.in_grids)
+        self.out_grid = VGroup(*self.out_grids)
+        self.kernels = [KernelWindow(p, direct, theme) for p in self.in_planes]
+        self.highlights = [CellHighlight(p, spec.step_cell(0), theme) for p in self.out_planes]
+        self.kernel = VGroup(*self.kernels)
+        self.out_highlight = VGroup(*self.highlights)
+        self.titles = VGroup(out_title, in_title, *tags)
+        self.divider = Line(
+            [lay.divider_x, fh / 2 - MARGIN, 0], [lay.divider_x, -fh / 2 + MARGIN, 0],
+            stroke_color=theme.stroke, stroke_width=theme.grid_stroke_width * 0.6,
+        )
+
+    # --------------------------------------------------------------- matrix
+    def _build_matrix(self) -> None:
+        lay, theme, spec = self.layout, self.theme, self.spec
+        self.matrix = BlockMatrix(
+            self.index,
+            lambda r, c, key: self._tex(self.block_weight_tex(r, c), color=theme.text),
+            blocks=(self.row_blocks, self.col_blocks),
+            cell=(lay.cell_w, lay.cell_h),
+            top_left=np.array([lay.matrix_left, lay.matrix_top, 0.0]),
+            theme=theme,
+            window=lay.window,
+            row_headers=[self._tex(f"{self.sym_out}^{{({o})}}", 24)
+                         for o in range(spec.out_channels)],
+            col_headers=[self._tex(f"{self.sym_in}^{{({c})}}", 24)
+                         for c in range(spec.in_channels)],
+            label_height=lay.label_h / lay.cell_h,
+        )
+        rows, cols = self.index.shape
+        name = r"C^{\top}" if spec.is_transposed else "C"
+        title = self._tex(rf"{name}\;\;({rows}\times {cols})", 30)
+        legend = self._tex(r"w_{ab}\ \text{in block}\ (" + self.sym_out + "^{(o)}," + self.sym_in
+                           + r"^{(c)}):\ w^{(o,c)}_{ab}" if not spec.is_transposed else
+                           r"w_{ab}\ \text{in block}\ (" + self.sym_out + "^{(c)}," + self.sym_in
+                           + r"^{(o)}):\ w^{(o,c)}_{ab}", 22)
+        head = VGroup(title, legend).arrange(RIGHT, buff=0.5)
+        if head.width > self.matrix.width_shown + 2 * ROW_HEADER:
+            head.scale_to_fit_width(self.matrix.width_shown + 2 * ROW_HEADER)
+        head.move_to([lay.matrix_left + self.matrix.width_shown / 2,
+                      lay.matrix_top + CH_HEADER - 0.3, 0])
+        self.matrix_title = head
+        left, right, top, bottom = self.matrix.row_rect(0)
+        self.row_band = highlight_rect(left, right, top, bottom, theme=theme, accent=False)
+        self.row_band.set_stroke(width=0)
+
+    # -------------------------------------------------------------- vectors
+    def _build_vectors(self) -> None:
+        lay, theme = self.layout, self.theme
+        rows, cols = self.index.shape
+        self.vec_in = ColumnVector(
+            [self._tex(self.in_entry(j), color=theme.cell_text) for j in range(cols)],
+            fill_color=theme.input_fill, theme=theme, cell=(lay.vec_width, lay.in_slot_h),
+            top_center=np.array([lay.vec_in_x, lay.vec_in_top, 0.0]),
+            slots=lay.in_slots, aligned=False,
+            label_height=lay.vec_label_h / lay.in_slot_h,
+            segments=self.col_blocks[:, 0].tolist(),
+        )
+        self.vec_out = ColumnVector(
+            [self._tex(self.out_entry(i), color=theme.cell_text) for i in range(rows)],
+            fill_color=theme.output_fill, theme=theme, cell=(lay.vec_width, lay.cell_h),
+            top_center=np.array([lay.vec_out_x, lay.matrix_top, 0.0]),
+            slots=lay.window[0], aligned=True,
+            label_height=min(lay.vec_label_h, VEC_FRACTION * lay.cell_h) / lay.cell_h,
+            segments=self.row_blocks[:, 0].tolist(),
+        )
+        mid = lay.matrix_center_y
+        self.times = self._tex(r"\times", 36).move_to([lay.times_x, mid, 0])
+        self.equals = self._tex("=", 36).move_to([lay.equals_x, mid, 0])
+        y_head = max(lay.vec_in_top, lay.matrix_top) + 0.42
+        self.vec_titles = VGroup(
+            self._tex(rf"\mathrm{{vec}}({self.sym_in})", 26).move_to([lay.vec_in_x, y_head, 0]),
+            self._tex(rf"\mathrm{{vec}}({self.sym_out})", 26).move_to(
+                [lay.vec_out_x, y_head, 0]
+            ),
+        )
+
+    # ------------------------------------------------------------- captions
+    def dot_terms(self, row: int) -> list[tuple[str, str]]:
+        """``(w^{(o,c)}_{ab}, a^{(c)}_{rc})`` of each non-zero product in row ``row``."""
+        return [(self.weight_tex(row, int(j)), self.in_entry(int(j)))
+                for j in np.nonzero(self.index[row] >= 0)[0]]
+
+    def _caption_terms(self, row: int) -> list[tuple[str, str] | None]:
+        """As many terms of every input channel as fit, each channel cut with ``⋯``.
+
+        The caption then still reads as a sum over the channels; when even one
+        term per channel does not fit, it is cut as with one channel.
+        """
+        cols = np.nonzero(self.index[row] >= 0)[0]
+        by_channel: dict[int, list[tuple[str, str]]] = {}
+        for j, term in zip(cols, self.dot_terms(row)):
+            by_channel.setdefault(int(self.col_blocks[j, 0]), []).append(term)
+        if len(by_channel) < 2:
+            return super()._caption_terms(row)
+        longest = max(len(t) for t in by_channel.values())
+        for k in range(longest, 0, -1):
+            shown: list[tuple[str, str] | None] = []
+            for terms in by_channel.values():
+                shown += terms[:k] + ([None] if len(terms) > k else [])
+            if self._caption_width(row, shown) <= self.layout.caption_width:
+                return shown
+        return super()._caption_terms(row)
+
+    # ---------------------------------------------------------------- steps
+    def focus_in(self, step: int) -> list[int]:
+        """Input entries that row ``step`` multiplies and the matrix window shows."""
+        origin = self.matrix.window_for_row(step)
+        return [int(c) for c in np.nonzero(self.index[step] >= 0)[0]
+                if self.matrix.in_window(step, int(c), origin)]
+
+    def touched_cells(self, step: int) -> list[tuple[int, int]]:
+        """Grid cells of real input under the kernel at row ``step`` (on each channel)."""
+        return super().touched_cells(int(self.row_blocks[step, 1]))
+
+    def _show_channels(self, step: int) -> None:
+        group = self.group_of_row(step)
+        for c, kernel in enumerate(self.kernels):
+            set_visibility(kernel, 1.0 if c in group else 0.0)
+        for o, highlight in enumerate(self.highlights):
+            set_visibility(highlight, 1.0 if o == self.row_blocks[step, 0] else 0.0)
+
+    def move_left(self, step: int) -> None:
+        """Put the kernels and the output highlights at row ``step``'s position."""
+        e = int(self.row_blocks[step, 1])
+        for kernel in self.kernels:
+            kernel.move_to_step(e)
+        for highlight in self.highlights:
+            highlight.move_to_cell(self.spec.step_cell(e))
+        self._show_channels(step)
+
+    def animate_left(self, step: int) -> list[Animation]:
+        """Glide the kernels and the output highlights to row ``step``'s position."""
+        e = int(self.row_blocks[step, 1])
+        self._show_channels(step)
+        cell = self.spec.step_cell(e)
+        return [*(k.animate_to_step(e) for k in self.kernels),
+                *(h.animate_to_cell(cell) for h in self.highlights)]
+
+    def show_marks(self, step: int) -> None:
+        """Outline the row in each block of its group, the cells, entries and grids it links."""
+        theme, lay = self.theme, self.layout
+        group = self.group_of_row(step)
+        rects = [tuple(self.matrix.block_rect(step, b)) for b in group]
+        g = lay.grid_cell
+        pad = 0.05
+        touched = self.touched_cells(step)
+        for c in group:
+            plane = self.in_planes[c]
+            for r, col in touched:
+                p = plane.cell_center(r, col)
+                rects.append((p[0] - g / 2, p[0] + g / 2, p[1] + g / 2, p[1] - g / 2))
+            (x0, y0, _), (x1, y1, _) = plane.point(0, 0), plane.point(*self.direct.grid_size)
+            rects.append((x0 - pad, x1 + pad, y0 + pad, y1 - pad))
+        out_plane = self.out_planes[int(self.row_blocks[step, 0])]
+        (x0, y0, _), (x1, y1, _) = out_plane.point(0, 0), out_plane.point(*self.spec.output_size)
+        rects.append((x0 - pad, x1 + pad, y0 + pad, y1 - pad))
+        w, h = lay.vec_width, lay.in_slot_h
+        for i in self.focus_in(step):
+            slot = self.vec_in.entry_slot(i)
+            if slot is not None:
+                p = self.vec_in.slot_center(slot)
+                rects.append((p[0] - w / 2, p[0] + w / 2, p[1] + h / 2, p[1] - h / 2))
+        marks: list[Mobject] = [outline_rects(rects, color=theme.accent,
+                                              stroke_width=theme.kernel_stroke_width * 0.8)]
+        slot = self.vec_out.entry_slot(step)
+        if slot is not None:
+            p = self.vec_out.slot_center(slot)
+            h = lay.cell_h
+            marks.append(highlight_rect(p[0] - w / 2, p[0] + w / 2, p[1] + h / 2,
+                                        p[1] - h / 2, theme=theme, accent=False))
+        self.marks.submobjects = marks
+        self.caption.submobjects = [self.captions[step]]
+
+
+def build_view(
+    spec: AnySpec, theme: Theme, symbols: tuple[str, str],
+    cell: tuple[float, float] | None = None,
+) -> MatrixView:
+    """The view of ``spec``: a block matrix when it has channels (one size of cell if given)."""
+    if spec.has_channels:
+        return ChannelMatrixView(spec, plan_channel_layout(spec, cell=cell), theme, symbols)
+    return MatrixView(spec, plan_layout(spec, cell=cell), theme, symbols)
 
 
 def default_symbols(spec: AnySpec) -> tuple[str, str]:
@@ -653,11 +1191,29 @@ class AlphabetScene(ConvScene):
 
     view: MatrixView
 
+    @classmethod
+    def num_steps(cls) -> int:
+        """One step per row of the matrix: per output value, channel by channel."""
+        return cls.spec.num_outputs
+
+    @classmethod
+    def check_step(cls, step: int) -> None:
+        """Raise :class:`~convmanim.SpecError` unless ``step`` is a row of the matrix."""
+        if cls.spec.has_channels:
+            cls.spec.output_index(step)  # the geometry's message, with the output's shape
+        else:
+            super().check_step(step)
+
+    def check_size(self) -> None:
+        """The size limits of :func:`convmanim.limits.check_render_size`, as from the CLI."""
+        check_render_size(self.spec, "alphabet", animated=self.still_step is None)
+
     def build_parts(self) -> MatrixView:
         """Lay out and build the grids, the matrix, the vectors and the captions."""
         symbols = default_symbols(self.spec) if self.symbols is None \
             else check_symbols(self.symbols)  # before any label reaches LaTeX
-        return MatrixView(self.spec, plan_layout(self.spec), self.get_theme(), symbols)
+        self.check_size()
+        return build_view(self.spec, self.get_theme(), symbols)
 
     def add_parts(self) -> None:
         """Static parts first, then the parts that move."""
@@ -713,7 +1269,14 @@ class AlphabetRelationshipScene(AlphabetScene):
     def num_steps(cls) -> int:
         """Steps of the conv plus steps of the transposed conv."""
         f = cls._forward()
-        return f.num_steps + f.transposed().num_steps
+        return f.num_outputs + f.transposed().num_outputs
+
+    def check_size(self) -> None:
+        """The size limits, for the conv and for its transposed conv."""
+        forward = self._forward()
+        animated = self.still_step is None
+        check_render_size(forward, "alphabet", animated=animated)
+        check_render_size(forward.transposed(), "alphabet", animated=animated)
 
     @classmethod
     def planned_duration(cls) -> float:
@@ -722,14 +1285,15 @@ class AlphabetRelationshipScene(AlphabetScene):
 
     def build_parts(self) -> tuple[MatrixView, MatrixView]:
         """Both views, with one cell size so that entries keep their size."""
+        self.check_size()
         forward = self._forward()
         transposed = forward.transposed()
-        a, b = plan_layout(forward), plan_layout(transposed)
+        plan = plan_channel_layout if forward.has_channels else plan_layout
+        a, b = plan(forward), plan(transposed)
         cell = (min(a.cell_w, b.cell_w), min(a.cell_h, b.cell_h))
-        a, b = plan_layout(forward, cell=cell), plan_layout(transposed, cell=cell)
         theme = self.get_theme()
-        return (MatrixView(forward, a, theme, ("a", "b")),
-                MatrixView(transposed, b, theme, ("b", "c")))
+        return (build_view(forward, theme, ("a", "b"), cell=cell),
+                build_view(transposed, theme, ("b", "c"), cell=cell))
 
     def still_parts(self) -> list[Mobject]:
         """The still parts of the view playing now."""
@@ -753,16 +1317,16 @@ class AlphabetRelationshipScene(AlphabetScene):
         self.add(*conv.all_parts())
         self._view = conv
         self.freeze_still_parts()
-        self.play_each_step(conv, conv.spec.num_steps)
+        self.play_each_step(conv, conv.spec.num_outputs)
         self.thaw_still_parts()
         self.transpose(conv, tconv)
         self._view = tconv
         self.freeze_still_parts()
-        self.play_each_step(tconv, tconv.spec.num_steps, offset=conv.spec.num_steps)
+        self.play_each_step(tconv, tconv.spec.num_outputs, offset=conv.spec.num_outputs)
         self.hold_frames(max(1, round(self.end_hold * config.frame_rate)))
 
     def _show_still(self, step: int) -> None:
-        n_conv = self.parts[0].spec.num_steps
+        n_conv = self.parts[0].spec.num_outputs
         if not 0 <= step < self.num_steps():
             self.parts[0].spec.step_cell(step)  # raises with the conv's range
         view = self.parts[0] if step < n_conv else self.parts[1]
