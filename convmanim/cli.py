@@ -447,6 +447,10 @@ Examples (the original README's, then ours):
   convmanim numerical -i 5 -k 3 -s 2 -p 1 -t -a tconv                 transposed: scatter-add
   convmanim numerical -i 3 -k 2 --input-values "1 2 3; 4 5 6; 7 8 9" --kernel-values "1 0; 0 -1" x
   convmanim numerical -i 6x8 -k 3 --input-values x.csv --kernel-values k.npy -a rect
+  convmanim numerical -i 5 -k 3 -p 1 --in-channels 3 --out-channels 2 -a rgb   RGB to 2 maps
+  convmanim numerical -i 4 -k 3 -p 1 --in-channels 4 --out-channels 4 --groups 2 -e 20 g2
+  convmanim numerical -i 5 -k 3 --in-channels 3 --out-channels 2 --input-values x.npy \
+      --kernel-values w.npy --bias-values "0.1, -0.2" -a layer       a real layer's numbers
 """
 
 
@@ -463,21 +467,36 @@ Examples (the original README's, then ours):
                    "numbers by spaces or commas), or a .csv or .npy file. With -t, the "
                    "transposed conv's input i'.")
 @click.option("--kernel-values", metavar="MATRIX|FILE", default=None,
-              help="The kernel's weights, as --input-values (convolution only).")
+              help="The kernel's weights, as --input-values (convolution only). With "
+                   "channels, a .npy file of the weight in PyTorch's layout, "
+                   "C_OUT x C_IN/GROUPS x k x k (with -t: the forward conv's, as "
+                   "ConvTranspose2d keeps it); the input is then C_IN x H x W.")
+@click.option("--bias-values", metavar="VALUES|FILE", default=None,
+              help='The bias, one number per output channel: inline such as "1, -1", or a '
+                   ".csv or .npy file (convolution only). Default: seeded integers 0-2 when "
+                   "there are channels, no bias for one channel.")
+@click.option("--no-bias", is_flag=True,
+              help="No bias, as nn.Conv2d(..., bias=False).")
 def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str | None,
-              **options: Any) -> None:
+              bias_values: str | None, no_bias: bool, **options: Any) -> None:
     """Numbers in the cells: the window's arithmetic, step by step.
 
     The input (with its padding as dashed zeros) and the output lie side by
     side. At each step the window's arithmetic is written below, and its
     result flies into its output cell, which is empty until then.
 
+    With channels (--in-channels, --out-channels, --groups), each channel is
+    its own grid and a step computes one output value, output channel by
+    output channel: the filter's slices lie over the channels of its group,
+    each channel's sum is written under it, and the caption adds them up
+    with the bias. Pooling takes each channel on its own.
+
     With -t, the scatter-add view of the transposed conv of the conv given by
     -i -k -s -p -d: one step per cell of its input, whose value times the
     kernel is added into the output; the cropped border (p) is dashed.
     """
     _start_latex_early(options["no_tex"])
-    from .values import parse_values
+    from .values import as_values, read_values
 
     spec = spec_from_options(options)
     from .limits import check_render_size
@@ -488,16 +507,28 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
                         "(drop -m or -t)")
     if mode != "convolution":
         spec.check_pooling(mode)  # type: ignore[union-attr, arg-type]
-        if kernel_values is not None:
-            raise SpecError(f"--kernel-values is for -m convolution; {mode} pooling has no weights")
+        for flag, given in (("--kernel-values", kernel_values), ("--bias-values", bias_values),
+                            ("--no-bias", no_bias or None)):
+            if given is not None:
+                raise SpecError(f"{flag} is for -m convolution; {mode} pooling has no "
+                                f"{'weights' if flag == '--kernel-values' else 'bias'}")
+    if no_bias and bias_values is not None:
+        raise click.UsageError("--no-bias and --bias-values contradict each other: drop one")
     extra: dict[str, Any] = {"mode": mode, "seed": seed}
+    if no_bias:
+        extra["bias"] = False
     if input_values is not None:
         role = " (the transposed conv's input i')" if spec.is_transposed else ""
-        extra["input_values"] = parse_values("--input-values", input_values, spec.input_size,
-                                             role=role)
+        extra["input_values"] = as_values(
+            "--input-values", read_values("--input-values", input_values), spec.input_shape,
+            role=role, plain=spec.in_channels == 1)
     if kernel_values is not None:
-        extra["kernel_values"] = parse_values("--kernel-values", kernel_values,
-                                              spec.kernel_size)
+        extra["kernel_values"] = as_values(
+            "--kernel-values", read_values("--kernel-values", kernel_values), spec.weight_shape,
+            plain=spec.weight_shape[:2] == (1, 1))
+    if bias_values is not None:
+        extra["bias_values"] = as_values(
+            "--bias-values", read_values("--bias-values", bias_values), spec.bias_shape)
 
     from .modes.numerical import NumericalScene
 

@@ -332,6 +332,13 @@ def _channel_count(name: str, value: object) -> int:
     return n
 
 
+def _cell_index(cell: Sequence[int], size: Pair, what: str) -> int:
+    r, c = (_as_int(what, v) for v in cell)
+    if not (0 <= r < size[0] and 0 <= c < size[1]):
+        raise SpecError(f"{what} {(r, c)} is outside the {_fmt_size(size)} grid")
+    return r * size[1] + c
+
+
 def _describe_channels(spec: _Channels) -> str:
     if not spec.has_channels:
         return ""
@@ -452,6 +459,14 @@ class _Channels:
     def num_outputs(self) -> int:
         """``C_out·o_h·o_w``: every output value, one per row of the conv matrix."""
         return self.out_channels * self.output_size[0] * self.output_size[1]
+
+    def step_index(self, cell: Sequence[int]) -> int:
+        """The step writing output cell ``(row, column)``: the inverse of ``step_cell``."""
+        return _cell_index(cell, self.output_size, "output cell")
+
+    def input_step_index(self, cell: Sequence[int]) -> int:
+        """Row-major index ``row·i_w + column`` of input cell ``(row, column)``."""
+        return _cell_index(cell, self.input_size, "input cell")
 
     def output_index(self, index: int) -> tuple[int, int, int]:
         """Output value ``index`` in channel-major order, as ``(channel, row, column)``.
@@ -758,6 +773,16 @@ class ConvSpec(_Channels):
         if c not in self.input_channels_of(out_channel):
             raise self._outside_group(out_channel, c)
         return (int(out_channel), c % self.channels_per_group[0])
+
+    def pooling(self) -> ConvSpec:
+        """The same windows over each input channel on its own, as pooling takes them.
+
+        ``C_in`` channels in and out, ``groups = C_in``: output channel ``c``
+        reads input channel ``c`` only.
+        """
+        c = self.in_channels
+        return ConvSpec(self.input_size, self.kernel_size, self.stride, self.padding,
+                        self.dilation, c, c, c)
 
     @property
     def multiplies(self) -> int:

@@ -27,9 +27,11 @@ Keys of a part: ``title`` (required), ``subtitle``, ``mode`` (default
 ``in_channels``, ``out_channels`` and ``groups`` (as ``nn.Conv2d``), ``theme``,
 ``step_time``, ``stepwise``, ``intro``; for ``arithmetic`` also ``weights``;
 for ``numerical`` ``operation`` (``convolution``, ``average`` or ``max``, the
-command line's ``-m``), ``seed``, ``input_values`` and ``kernel_values`` (an
-array of rows, an inline matrix such as ``"1 2; 3 4"``, or a ``.csv``/``.npy``
-file relative to the lecture file); for ``alphabet`` ``relationship``.
+command line's ``-m``), ``seed``, ``input_values``, ``kernel_values`` and
+``bias_values`` (an array, an inline matrix such as ``"1 2; 3 4"``, or a
+``.csv``/``.npy`` file relative to the lecture file; with channels the input
+is ``C_in×H×W`` and the weight in PyTorch's layout) and ``bias`` (``false``
+for none); for ``alphabet`` ``relationship``.
 
 Every part is checked before anything is rendered; an error is one line
 naming the file, the part and the key. All scenes are rendered in one pass
@@ -78,7 +80,7 @@ PART_KEYS = (
 
 MODE_KEYS: dict[str, tuple[str, ...]] = {
     "arithmetic": ("weights",),
-    "numerical": ("operation", "seed", "input_values", "kernel_values"),
+    "numerical": ("operation", "seed", "input_values", "kernel_values", "bias_values", "bias"),
     "alphabet": ("relationship",),
 }
 """Keys only a part of that mode may have."""
@@ -400,30 +402,40 @@ def _mode_scene(where: str, mode: str, raw: Mapping[str, Any], spec: AnySpec,
                            "(drop operation or transposed)")
     if operation != "convolution":
         spec.check_pooling(operation)  # type: ignore[union-attr, arg-type]
-        if "kernel_values" in raw:
-            raise LectureError(f"{where}: kernel_values is for operation 'convolution'; "
-                               f"{operation} pooling has no weights")
+        for key in ("kernel_values", "bias_values", "bias"):
+            if key in raw:
+                what = "weights" if key == "kernel_values" else "bias"
+                raise LectureError(f"{where}: {key} is for operation 'convolution'; "
+                                   f"{operation} pooling has no {what}")
     attrs["mode"] = operation
     attrs["seed"] = _get(where, raw, "seed", int, 0)
+    if "bias" in raw:
+        attrs["bias"] = _get(where, raw, "bias", bool, None)
     role = " (the transposed conv's input i')" if spec.is_transposed else ""
     if "input_values" in raw:
         attrs["input_values"] = _values(where, "input_values", raw["input_values"],
-                                        spec.input_size, role, base_dir)
+                                        spec.input_shape, role, base_dir,
+                                        plain=spec.in_channels == 1)
     if "kernel_values" in raw:
         attrs["kernel_values"] = _values(where, "kernel_values", raw["kernel_values"],
-                                         spec.kernel_size, "", base_dir)
+                                         spec.weight_shape, "", base_dir,
+                                         plain=spec.weight_shape[:2] == (1, 1))
+    if "bias_values" in raw:
+        attrs["bias_values"] = _values(where, "bias_values", raw["bias_values"],
+                                       spec.bias_shape, "", base_dir)
     return NumericalScene
 
 
-def _values(where: str, key: str, value: Any, shape: Pair, role: str, base_dir: Path) -> Any:
-    from .values import as_grid, parse_values
+def _values(where: str, key: str, value: Any, shape: tuple[int, ...], role: str,
+            base_dir: Path, *, plain: bool = False) -> Any:
+    from .values import as_values, read_values
 
     if isinstance(value, str):
         path = base_dir / value.strip()
         text = str(path) if not Path(value.strip()).is_absolute() and path.is_file() else value
-        return parse_values(key, text, shape, role=role)
-    if isinstance(value, list):
-        return as_grid(key, value, shape, role=role)
+        return as_values(key, read_values(key, text), shape, role=role, plain=plain)
+    if isinstance(value, (list, int, float)) and not isinstance(value, bool):
+        return as_values(key, value, shape, role=role, plain=plain)
     raise LectureError(f"{where}: {key} must be an array of rows, an inline matrix or a file "
                        f"name, got {value!r}")
 

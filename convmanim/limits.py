@@ -95,7 +95,7 @@ channel's first entry, a ``⋮`` and one entry the current row multiplies."""
 MIN_GRID_CELL_PX = 4
 """Pixels of a cell of the alphabet mode's channel grids, at least."""
 
-CHANNELS_NOT_DRAWN: frozenset[str] = frozenset({"arithmetic", "numerical"})
+CHANNELS_NOT_DRAWN: frozenset[str] = frozenset({"arithmetic"})
 """Modes that draw one channel only, for now."""
 
 _WHY = {

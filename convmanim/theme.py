@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-__all__ = ["DARK", "LIGHT", "THEMES", "Theme", "get_theme"]
+__all__ = [
+    "DARK",
+    "LIGHT",
+    "THEMES",
+    "Theme",
+    "blend",
+    "contrast_ratio",
+    "get_theme",
+    "readable_on",
+    "relative_luminance",
+]
 
 
 @dataclass(frozen=True)
@@ -96,3 +106,38 @@ def get_theme(theme: str | Theme) -> Theme:
         raise ValueError(
             f"theme must be one of {', '.join(THEMES)}, got {theme!r}"
         ) from None
+
+
+# ------------------------------------------------------------------ contrast
+def _rgb(color: str) -> tuple[float, float, float]:
+    text = color.lstrip("#")
+    if len(text) != 6:
+        raise ValueError(f"colour must be #RRGGBB, got {color!r}")
+    return tuple(int(text[i:i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+def relative_luminance(color: str) -> float:
+    """WCAG 2.x relative luminance of an sRGB colour ``#RRGGBB``."""
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in _rgb(color))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG contrast ratio ``(L1 + 0.05) / (L2 + 0.05)`` of two colours, from 1 to 21."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def blend(top: str, bottom: str, alpha: float) -> str:
+    """``top`` drawn with opacity ``alpha`` over ``bottom``, as ``#RRGGBB``."""
+    mixed = (alpha * t + (1 - alpha) * u for t, u in zip(_rgb(top), _rgb(bottom)))
+    return "#" + "".join(f"{round(255 * c):02X}" for c in mixed)
+
+
+def readable_on(fill: str, *candidates: str) -> str:
+    """The candidate text colour with the highest contrast against ``fill``."""
+    return max(candidates, key=lambda c: contrast_ratio(c, fill))

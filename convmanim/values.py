@@ -24,7 +24,7 @@ import numpy as np
 
 from .geometry import Pair, SpecError
 
-__all__ = ["as_grid", "format_value", "parse_values", "read_values"]
+__all__ = ["as_grid", "as_values", "format_value", "parse_values", "read_values"]
 
 _TEXT_SUFFIXES = (".csv", ".txt")
 _SEPARATORS = re.compile(r"[,\s]+")
@@ -69,8 +69,8 @@ def format_value(value: float) -> str:
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
-    if len(shape) == 2:
-        return f"{shape[0]}×{shape[1]}"
+    if len(shape) in (2, 3, 4):
+        return "×".join(map(str, shape))
     if len(shape) == 0:
         return "a single number"
     return f"a {len(shape)}-D array of shape {'×'.join(map(str, shape))}"
@@ -227,6 +227,76 @@ def as_grid(name: str, values: object, shape: Pair, *, role: str = "") -> np.nda
         raise SpecError(
             f"{name} must be {shape[0]}×{shape[1]}{role}, got {_shape_text(arr.shape)}"
         )
+    if not np.all(np.isfinite(arr)):
+        raise SpecError(f"{name} must be finite numbers (no nan or inf)")
+    return arr
+
+
+_LAYOUTS = {1: "one per output channel", 3: "C_in×H×W", 4: "PyTorch's layout"}
+
+
+def as_values(
+    name: str, values: object, shape: tuple[int, ...], *, role: str = "", plain: bool = False
+) -> np.ndarray:
+    """Check that ``values`` is a finite array of ``shape`` (an input, a weight or a bias).
+
+    Parameters
+    ----------
+    name
+        What the values are, for messages (``"--input-values"``, ``"bias_values"``).
+    values
+        An array or nested sequence.
+    shape
+        The shape it must have: ``(C_in, H, W)``, ``(C_out, C_in/groups, kh,
+        kw)`` or ``(C_out,)``.
+    role
+        Optional words after the size in the shape message.
+    plain
+        The leading axes are all 1 (one channel): a plain 2-D grid of the
+        last two axes is what is expected, and what is returned.
+
+    Returns
+    -------
+    numpy.ndarray
+        A float copy, of ``shape`` (2-D when ``plain``).
+
+    Raises
+    ------
+    SpecError
+        ``"input_values must be 3×5×5 (C_in×H×W), got 5×5"``, or for
+        non-numbers and non-finite values.
+
+    Examples
+    --------
+    >>> as_values("bias_values", [[1, -1]], (2,)).tolist()
+    [1.0, -1.0]
+    >>> as_values("kernel_values", np.ones((1, 1, 2, 2)), (1, 1, 2, 2), plain=True).shape
+    (2, 2)
+    """
+    if plain:
+        grid = shape[-2:]
+        try:
+            arr = np.array(values, dtype=float)
+        except (TypeError, ValueError):
+            arr = None
+        if arr is not None and arr.shape == tuple(shape):
+            arr = arr.reshape(grid)
+        return as_grid(name, values if arr is None else arr, grid, role=role)  # type: ignore[arg-type]
+    try:
+        arr = np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        raise SpecError(f"{name} must be an array of numbers of shape "
+                        f"{'×'.join(map(str, shape))}") from None
+    if len(shape) == 1 and arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.ravel()  # a bias written as one row (or column)
+    if arr.shape != tuple(shape):
+        want = "×".join(map(str, shape))
+        if len(shape) == 1:
+            count = arr.size if arr.ndim <= 1 else _shape_text(arr.shape)
+            raise SpecError(f"{name} must be {want} number{'s' if shape[0] != 1 else ''} "
+                            f"({_LAYOUTS[1]}){role}, got {count}")
+        raise SpecError(f"{name} must be {want} ({_LAYOUTS.get(len(shape), 'shape')}){role}, "
+                        f"got {_shape_text(arr.shape)}")
     if not np.all(np.isfinite(arr)):
         raise SpecError(f"{name} must be finite numbers (no nan or inf)")
     return arr

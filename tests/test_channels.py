@@ -383,3 +383,22 @@ def test_cli_channel_flags_build_the_spec():
         assert result.exit_code == 2
         assert message in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_pooling_spec_keeps_each_channel_apart():
+    spec = ConvSpec(6, 2, stride=2, in_channels=3, out_channels=5)
+    pool = spec.pooling()
+    assert (pool.in_channels, pool.out_channels, pool.groups) == (3, 3, 3)
+    assert [pool.input_channels_of(c) for c in range(3)] == [range(c, c + 1) for c in range(3)]
+    assert pool.direct() == spec.direct()
+
+
+def test_cell_indices_invert_the_cell_of_a_step():
+    spec = ConvSpec((5, 7), 3, stride=(2, 1), padding=1, in_channels=2, out_channels=2)
+    for e in range(spec.num_steps):
+        assert spec.step_index(spec.step_cell(e)) == e
+    ih, iw = spec.input_size
+    assert [spec.input_step_index((r, c)) for r in range(ih) for c in range(iw)] == list(
+        range(ih * iw))
+    with pytest.raises(SpecError, match=r"output cell \(3, 0\) is outside the 3×7 grid"):
+        spec.step_index((3, 0))

@@ -23,7 +23,7 @@ is drawn.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -42,11 +42,12 @@ from manim import (
 from ..geometry import AnySpec, ConvSpec, DirectConv, Pair, SpecError, TransposedConvSpec
 from ..labels import LabelMaker, math_label
 from ..mobjects.flight import Fade, Relocate, ghost
-from ..mobjects.grid import CellGrid, place_in_cell
+from ..mobjects.grid import CellGrid, cell_polygon, place_in_cell
 from ..mobjects.kernel import CellHighlight, KernelWindow
 from ..mobjects.plane import PlaneMap
-from ..values import as_grid, format_value
-from .base import ConvScene, fmt_size
+from ..theme import blend, contrast_ratio, readable_on
+from ..values import as_values, format_value
+from .base import ConvScene
 from .formulas import output_size_formula, spec_summary
 
 __all__ = [
@@ -68,6 +69,8 @@ TITLES = {"convolution": "Convolution", "average": "Average pooling", "max": "Ma
 MAX_TERMS = 9
 """Captions list at most this many terms; longer ones keep the first and last few."""
 HEAD_TERMS, TAIL_TERMS = 4, 2
+CHANNEL_TERMS = 3
+"""Products a channel's caption under its grid writes at most (the first, dots, the last)."""
 
 MARGIN = 0.3
 HEADER_GAP = 0.3
@@ -89,6 +92,18 @@ WEIGHTED_NUMBER_SHIFT = (-0.05, -0.08)
 WEIGHT_SCALE = 1.2
 """Weights are drawn this much larger than the kernel window's default."""
 CAPTION_FONT = 34
+CHANNEL_LABEL_FONT = 22
+SUB_FONT = 24
+"""A channel's sum, written under its grid."""
+SUB_GAP = 0.12
+CHANNEL_GAP_CELLS = 0.35
+CHANNEL_GAP_MIN = 0.15
+"""Gap between the grids of one tensor's channels: a fraction of a cell plus a constant."""
+STACK_GAP = 0.3
+VEIL_OPACITY = 0.75
+"""How much of a channel the step does not read is hidden."""
+MIN_NUMBER_PX = 10.0
+"""Smallest a number may be, in pixels, when channels share the frame."""
 
 
 # ------------------------------------------------------------------ numbers
@@ -99,11 +114,13 @@ def default_values(spec: AnySpec, seed: int = 0) -> tuple[np.ndarray, np.ndarray
     ----------
     spec
         Gives the shapes: the input of ``spec`` (``i'`` for a transposed conv)
-        and its kernel.
+        and its kernel. With channels, the input is ``(C_in, H, W)`` and the
+        kernel the weight tensor, in PyTorch's layout.
     seed
         Seed of :func:`numpy.random.default_rng`; the input is drawn first,
-        then the kernel, so a pooling scene and a convolution scene with the
-        same seed and input size show the same input.
+        then the kernel (then :func:`default_bias`), so a pooling scene and a
+        convolution scene with the same seed and input size show the same
+        input.
 
     Returns
     -------
@@ -111,9 +128,56 @@ def default_values(spec: AnySpec, seed: int = 0) -> tuple[np.ndarray, np.ndarray
         ``(input, kernel)`` as float arrays.
     """
     rng = np.random.default_rng(seed)
-    x = rng.integers(0, 4, size=spec.input_size).astype(float)
-    kernel = rng.integers(0, 3, size=spec.kernel_size).astype(float)
+    x = rng.integers(0, 4, size=spec.input_shape).astype(float)
+    kernel = rng.integers(0, 3, size=spec.weight_shape).astype(float)
+    if not spec.has_channels:
+        return x[0], kernel[0, 0]
     return x, kernel
+
+
+def default_bias(spec: AnySpec, seed: int = 0) -> np.ndarray:
+    """Random integer biases in 0–2, one per output channel, drawn after :func:`default_values`."""
+    rng = np.random.default_rng(seed)
+    rng.integers(0, 4, size=spec.input_shape)
+    rng.integers(0, 3, size=spec.weight_shape)
+    return rng.integers(0, 3, size=spec.bias_shape).astype(float)
+
+
+@dataclass(frozen=True)
+class GatherStep:
+    """What one step of a convolution or pooling scene computes: one output value.
+
+    Attributes
+    ----------
+    out_channel, cell
+        The output value written: channel and ``(row, column)``.
+    position
+        The window's position (its spatial step over the output).
+    channels
+        The input channels the window reads (the filter's group; one for pooling).
+    values, real
+        ``(n, kh, kw)``: the grid value under each tap of each channel read,
+        and whether it lies on input (not padding).
+    weights
+        ``(n, kh, kw)``: the weight each tap multiplies (``None`` for pooling).
+    partials
+        ``(n,)``: each channel's window times its weights (``None`` for pooling).
+    bias
+        The filter's bias (``None`` without one).
+    result
+        The output value, from :meth:`~convmanim.ConvSpec.apply`.
+    """
+
+    out_channel: int
+    cell: Pair
+    position: int
+    channels: tuple[int, ...]
+    values: np.ndarray
+    real: np.ndarray
+    weights: np.ndarray | None
+    partials: np.ndarray | None
+    bias: float | None
+    result: float
 
 
 @dataclass(frozen=True)
@@ -122,32 +186,53 @@ class GatherNumbers:
 
     Attributes
     ----------
-    grid
-        ``(H, W)`` values of the drawn grid: the input, with zeros in the padding.
+    grids
+        ``(C_in, H, W)`` values of the drawn grids: each input channel, with
+        zeros in the padding.
     real
         ``(H, W)`` mask of the grid cells that hold input (not padding).
-    taps
-        ``(n, kh, kw)``: the grid value under each tap, per step.
-    tap_real
-        ``(n, kh, kw)``: whether each tap lies on input (not padding), per step.
+    steps
+        One :class:`GatherStep` per output value, channel by channel.
     weights
-        ``(kh, kw)``: the weight each tap multiplies (``None`` for pooling).
+        ``(C_out, C_in/groups, kh, kw)``: the weight each tap of each filter
+        slice multiplies (``None`` for pooling).
+    bias
+        ``(C_out,)``, or ``None``.
     output
-        ``(oh, ow)``: the result, from :meth:`~convmanim.ConvSpec.apply`.
+        ``(C_out, oh, ow)``: the result, from :meth:`~convmanim.ConvSpec.apply`.
     """
 
-    grid: np.ndarray
+    grids: np.ndarray
     real: np.ndarray
-    taps: np.ndarray
-    tap_real: np.ndarray
+    steps: list[GatherStep]
     weights: np.ndarray | None
+    bias: np.ndarray | None
     output: np.ndarray
 
 
 def gather_numbers(
-    spec: ConvSpec, mode: str, x: np.ndarray, kernel: np.ndarray
+    spec: ConvSpec,
+    mode: str,
+    x: np.ndarray,
+    kernel: np.ndarray | None,
+    bias: np.ndarray | None = None,
 ) -> GatherNumbers:
     """The numbers of a convolution (``mode="convolution"``) or pooling scene.
+
+    Parameters
+    ----------
+    spec
+        The convolution; pooling takes each input channel on its own
+        (:meth:`~convmanim.ConvSpec.pooling`).
+    mode
+        ``"convolution"``, ``"average"`` or ``"max"``.
+    x
+        ``(C_in, H, W)``, or ``(H, W)`` with one channel.
+    kernel
+        The weights in PyTorch's layout (a ``(kh, kw)`` kernel with one
+        channel); ignored by pooling.
+    bias
+        ``(C_out,)`` or ``None`` (convolution only).
 
     Raises
     ------
@@ -156,20 +241,82 @@ def gather_numbers(
     """
     if mode not in MODES:
         raise SpecError(f"mode must be convolution, average or max, got {mode!r}")
-    if mode != "convolution":
+    convolution = mode == "convolution"
+    if not convolution:
         spec.check_pooling(mode)  # type: ignore[arg-type]
+        spec = spec.pooling()
+        bias = None
     direct = spec.direct()
-    grid = direct.grid_values(x)
+    xs = np.asarray(x, dtype=float).reshape(spec.input_shape)
+    grids = np.stack([direct.grid_values(channel) for channel in xs])
     real = direct.input_mask()
     wins = np.array(list(direct.windows()))
-    taps = grid[wins[..., 0], wins[..., 1]]
-    tap_real = real[wins[..., 0], wins[..., 1]]
     weights = None
-    if mode == "convolution":
+    if convolution:
         tap = direct.tap_weight()
-        weights = np.asarray(kernel, dtype=float)[tap[..., 0], tap[..., 1]]
-    output = spec.apply(x, kernel, mode)  # type: ignore[arg-type]
-    return GatherNumbers(grid, real, taps, tap_real, weights, output)
+        w = np.asarray(kernel, dtype=float).reshape(spec.weight_shape)
+        weights = w[:, :, tap[..., 0], tap[..., 1]]
+    b = None if bias is None else np.asarray(bias, dtype=float).reshape(spec.bias_shape)
+    output = spec.apply(xs, None if weights is None else kernel, mode,  # type: ignore[arg-type]
+                        None if b is None else b).reshape(spec.output_shape)
+    steps = []
+    for e in range(spec.num_outputs):
+        o, r, c = spec.output_index(e)
+        position = spec.step_index((r, c))
+        channels = tuple(spec.input_channels_of(o))
+        win = wins[position]
+        values = grids[list(channels)][:, win[..., 0], win[..., 1]]
+        partials = None
+        slices = None
+        if weights is not None:
+            slices = np.stack([weights[spec.weight_slice(o, ch)] for ch in channels])
+            partials = (values * slices).sum(axis=(1, 2))
+            total = partials.sum() + (0.0 if b is None else b[o])
+            if not np.isclose(total, output[o, r, c]):  # pragma: no cover - an invariant
+                raise AssertionError("the channels' sums do not add up to the convolution")
+        steps.append(GatherStep(
+            out_channel=o,
+            cell=(r, c),
+            position=position,
+            channels=channels,
+            values=values,
+            real=np.broadcast_to(real[win[..., 0], win[..., 1]], values.shape),
+            weights=slices,
+            partials=partials,
+            bias=None if b is None else float(b[o]),
+            result=float(output[o, r, c]),
+        ))
+    return GatherNumbers(grids, real, steps, weights, b, output)
+
+
+@dataclass(frozen=True)
+class ScatterStep:
+    """What one step of a transposed-conv scene adds: one input value, scattered.
+
+    Attributes
+    ----------
+    in_channel, cell
+        The input value scattered: channel and ``(row, column)``.
+    position
+        Its spatial step (the window on the output canvas).
+    value
+        ``y`` at that cell.
+    out_channels
+        The output channels it reaches (its group's).
+    kernels
+        ``(n, kh, kw)``: the weight slice it is multiplied by, per output channel.
+    products
+        ``(n, kh, kw)``: ``value * kernels``, what it adds at each tap
+        (including the taps that fall on the cropped border).
+    """
+
+    in_channel: int
+    cell: Pair
+    position: int
+    value: float
+    out_channels: tuple[int, ...]
+    kernels: np.ndarray
+    products: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -179,37 +326,55 @@ class ScatterNumbers:
     Attributes
     ----------
     y
-        ``(ih', iw')``: the transposed conv's input.
-    kernel
-        ``(kh, kw)`` weights.
-    products
-        ``(n, kh, kw)``: ``y[e] * kernel``, what step ``e`` adds at each tap
-        (including the taps that fall on the cropped border).
+        ``(C_in', ih', iw')``: the transposed conv's input.
+    weight
+        The weight tensor, ``(C_in', C_out'/groups, kh, kw)``.
+    steps
+        One :class:`ScatterStep` per input value, channel by channel.
+    bias
+        ``(C_out',)``, or ``None``: each output channel starts at its bias.
     sums
-        ``(n, oh', ow')``: the output after each step (the running sum of
+        ``(n + 1, C_out', oh', ow')``: the output before the first step and
+        after each step (the bias plus the running sum of
         :meth:`~convmanim.TransposedConvSpec.scatter_contributions`).
     output
-        ``(oh', ow')``: the result, from :meth:`~convmanim.TransposedConvSpec.apply`.
+        ``(C_out', oh', ow')``: the result, from :meth:`~convmanim.TransposedConvSpec.apply`.
     """
 
     y: np.ndarray
-    kernel: np.ndarray
-    products: np.ndarray
+    weight: np.ndarray
+    steps: list[ScatterStep]
+    bias: np.ndarray | None
     sums: np.ndarray
     output: np.ndarray
 
 
-def scatter_numbers(spec: TransposedConvSpec, y: np.ndarray, kernel: np.ndarray) -> ScatterNumbers:
+def scatter_numbers(
+    spec: TransposedConvSpec,
+    y: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+) -> ScatterNumbers:
     """The numbers of a transposed-conv scene, in the scatter-add view."""
-    y = np.asarray(y, dtype=float)
-    kernel = np.asarray(kernel, dtype=float)
-    contributions = np.array(list(spec.scatter_contributions(y, kernel)))
-    sums = np.cumsum(contributions, axis=0)
-    output = spec.apply(y, kernel)
+    ys = np.asarray(y, dtype=float).reshape(spec.input_shape)
+    w = np.asarray(kernel, dtype=float).reshape(spec.weight_shape)
+    b = None if bias is None else np.asarray(bias, dtype=float).reshape(spec.bias_shape)
+    start = np.zeros(spec.output_shape)
+    if b is not None:
+        start += b[:, None, None]
+    contributions = [c.reshape(spec.output_shape) for c in spec.scatter_contributions(ys, w)]
+    sums = np.cumsum([start, *contributions], axis=0)
+    output = spec.apply(ys, w, bias=b).reshape(spec.output_shape)
     if not np.allclose(sums[-1], output):  # pragma: no cover - an invariant of the core
         raise AssertionError("the scatter contributions do not add up to the transposed conv")
-    products = y.reshape(-1, 1, 1) * kernel[None]
-    return ScatterNumbers(y, kernel, products, sums, output)
+    steps = []
+    for e in range(ys.size):
+        i, r, c = spec.input_index(e)
+        outs = tuple(spec.output_channels_of(i))
+        kernels = np.stack([w[spec.weight_slice(o, i)] for o in outs])
+        steps.append(ScatterStep(i, (r, c), spec.input_step_index((r, c)), float(ys[i, r, c]),
+                                 outs, kernels, ys[i, r, c] * kernels))
+    return ScatterNumbers(ys, w, steps, b, sums, output)
 
 
 # ------------------------------------------------------------------ captions
@@ -278,26 +443,90 @@ def caption_tex(
     return lhs, format_value(result)
 
 
+def step_caption_tex(step: GatherStep, mode: str) -> tuple[list[str], int]:
+    r"""LaTeX parts of one gather step's caption, and the index of its result part.
+
+    With one input channel read, the window's arithmetic as
+    :func:`caption_tex` writes it (plus the bias, if any). With several, the
+    sum over the channels of each channel's window times its weights (each
+    written under its grid, see :func:`channel_caption_tex`), plus the bias:
+    ``Σ_c (window_c · w_{o,c}) + b_o``, with the numbers put in.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> one = GatherStep(0, (0, 0), 0, (0,), np.array([[[3.0, 2.0]]]),
+    ...                  np.ones((1, 1, 2), bool), np.array([[[1.0, 2.0]]]),
+    ...                  np.array([7.0]), 1.0, 8.0)
+    >>> step_caption_tex(one, "convolution")
+    (['3\\cdot 1 + 2\\cdot 2', '+', '\\underbrace{1}_{\\mathrm{bias}}', '=', '8'], 4)
+    >>> two = GatherStep(1, (0, 0), 0, (2, 3), np.ones((2, 1, 1)), np.ones((2, 1, 1), bool),
+    ...                  np.ones((2, 1, 1)), np.array([7.0, -4.0]), None, 3.0)
+    >>> " ".join(step_caption_tex(two, "convolution")[0])
+    '\\underbrace{7}_{c=2} - \\underbrace{4}_{c=3} = 3'
+    """
+    if mode != "convolution" or step.partials is None or len(step.channels) == 1:
+        lhs, result = caption_tex(
+            mode, step.values[0].ravel(), step.real[0].ravel(),
+            None if step.weights is None else step.weights[0].ravel(), step.result,
+        )
+        parts = [lhs]
+    else:
+        out = ""
+        for n, (v, c) in enumerate(zip(step.partials, step.channels)):
+            term = rf"\underbrace{{{format_value(abs(v))}}}_{{c={c}}}"
+            sign = ("-" if v < 0 else "") if n == 0 else (" - " if v < 0 else " + ")
+            out += sign + term
+        parts = [out]
+        result = format_value(step.result)
+    if step.bias is not None:
+        sign = "-" if step.bias < 0 else "+"
+        parts += [sign, rf"\underbrace{{{format_value(abs(step.bias))}}}_{{\mathrm{{bias}}}}"]
+    parts += ["=", result]
+    return parts, len(parts) - 1
+
+
+def channel_caption_tex(values: np.ndarray, weights: np.ndarray, partial: float) -> str:
+    r"""One input channel's window times its weights, for under its grid.
+
+    At most :data:`CHANNEL_TERMS` products are written; longer sums keep the
+    first and the last with ``\dots`` between.
+
+    Examples
+    --------
+    >>> channel_caption_tex(np.array([3.0, 0, 2, 1]), np.array([1.0, 2, 0, 1]), 4)
+    '3\\cdot 1 + \\dots + 1\\cdot 1 = 4'
+    """
+    terms = [rf"{_factor(v)}\cdot {_factor(w)}" for v, w in zip(values, weights)]
+    if len(terms) > CHANNEL_TERMS:
+        terms = [*terms[:CHANNEL_TERMS - 2], r"\dots", terms[-1]]
+    return " + ".join(terms) + f" = {format_value(partial)}"
+
+
 def scatter_caption_tex(
     value: float, kernel: np.ndarray, products: np.ndarray
 ) -> tuple[list[str], list[int]]:
     r"""LaTeX parts for one scatter step: ``y · (kernel) = (products)``.
 
     Every matrix entry is its own part, so that the products can fly from the
-    caption to their cells.
+    caption to their cells. ``kernel`` and ``products`` may also be
+    ``(n, kh, kw)`` stacks, one slice per output channel the value reaches:
+    the caption then writes one ``y · (kernel) = (products)`` per channel,
+    separated by commas.
 
     Parameters
     ----------
     value
         The input cell's value ``y``.
     kernel, products
-        ``(kh, kw)`` weights and ``y * kernel`` (from the geometry core).
+        ``(kh, kw)`` weights and ``y * kernel`` (from the geometry core), or
+        stacks of them.
 
     Returns
     -------
     tuple
         The parts (for ``MathTex(*parts)``) and the index of each product
-        entry among them, in row-major tap order.
+        entry among them, in row-major tap order (channel after channel).
 
     Examples
     --------
@@ -307,7 +536,7 @@ def scatter_caption_tex(
     >>> [parts[i] for i in where]
     ['2', '0']
     """
-    parts = [rf"{_factor(value)}\cdot"]
+    parts: list[str] = []
     where: list[int] = []
 
     def matrix(values: np.ndarray, record: bool) -> None:
@@ -323,9 +552,17 @@ def scatter_caption_tex(
                 parts.append(format_value(v))
         parts.append(r"\end{pmatrix}")
 
-    matrix(np.asarray(kernel), record=False)
-    parts.append("=")
-    matrix(np.asarray(products), record=True)
+    kernels = np.asarray(kernel)
+    prods = np.asarray(products)
+    if kernels.ndim == 2:
+        kernels, prods = kernels[None], prods[None]
+    for n, (k, prod) in enumerate(zip(kernels, prods)):
+        if n:
+            parts.append(r",\qquad")
+        parts.append(rf"{_factor(value)}\cdot")
+        matrix(k, record=False)
+        parts.append("=")
+        matrix(prod, record=True)
     return parts, where
 
 
@@ -361,25 +598,40 @@ class NumericalParts:
     ----------
     header
         Title and summary at the top.
-    input_grid, output_grid
-        The two grids. For a transposed conv the output grid is the whole
-        canvas: output cells filled, cropped cells dashed.
-    kernel
-        The kernel window (over the input, or over the canvas when scattering).
-    highlight
-        The output cell being written (gather), or the input cell being
-        scattered (transposed).
+    input_grids, output_grids
+        One grid per input channel and per output channel. For a transposed
+        conv each output grid is the whole canvas: output cells filled,
+        cropped cells dashed.
     input_label, output_label
-        ``input 5×5`` and ``output 3×3`` above the grids.
+        ``input 5×5`` and ``output 3×3`` (``input 3×5×5`` with channels)
+        above the grids.
+    channel_labels
+        With channels, the name of each grid (input grids first), and an
+        output channel's bias.
+    kernels
+        The kernel windows, keyed ``(filter, slot)``: filter ``o``'s slice
+        over the ``slot``-th channel it reads (pooling: ``(c, 0)`` over
+        channel ``c``; a transposed conv: ``(c, slot)``, input channel
+        ``c``'s weights over the ``slot``-th output canvas it reaches).
+    highlights
+        The output cell being written, one per output grid (a transposed
+        conv: the input cell being scattered, one per input grid).
+    veils
+        With channels, one per input grid: shown over the channels a step
+        does not read (a transposed conv has none: its windows alone show
+        which output channels a value reaches).
     captions
         The caption of each step (of the still's step only, for a still).
+    channel_captions
+        Per step that reads several channels, each channel's window times
+        its weights, under its grid.
     results
         Gather: the number of each step's output cell, in its cell (up to
         the still's step, for a still).
     sums
-        Scatter: ``sums[0]`` holds the ``0`` of every output cell, and
-        ``sums[e + 1]`` the numbers that step ``e`` changes, keyed by output
-        cell.
+        Scatter: ``sums[0]`` holds the start (``0``, or the bias) of every
+        output cell, and ``sums[e + 1]`` the numbers that step ``e``
+        changes, keyed by ``(channel, row, column)``.
     flyers
         Scatter: per step, the products that fly to the taps (none for a still).
     size_formula
@@ -387,17 +639,51 @@ class NumericalParts:
     """
 
     header: VGroup
-    input_grid: CellGrid
-    output_grid: CellGrid
-    kernel: KernelWindow
-    highlight: CellHighlight
+    input_grids: list[CellGrid]
+    output_grids: list[CellGrid]
     input_label: Mobject
     output_label: Mobject
+    channel_labels: list[Mobject]
+    kernels: dict[tuple[int, int], KernelWindow]
+    highlights: list[CellHighlight]
+    veils: list[Mobject]
     captions: dict[int, Mobject]
+    channel_captions: dict[int, list[Mobject]]
     results: dict[int, Mobject]
-    sums: list[dict[tuple[int, int], Mobject]]
+    sums: list[dict[tuple[int, int, int], Mobject]]
     flyers: dict[int, list[Flyer]]
     size_formula: Mobject | None
+
+    @property
+    def input_grid(self) -> CellGrid:
+        """The first input grid (the only one without channels)."""
+        return self.input_grids[0]
+
+    @property
+    def output_grid(self) -> CellGrid:
+        """The first output grid (the only one without channels)."""
+        return self.output_grids[0]
+
+    @property
+    def kernel(self) -> KernelWindow:
+        """The first kernel window (the only one without channels)."""
+        return next(iter(self.kernels.values()))
+
+    @property
+    def highlight(self) -> CellHighlight:
+        """The first highlight (the only one without channels)."""
+        return self.highlights[0]
+
+
+@dataclass(frozen=True)
+class _Arrangement:
+    """Where the grids go: the planes, the captions' centre height, the sub-captions' tops."""
+
+    input_planes: list[PlaneMap]
+    output_planes: list[PlaneMap]
+    caption_y: float
+    sub_y: float
+    cell: float
 
 
 # ------------------------------------------------------------------ scene
@@ -409,6 +695,14 @@ class NumericalScene(ConvScene):
     ``ConvSpec(...).transposed()`` for the scatter-add view of a transposed
     convolution (one step per cell of its input).
 
+    With channels (``ConvSpec(..., in_channels=3, out_channels=2)``), each
+    channel is its own grid, and a step computes one output value: output
+    channel by output channel, row by row. The windows lie over the channels
+    the filter reads (its group's), each showing its slice of the filter's
+    weights; the others are veiled. Under each channel read its window's
+    sum is written, and the caption adds them up with the bias:
+    ``Σ_c (window_c · w_{o,c}) + b_o``. Pooling takes each channel on its own.
+
     Attributes
     ----------
     mode
@@ -416,12 +710,22 @@ class NumericalScene(ConvScene):
         (PyTorch's ``count_include_pad=True``); in max pooling the padding
         never wins, and is written :math:`-\infty`.
     seed
-        Seed of the default values (input 0–3, kernel 0–2).
+        Seed of the default values (input 0–3, kernel 0–2, bias 0–2).
     input_values
-        The input's values; random integers when ``None``. For a transposed
-        conv this is the transposed conv's input (``i'``).
+        The input's values, ``(H, W)`` or ``(C_in, H, W)``; random integers
+        when ``None``. For a transposed conv this is the transposed conv's
+        input (``i'``).
     kernel_values
-        The kernel's weights (convolution only); random integers when ``None``.
+        The weights (convolution only): a ``(kh, kw)`` kernel, or the weight
+        tensor in PyTorch's layout (``(C_out, C_in/groups, kh, kw)``; for a
+        transposed conv the forward conv's, as ``nn.ConvTranspose2d``
+        keeps it). Random integers when ``None``.
+    bias_values
+        The bias, ``(C_out,)`` (convolution only). ``None``: random integers
+        when :attr:`bias` is on.
+    bias
+        Whether the scene has a bias: ``None`` (the default) has one when
+        :attr:`bias_values` is set or the spec has channels.
     write
         Fraction of :attr:`step_time` spent writing: the caption appears and
         the result flies to its cell (for a transposed conv, the products fly
@@ -438,6 +742,15 @@ class NumericalScene(ConvScene):
         class MaxPoolingExample(NumericalScene):
             spec = ConvSpec(6, 2, stride=2)
             mode = "max"
+
+    .. manim:: RgbToTwoChannels
+        :save_last_frame:
+
+        from convmanim import ConvSpec, NumericalScene
+
+        class RgbToTwoChannels(NumericalScene):
+            spec = ConvSpec(4, 2, in_channels=3, out_channels=2)
+            still_step = 5
     """
 
     spec: ClassVar[AnySpec] = ConvSpec(5, 3, stride=2, padding=1)
@@ -445,6 +758,8 @@ class NumericalScene(ConvScene):
     seed: ClassVar[int] = 0
     input_values: ClassVar[np.ndarray | None] = None
     kernel_values: ClassVar[np.ndarray | None] = None
+    bias_values: ClassVar[np.ndarray | None] = None
+    bias: ClassVar[bool | None] = None
     step_time: ClassVar[float] = 1.5
     keep_formula: ClassVar[bool] = False  # no room beside the grids: it fades out
     glide: ClassVar[float] = 0.35
@@ -454,24 +769,50 @@ class NumericalScene(ConvScene):
 
     # ------------------------------------------------------------ settings
     @classmethod
+    def _shape_spec(cls) -> AnySpec:
+        """The spec whose channels the scene draws (pooling: each channel on its own)."""
+        spec = cls.spec
+        if isinstance(spec, ConvSpec) and cls.mode in ("average", "max"):
+            return spec.pooling()
+        return spec
+
+    @classmethod
     def num_steps(cls) -> int:
-        """One step per output cell; for a transposed conv, one per input cell."""
-        if cls.spec.is_transposed:
-            ih, iw = cls.spec.input_size
-            return ih * iw
-        return cls.spec.num_steps
+        """One step per output value; for a transposed conv, one per input value."""
+        spec = cls._shape_spec()
+        if spec.is_transposed:
+            return spec.in_channels * spec.input_size[0] * spec.input_size[1]
+        return spec.num_outputs
 
     @classmethod
     def check_step(cls, step: int) -> None:
         """Raise :class:`~convmanim.SpecError` unless the scene plays ``step``."""
-        if isinstance(cls.spec, TransposedConvSpec):
-            cls.spec.scatter_canvas().window_origin(step)
+        spec = cls._shape_spec()
+        if not spec.has_channels:
+            if isinstance(spec, TransposedConvSpec):
+                spec.scatter_canvas().window_origin(step)
+            else:
+                spec.step_cell(step)
+        elif spec.is_transposed:
+            spec.input_index(step)
         else:
-            cls.spec.step_cell(step)
+            spec.output_index(step)
+
+    @classmethod
+    def has_bias(cls) -> bool:
+        """Whether the scene adds a bias (see :attr:`bias`)."""
+        if cls.mode != "convolution":
+            return False
+        if cls.bias is None:
+            return cls.bias_values is not None or cls.spec.has_channels
+        return bool(cls.bias)
 
     @classmethod
     def values(cls) -> tuple[np.ndarray, np.ndarray]:
         """The input and kernel values the scene shows (the defaults, or the ones set).
+
+        Plain ``(H, W)`` and ``(kh, kw)`` grids without channels; with
+        channels ``(C_in, H, W)`` and the weight tensor in PyTorch's layout.
 
         Raises
         ------
@@ -487,19 +828,33 @@ class NumericalScene(ConvScene):
         x, kernel = default_values(spec, cls.seed)
         role = " (the transposed conv's input i')" if spec.is_transposed else ""
         if cls.input_values is not None:
-            x = as_grid("input_values", cls.input_values, spec.input_size, role=role)
+            x = as_values("input_values", cls.input_values, spec.input_shape, role=role,
+                          plain=not spec.has_channels)
         if cls.kernel_values is not None:
-            kernel = as_grid("kernel_values", cls.kernel_values, spec.kernel_size)
+            kernel = as_values("kernel_values", cls.kernel_values, spec.weight_shape,
+                               plain=spec.weight_shape[:2] == (1, 1))
         return x, kernel
+
+    @classmethod
+    def bias_vector(cls) -> np.ndarray | None:
+        """The bias the scene adds, ``(C_out,)``, or ``None`` (see :attr:`bias`)."""
+        if cls.bias_values is not None and cls.mode != "convolution":
+            raise SpecError(f"bias_values is for a convolution; {cls.mode} pooling has no bias")
+        if not cls.has_bias():
+            return None
+        if cls.bias_values is None:
+            return default_bias(cls.spec, cls.seed)
+        return as_values("bias_values", cls.bias_values, cls.spec.bias_shape)
 
     # ---------------------------------------------------------------- build
     def build_parts(self) -> NumericalParts:
         """Compute every number, then build and lay out the grids, labels and captions."""
         self._labels: LabelMaker | None = None  # one maker per build: each pass starts afresh
         x, kernel = self.values()
+        bias = self.bias_vector()
         if isinstance(self.spec, TransposedConvSpec):
-            return self._build_scatter(scatter_numbers(self.spec, x, kernel))
-        return self._build_gather(gather_numbers(self.spec, self.mode, x, kernel))
+            return self._build_scatter(scatter_numbers(self.spec, x, kernel, bias))
+        return self._build_gather(gather_numbers(self.spec, self.mode, x, kernel, bias))
 
     def _shown_steps(self) -> range:
         """The steps whose captions are built: all of them, or a still's one."""
@@ -540,8 +895,31 @@ class NumericalScene(ConvScene):
         for mob in labels.values():
             self._settle(mob, grid.plane, weighted=weighted)
 
-    def _grid_label(self, role: str, size: Pair) -> Mobject:
-        return self.text(rf"{role} ${fmt_size(size)}$", font_size=28)
+    def _grid_label(self, role: str, size: tuple[int, ...]) -> Mobject:
+        shape = r"\times ".join(str(n) for n in size)
+        return self.text(rf"{role} ${shape}$", font_size=28)
+
+    def _tensor_labels(self, spec: AnySpec, transposed_canvas: bool = False) -> tuple[
+            Mobject, Mobject]:
+        if spec.has_channels:
+            return (self._grid_label("input", spec.input_shape),
+                    self._grid_label("output", spec.output_shape))
+        return (self._grid_label("input", spec.input_size),
+                self._grid_label("output", spec.output_size))
+
+    def _channel_labels(self, spec: AnySpec, bias: np.ndarray | None) -> list[Mobject]:
+        """Each grid's name (input grids, then output grids), with an output's bias."""
+        if not spec.has_channels:
+            return []
+        color = self.get_theme().text
+        labels = [math_label(rf"\text{{channel }} {c}", font_size=CHANNEL_LABEL_FONT, color=color)
+                  for c in range(spec.in_channels)]
+        for o in range(spec.out_channels):
+            tex = rf"\text{{channel }} {o}"
+            if bias is not None:
+                tex += rf",\;\; b_{{{o}}} = {format_value(bias[o])}"
+            labels.append(math_label(tex, font_size=CHANNEL_LABEL_FONT, color=color))
+        return labels
 
     def _kernel(
         self, plane: PlaneMap, direct: DirectConv, weights: np.ndarray | None
@@ -555,84 +933,162 @@ class NumericalScene(ConvScene):
         if weights is not None:
             win = direct.window(kernel.step)
             inset = 0.06 * plane.cell_size
-            kw = direct.kernel_size[1]
-            for n, label in enumerate(kernel.weights):
-                r, c = win[n // kw, n % kw]
+            for label, (r, c) in zip(kernel.weights, win.reshape(-1, 2)):
                 corner = plane.point(r + 1, c + 1) + np.array([-inset, inset, 0.0])
                 label.scale(WEIGHT_SCALE, about_point=corner)
         return kernel
 
+    def _veil(self, grid: CellGrid) -> Mobject:
+        """Dim an input channel the step does not read, keeping its numbers readable.
+
+        A sheet of the background fades the cells; the grid's numbers are
+        drawn again on top, in whichever text colour reads best on the faded
+        fill (so their contrast stays at least 4.5:1 in both themes).
+        """
+        theme = self.get_theme()
+        rows, cols = grid.grid_size
+        sheet = cell_polygon(grid.plane, -0.1, -0.1, rows + 0.1, cols + 0.1,
+                             fill_color=theme.background, fill_opacity=VEIL_OPACITY,
+                             stroke_width=0)
+        faded = blend(theme.background, grid.fill_color_value, VEIL_OPACITY)
+        on_cells = readable_on(faded, theme.cell_text, theme.text)
+        on_padding = readable_on(theme.background, theme.muted, theme.text) \
+            if contrast_ratio(theme.muted, theme.background) < 4.5 else theme.muted
+        numbers = []
+        for r in range(rows):
+            for c in range(cols):
+                label = grid.get_label(r, c)
+                if label is not None:
+                    numbers.append(label.copy().set_color(
+                        on_cells if grid.has_cell(r, c) else on_padding))
+        return VGroup(sheet, *numbers)
+
+    def _check_readable(self, spec: AnySpec, cell: float) -> None:
+        """With channels, refuse a layout whose numbers would be too small to read."""
+        if not spec.has_channels:
+            return
+        px = NUMBER_HEIGHT * cell * config.pixel_height / config.frame_height
+        if px < MIN_NUMBER_PX:
+            raise SpecError(
+                f"{spec.describe()}: at {config.pixel_height}p the numbers of "
+                f"{spec.in_channels} input and {spec.out_channels} output channels would be "
+                f"{px:.1f} px high, less than the numerical mode's {MIN_NUMBER_PX:g} px; use "
+                "fewer channels, a smaller input or a higher quality"
+            )
+
     def _build_gather(self, numbers: GatherNumbers) -> NumericalParts:
         theme = self.get_theme()
-        spec = self.spec
+        spec = self._shape_spec()
         assert isinstance(spec, ConvSpec)
         direct = spec.direct()
         oh, ow = spec.output_size
         weighted = numbers.weights is not None
         header = self._build_header()
-        in_label = self._grid_label("input", spec.input_size)
-        out_label = self._grid_label("output", spec.output_size)
+        in_label, out_label = self._tensor_labels(spec)
+        channel_labels = self._channel_labels(spec, numbers.bias)
         steps = self._shown_steps()
         captions: dict[int, Mobject] = {}
+        result_part: dict[int, int] = {}
+        channel_texts: dict[int, list[str]] = {}
         for e in steps:
-            lhs, result = caption_tex(
-                self.mode,
-                numbers.taps[e].ravel(),
-                numbers.tap_real[e].ravel(),
-                None if numbers.weights is None else numbers.weights.ravel(),
-                numbers.output.flat[e],
-            )
-            captions[e] = math_label(lhs, "=", result, color=theme.text, font_size=CAPTION_FONT)
-        # The tallest a one-line caption gets, so that every step's layout is the same.
+            step = numbers.steps[e]
+            parts, result_part[e] = step_caption_tex(step, self.mode)
+            captions[e] = math_label(*parts, color=theme.text, font_size=CAPTION_FONT)
+            if weighted and len(step.channels) > 1:
+                assert step.weights is not None and step.partials is not None
+                channel_texts[e] = [
+                    channel_caption_tex(v.ravel(), w.ravel(), part)
+                    for v, w, part in zip(step.values, step.weights, step.partials)
+                ]
+        # The tallest a caption gets, so that every step's layout is the same.
         probe = math_label(r"\max(-\infty)/9", color=theme.text, font_size=CAPTION_FONT)
-        in_plane, out_plane, caption_y = self._layout(
-            direct.grid_size, (oh, ow), header, in_label, out_label,
-            list(captions.values()), probe.height,
+        tallest = probe.height
+        if numbers.bias is not None or (weighted and spec.channels_per_group[0] > 1):
+            brace = math_label(r"\underbrace{9}_{\mathrm{bias}}", color=theme.text,
+                               font_size=CAPTION_FONT)
+            tallest = max(tallest, brace.height)
+        sub_probe = None
+        if weighted and spec.channels_per_group[0] > 1:
+            sub_probe = math_label(r"9\cdot 9 = 9", color=theme.text, font_size=SUB_FONT)
+        arrangement = self._layout(
+            spec, direct.grid_size, (oh, ow), header, in_label, out_label, channel_labels,
+            list(captions.values()), tallest, sub_probe,
         )
-        input_grid = CellGrid(
-            in_plane, direct.grid_size,
-            filled=numbers.real,
-            fill_color=theme.input_fill,
-            theme=theme,
-        )
-        labels: dict[tuple[int, int], Mobject] = {}
+        self._check_readable(spec, arrangement.cell)
+        input_grids = []
         infinities = []
-        for r in range(direct.grid_size[0]):
-            for c in range(direct.grid_size[1]):
-                if numbers.real[r, c]:
-                    labels[(r, c)] = self._tex(format_value(numbers.grid[r, c]),
-                                               theme.cell_text)
-                elif self.mode == "max":
-                    labels[(r, c)] = self._tex(r"-\infty", theme.text)
-                    infinities.append(labels[(r, c)])
-                else:
-                    labels[(r, c)] = self._tex("0", theme.text)
-        self._label_grid(input_grid, labels, weighted=weighted)
+        for c, plane in enumerate(arrangement.input_planes):
+            grid = CellGrid(plane, direct.grid_size, filled=numbers.real,
+                            fill_color=theme.input_fill, theme=theme)
+            labels: dict[tuple[int, int], Mobject] = {}
+            for r in range(direct.grid_size[0]):
+                for col in range(direct.grid_size[1]):
+                    if numbers.real[r, col]:
+                        labels[(r, col)] = self._tex(format_value(numbers.grids[c, r, col]),
+                                                     theme.cell_text)
+                    elif self.mode == "max":
+                        labels[(r, col)] = self._tex(r"-\infty", theme.text)
+                        infinities.append(labels[(r, col)])
+                    else:
+                        labels[(r, col)] = self._tex("0", theme.text)
+            self._label_grid(grid, labels, weighted=weighted)
+            input_grids.append(grid)
         for mob in infinities:
             mob.scale(INFINITY_HEIGHT / NUMBER_HEIGHT)
-        kernel = self._kernel(in_plane, direct, numbers.weights)
-        output_grid = CellGrid(out_plane, (oh, ow), fill_color=theme.output_fill, theme=theme)
-        highlight = CellHighlight(out_plane, (0, 0), theme)
+        kernels: dict[tuple[int, int], KernelWindow] = {}
+        for o in range(spec.out_channels):
+            for slot, c in enumerate(spec.input_channels_of(o)):
+                w = None
+                if numbers.weights is not None:
+                    w = numbers.weights[spec.weight_slice(o, c)]
+                kernels[(o, slot)] = self._kernel(arrangement.input_planes[c], direct, w)
+        output_grids = [CellGrid(plane, (oh, ow), fill_color=theme.output_fill, theme=theme)
+                        for plane in arrangement.output_planes]
+        highlights = [CellHighlight(plane, (0, 0), theme) for plane in arrangement.output_planes]
+        veils = [self._veil(grid) for grid in input_grids] if spec.has_channels else []
         results = {
-            e: self._number(numbers.output.flat[e], out_plane, divmod(e, ow))
+            e: self._number(numbers.steps[e].result,
+                            arrangement.output_planes[numbers.steps[e].out_channel],
+                            numbers.steps[e].cell)
             for e in range(steps.stop)
         }
         for caption in captions.values():
-            caption.move_to([0.0, caption_y, 0.0])
+            caption.move_to([0.0, arrangement.caption_y, 0.0])
+        channel_captions: dict[int, list[Mobject]] = {}
+        for e, texts in channel_texts.items():
+            channel_captions[e] = [
+                self._sub_caption(text, arrangement.input_planes[c], direct.grid_size,
+                                  arrangement)
+                for text, c in zip(texts, numbers.steps[e].channels)
+            ]
+        self._result_part = result_part
         return NumericalParts(
             header=header,
-            input_grid=input_grid,
-            output_grid=output_grid,
-            kernel=kernel,
-            highlight=highlight,
+            input_grids=input_grids,
+            output_grids=output_grids,
             input_label=in_label,
             output_label=out_label,
+            channel_labels=channel_labels,
+            kernels=kernels,
+            highlights=highlights,
+            veils=veils,
             captions=captions,
+            channel_captions=channel_captions,
             results=results,
             sums=[],
             flyers={},
             size_formula=self._size_formula(),
         )
+
+    def _sub_caption(self, tex: str, plane: PlaneMap, size: Pair,
+                     arrangement: _Arrangement) -> Mobject:
+        """One channel's sum, centred under its grid, no wider than the grid."""
+        mob = math_label(tex, color=self.get_theme().text, font_size=SUB_FONT)
+        width = size[1] * plane.cell_size
+        if mob.width > width:
+            mob.scale_to_fit_width(width)
+        left, right = plane.point(0, 0)[0], plane.point(0, size[1])[0]
+        return mob.move_to([(left + right) / 2, arrangement.sub_y - mob.height / 2, 0.0])
 
     def _build_scatter(self, numbers: ScatterNumbers) -> NumericalParts:
         theme = self.get_theme()
@@ -640,99 +1096,106 @@ class NumericalScene(ConvScene):
         assert isinstance(spec, TransposedConvSpec)
         canvas = spec.scatter_canvas()
         ih, iw = spec.input_size
-        oh, ow = spec.output_size
         header = self._build_header()
-        in_label = self._grid_label("input", spec.input_size)
-        out_label = self._grid_label("output", spec.output_size)
+        in_label, out_label = self._tensor_labels(spec)
+        channel_labels = self._channel_labels(spec, numbers.bias)
         steps = self._shown_steps()
         captions: dict[int, Mobject] = {}
         product_parts: dict[int, list[int]] = {}
         for e in steps:
-            parts, product_parts[e] = scatter_caption_tex(
-                numbers.y.flat[e], numbers.kernel, numbers.products[e]
-            )
+            step = numbers.steps[e]
+            parts, product_parts[e] = scatter_caption_tex(step.value, step.kernels, step.products)
             captions[e] = math_label(*parts, color=theme.text, font_size=CAPTION_FONT)
-        in_plane, out_plane, caption_y = self._layout(
-            (ih, iw), canvas.grid_size, header, in_label, out_label,
-            list(captions.values()), 0.0,
+        arrangement = self._layout(
+            spec, (ih, iw), canvas.grid_size, header, in_label, out_label, channel_labels,
+            list(captions.values()), 0.0, None,
         )
-        input_grid = CellGrid(
-            in_plane, (ih, iw),
-            fill_color=theme.input_fill,
-            theme=theme,
-        )
-        self._label_grid(
-            input_grid,
-            {
-                (r, c): self._tex(format_value(numbers.y[r, c]), theme.cell_text)
-                for r in range(ih)
-                for c in range(iw)
-            },
-            weighted=False,
-        )
-        highlight = CellHighlight(in_plane, (0, 0), theme)
+        self._check_readable(spec, arrangement.cell)
+        input_grids = []
+        for i, plane in enumerate(arrangement.input_planes):
+            grid = CellGrid(plane, (ih, iw), fill_color=theme.input_fill, theme=theme)
+            self._label_grid(
+                grid,
+                {(r, c): self._tex(format_value(numbers.y[i, r, c]), theme.cell_text)
+                 for r in range(ih) for c in range(iw)},
+                weighted=False,
+            )
+            input_grids.append(grid)
+        highlights = [CellHighlight(plane, (0, 0), theme) for plane in arrangement.input_planes]
         mask = canvas.input_mask()
-        output_grid = CellGrid(
-            out_plane, canvas.grid_size,
-            filled=mask,
-            fill_color=theme.output_fill,
-            theme=theme,
-        )
-        kernel = self._kernel(out_plane, canvas, numbers.kernel)
+        output_grids = [CellGrid(plane, canvas.grid_size, filled=mask,
+                                 fill_color=theme.output_fill, theme=theme)
+                        for plane in arrangement.output_planes]
+        kernels: dict[tuple[int, int], KernelWindow] = {}
+        for i in range(spec.in_channels):
+            for slot, o in enumerate(spec.output_channels_of(i)):
+                kernels[(i, slot)] = self._kernel(arrangement.output_planes[o], canvas,
+                                                  numbers.weight[spec.weight_slice(o, i)])
         home = canvas.input_cells()
 
-        def number_at(value: float, r: int, c: int) -> Mobject:
-            return self._number(value, out_plane, (int(home[r, c, 0]), int(home[r, c, 1])),
-                                weighted=True)
+        def number_at(value: float, o: int, r: int, c: int) -> Mobject:
+            return self._number(value, arrangement.output_planes[o],
+                                (int(home[r, c, 0]), int(home[r, c, 1])), weighted=True)
 
-        # Which step last changes each output cell, up to the last step shown;
+        # Which step last changes each output value, up to the last step shown;
         # a still needs only the numbers it shows.
-        last: dict[tuple[int, int], int] = {}
-        touched: list[list[tuple[int, int]]] = []
+        last: dict[tuple[int, int, int], int] = {}
+        touched: list[list[tuple[int, int, int]]] = []
         origin = np.asarray(canvas.input_origin)
         for e in range(steps.stop):
-            win = canvas.window(e).reshape(-1, 2)
+            step = numbers.steps[e]
+            win = canvas.window(step.position).reshape(-1, 2)
             cells = [(int(r), int(c)) for r, c in win[mask[win[:, 0], win[:, 1]]] - origin]
-            touched.append(cells)
-            last.update(dict.fromkeys(cells, e))
+            keys = [(o, r, c) for o in step.out_channels for r, c in cells]
+            touched.append(keys)
+            last.update(dict.fromkeys(keys, e))
         still = self.still_step is not None
-        sums: list[dict[tuple[int, int], Mobject]] = [
+        oh, ow = spec.output_size
+        sums: list[dict[tuple[int, int, int], Mobject]] = [
             {
-                (r, c): number_at(0.0, r, c)
+                (o, r, c): number_at(numbers.sums[0][o, r, c], o, r, c)
+                for o in range(spec.out_channels)
                 for r in range(oh)
                 for c in range(ow)
-                if not (still and (r, c) in last)
+                if not (still and (o, r, c) in last)
             }
         ]
-        for e, cells in enumerate(touched):
+        for e, keys in enumerate(touched):
             sums.append({
-                cell: number_at(numbers.sums[e][cell], *cell)
-                for cell in cells
-                if not still or last[cell] == e
+                key: number_at(numbers.sums[e + 1][key], *key)
+                for key in keys
+                if not still or last[key] == e
             })
         flyers: dict[int, list[Flyer]] = {}
-        label_height = NUMBER_HEIGHT * out_plane.cell_size
         for e, caption in captions.items():
-            caption.move_to([0.0, caption_y, 0.0])
+            caption.move_to([0.0, arrangement.caption_y, 0.0])
             if self.still_step is not None:
                 continue
-            win = canvas.window(e).reshape(-1, 2)
+            step = numbers.steps[e]
+            win = canvas.window(step.position).reshape(-1, 2)
             flyers[e] = []
-            for (r, c), index in zip(win, product_parts[e]):
-                entry = caption[index]
-                flyers[e].append(
-                    Flyer(ghost(entry), out_plane.cell_center(r, c),
-                          label_height / max(entry.height, 1e-9), bool(mask[r, c]))
-                )
+            indices = iter(product_parts[e])
+            for o in step.out_channels:
+                plane = arrangement.output_planes[o]
+                label_height = NUMBER_HEIGHT * plane.cell_size
+                for r, c in win:
+                    entry = caption[next(indices)]
+                    flyers[e].append(
+                        Flyer(ghost(entry), plane.cell_center(r, c),
+                              label_height / max(entry.height, 1e-9), bool(mask[r, c]))
+                    )
         return NumericalParts(
             header=header,
-            input_grid=input_grid,
-            output_grid=output_grid,
-            kernel=kernel,
-            highlight=highlight,
+            input_grids=input_grids,
+            output_grids=output_grids,
             input_label=in_label,
             output_label=out_label,
+            channel_labels=channel_labels,
+            kernels=kernels,
+            highlights=highlights,
+            veils=[],
             captions=captions,
+            channel_captions={},
             results={},
             sums=sums,
             flyers=flyers,
@@ -772,6 +1235,9 @@ class NumericalScene(ConvScene):
                              rf"{spec.kernel_size[0] * spec.kernel_size[1]}")
             if spec.padding != (0, 0) and self.mode == "max":
                 notes.append(r"\text{the padding is } -\infty\text{: it never wins}")
+        channels = self._channel_note()
+        if channels:
+            notes.append(channels)
         first = VGroup(
             self.text(rf"\textbf{{{title}}}", font_size=36),
             *(self.text(line, font_size=28, math=True) for line in lines),
@@ -787,22 +1253,51 @@ class NumericalScene(ConvScene):
         header.to_edge(UP, buff=MARGIN)
         return header
 
+    def _channel_note(self) -> str:
+        """The header's line on channels, groups and bias (empty without them)."""
+        spec = self.spec
+        if not spec.has_channels and not self.has_bias():
+            return ""
+        if self.mode != "convolution":
+            return (rf"C = {spec.in_channels}\text{{ channels, each pooled on its own}}")
+        parts = [rf"C_{{in}} = {spec.in_channels},\;\; C_{{out}} = {spec.out_channels}"]
+        if spec.is_depthwise:
+            parts.append(r"\text{depthwise: each filter reads one channel}")
+        elif spec.groups > 1:
+            n_in = spec.channels_per_group[0]
+            parts.append(rf"\text{{groups}} = {spec.groups}\text{{: each filter reads "
+                         rf"{n_in} channel{'s' if n_in > 1 else ''}}}")
+        if spec.is_transposed and self.has_bias():
+            parts.append(r"\text{each output starts at its bias } b")
+        elif self.has_bias():
+            parts.append(r"\text{plus a bias } b \text{ per output channel}")
+        return r",\;\; ".join(parts)
+
     def _layout(
         self,
+        spec: AnySpec,
         left: Pair,
         right: Pair,
         header: Mobject,
         in_label: Mobject,
         out_label: Mobject,
+        channel_labels: Sequence[Mobject],
         captions: Sequence[Mobject],
         caption_height: float,
-    ) -> tuple[PlaneMap, PlaneMap, float]:
-        """Place the two grids side by side between the header and the captions.
+        sub_probe: Mobject | None,
+    ) -> _Arrangement:
+        """Place the grids between the header and the captions.
 
-        Scales the captions to fit the frame, moves the grid labels, and
-        returns the two planes and the captions' centre height. At least
+        Without channels the input grid (``left``) and the output grid
+        (``right``) lie side by side. With channels, each tensor's channels
+        lie side by side; the inputs and outputs either share one row or the
+        inputs lie above the outputs, whichever gives the larger cells.
+        Scales the captions to fit the frame, moves the labels, and returns
+        the planes and the captions' centre height. At least
         ``caption_height`` is kept free for the captions, so that a still
-        (which builds only its own caption) is laid out as the animation is.
+        (which builds only its own caption) is laid out as the animation is;
+        ``sub_probe``, when given, reserves room under the input grids for
+        each channel's sum.
         """
         fw, fh = config.frame_width, config.frame_height
         width = fw - 2 * MARGIN
@@ -814,79 +1309,187 @@ class NumericalScene(ConvScene):
         caption_h = max([caption_height, *(c.height for c in captions)])
         top = header.get_bottom()[1] - HEADER_GAP
         bottom = -fh / 2 + MARGIN
-        label_h = max(in_label.height, out_label.height) + LABEL_GAP
+        n_in, n_out = spec.in_channels, spec.out_channels
+        in_names = list(channel_labels[:n_in])
+        out_names = list(channel_labels[n_in:])
+        name_h = max((m.height for m in channel_labels), default=0.0)
+        names = name_h + LABEL_GAP if channel_labels else 0.0
+        sub_h = SUB_GAP + sub_probe.height if sub_probe is not None else 0.0
+
+        def gap(u: float) -> float:
+            return CHANNEL_GAP_CELLS * u + CHANNEL_GAP_MIN
+
+        def block(n: int, size: Pair, label: Mobject, named: list[Mobject], u: float) -> float:
+            slot = max([size[1] * u, *(m.width for m in named)])
+            return max(n * slot + (n - 1) * gap(u), label.width)
+
+        label_h = max(in_label.height, out_label.height) + LABEL_GAP + names
+        # one row: every grid side by side
         rows = max(left[0], right[0])
-        height_avail = top - bottom - label_h - CAPTION_GAP - caption_h
 
-        def columns(u: float) -> tuple[float, float, float]:
-            return (
-                max(left[1] * u, in_label.width),
-                GRID_GAP_CELLS * u + GRID_GAP_MIN,
-                max(right[1] * u, out_label.width),
-            )
+        def row_width(u: float) -> float:
+            return (block(n_in, left, in_label, in_names, u) + GRID_GAP_CELLS * u + GRID_GAP_MIN
+                    + block(n_out, right, out_label, out_names, u))
 
-        hi = min(height_avail / rows, MAX_CELL)
-        if sum(columns(hi)) > width:
-            lo = 0.0
-            for _ in range(50):
-                mid = (lo + hi) / 2
-                lo, hi = (mid, hi) if sum(columns(mid)) <= width else (lo, mid)
-            hi = lo
-        u = hi
-        left_w, gap, right_w = columns(u)
-        block_h = label_h + rows * u + CAPTION_GAP + caption_h
-        mid_y = (top + bottom) / 2 + block_h / 2 - label_h - rows * u / 2
-        x0 = -(left_w + gap + right_w) / 2
-        centres = (x0 + left_w / 2, x0 + left_w + gap + right_w / 2)
-        planes = []
-        for (nr, nc), cx, label in zip((left, right), centres, (in_label, out_label)):
-            origin = np.array([cx - nc * u / 2, mid_y + nr * u / 2, 0.0])
-            planes.append(PlaneMap.flat(u, origin))
+        def fit(height_of: float, width_of: Callable[[float], float], cells: float) -> float:
+            hi = min(max(height_of, 0.0) / cells, MAX_CELL)
+            if width_of(hi) > width:
+                lo = 0.0
+                for _ in range(50):
+                    mid = (lo + hi) / 2
+                    lo, hi = (mid, hi) if width_of(mid) <= width else (lo, mid)
+                hi = lo
+            return hi
+
+        row_u = fit(top - bottom - label_h - sub_h - CAPTION_GAP - caption_h, row_width, rows)
+        stack_u = 0.0
+        if spec.has_channels:
+            stacked = top - bottom - 2 * label_h - sub_h - STACK_GAP - CAPTION_GAP - caption_h
+            stack_u = fit(stacked, lambda u: max(block(n_in, left, in_label, in_names, u),
+                                                 block(n_out, right, out_label, out_names, u)),
+                          left[0] + right[0])
+        u = max(row_u, stack_u)
+
+        def place(n: int, size: Pair, label: Mobject, named: list[Mobject], cx: float,
+                  grid_top: float) -> list[PlaneMap]:
+            slot = max([size[1] * u, *(m.width for m in named)])
+            total = n * slot + (n - 1) * gap(u)
+            planes = []
+            for k in range(n):
+                centre = cx - total / 2 + slot / 2 + k * (slot + gap(u))
+                origin = np.array([centre - size[1] * u / 2, grid_top, 0.0])
+                planes.append(PlaneMap.flat(u, origin))
+                if named:
+                    named[k].move_to([centre, grid_top + LABEL_GAP + name_h / 2, 0.0])
             label.move_to([cx, 0.0, 0.0]).shift(
-                (origin[1] + LABEL_GAP + label.height / 2) * UP
-            )
-        caption_y = mid_y - rows * u / 2 - CAPTION_GAP - caption_h / 2
-        return planes[0], planes[1], caption_y
+                (grid_top + names + LABEL_GAP + label.height / 2) * UP)
+            return planes
+
+        if stack_u > row_u:
+            block_h = 2 * label_h + (left[0] + right[0]) * u + sub_h + STACK_GAP \
+                + CAPTION_GAP + caption_h
+            y = (top + bottom) / 2 + block_h / 2 - label_h
+            in_planes = place(n_in, left, in_label, in_names, 0.0, y)
+            sub_y = y - left[0] * u - SUB_GAP
+            y -= left[0] * u + sub_h + STACK_GAP + label_h
+            out_planes = place(n_out, right, out_label, out_names, 0.0, y)
+            caption_y = y - right[0] * u - CAPTION_GAP - caption_h / 2
+            return _Arrangement(in_planes, out_planes, caption_y, sub_y, u)
+        left_w = block(n_in, left, in_label, in_names, u)
+        mid_gap = GRID_GAP_CELLS * u + GRID_GAP_MIN
+        right_w = block(n_out, right, out_label, out_names, u)
+        block_h = label_h + rows * u + sub_h + CAPTION_GAP + caption_h
+        mid_y = (top + bottom) / 2 + block_h / 2 - label_h - rows * u / 2
+        x0 = -(left_w + mid_gap + right_w) / 2
+        in_planes = place(n_in, left, in_label, in_names, x0 + left_w / 2,
+                          mid_y + left[0] * u / 2)
+        out_planes = place(n_out, right, out_label, out_names,
+                           x0 + left_w + mid_gap + right_w / 2, mid_y + right[0] * u / 2)
+        sub_y = mid_y - rows * u / 2 - SUB_GAP
+        caption_y = mid_y - rows * u / 2 - sub_h - CAPTION_GAP - caption_h / 2
+        return _Arrangement(in_planes, out_planes, caption_y, sub_y, u)
 
     # ---------------------------------------------------------------- steps
+    def _key(self, step: int) -> tuple[int, int]:
+        """``(filter, position)`` of ``step``: whose windows show, and where."""
+        spec = self._shape_spec()
+        if spec.is_transposed:
+            i, r, c = spec.input_index(step)
+            return i, spec.input_step_index((r, c))
+        o, r, c = spec.output_index(step)
+        return o, spec.step_index((r, c))
+
+    def _cell(self, step: int) -> tuple[int, int, int]:
+        """``(grid, row, column)`` highlighted at ``step``: an output value, or the input read."""
+        spec = self._shape_spec()
+        return spec.input_index(step) if spec.is_transposed else spec.output_index(step)
+
+    def _windows(self, key: int) -> list[KernelWindow]:
+        spec = self._shape_spec()
+        n = len(spec.output_channels_of(key) if spec.is_transposed
+                else spec.input_channels_of(key))
+        return [self.parts.kernels[(key, slot)] for slot in range(n)]
+
+    def _veiled(self, key: int) -> set[int]:
+        """The input grids filter ``key`` does not read (none for a transposed conv)."""
+        spec = self._shape_spec()
+        if spec.is_transposed or not self.parts.veils:
+            return set()
+        return set(range(spec.in_channels)) - set(spec.input_channels_of(key))
+
     def add_parts(self) -> None:
         """Header, labels, grids, then the moving parts on top."""
         p = self.parts
-        self._caption: Mobject | None = None
-        self.add(p.header, p.input_label, p.output_label, p.input_grid)
+        self._caption: list[Mobject] = []
+        self._key_shown: int | None = None
+        self.add(p.header, p.input_label, p.output_label, *p.channel_labels, *p.input_grids)
         if self.spec.is_transposed:
-            self.add(p.highlight, p.output_grid, p.kernel, *p.sums[0].values())
-            self._shown: dict[tuple[int, int], Mobject] = dict(p.sums[0])
+            self.add(*p.output_grids)
+            self._shown: dict[tuple[int, int, int], Mobject] = dict(p.sums[0])
+            self.add(*self._shown.values())
         else:
-            self.add(p.kernel, p.output_grid, p.highlight)
-
-    def _cell(self, step: int) -> tuple[int, int]:
-        """The highlighted cell of ``step``: an output cell, or the scattered input cell."""
-        n = self.spec.input_size[1] if self.spec.is_transposed else self.spec.output_size[1]
-        r, c = divmod(step, n)
-        return (r, c)
+            self.add(*p.output_grids)
 
     def _swap_caption(self, step: int | None) -> None:
-        if self._caption is not None:
-            self.remove(self._caption)
-        self._caption = None if step is None else self.parts.captions[step]
-        if self._caption is not None:
-            self.add(self._caption)
+        if self._caption:
+            self.remove(*self._caption)
+        self._caption = [] if step is None else self._caption_parts(step)
+        if self._caption:
+            self.add(*self._caption)
+
+    def _caption_parts(self, step: int) -> list[Mobject]:
+        return [self.parts.captions[step], *self.parts.channel_captions.get(step, [])]
 
     def still_parts(self) -> list[Mobject]:
-        """The header, the grid labels and the input grid: no step changes them."""
+        """The header, the labels and the input grids: no step changes them."""
         p = self.parts
-        return [p.header, p.input_label, p.output_label, p.input_grid]
+        return [p.header, p.input_label, p.output_label, *p.channel_labels, *p.input_grids]
+
+    def _show_key(self, key: int, position: int) -> None:
+        """Show the windows, highlight and veils of ``key`` at once."""
+        p = self.parts
+        if self._key_shown is not None and self._key_shown != key:
+            self.remove(*self._windows(self._key_shown))
+        for window in self._windows(key):
+            window.move_to_step(position)
+            if window not in self.mobjects:
+                self.add(window)
+        veiled = self._veiled(key)
+        for n, veil in enumerate(p.veils):
+            if n in veiled and veil not in self.mobjects:
+                self.add(veil)
+            elif n not in veiled:
+                self.remove(veil)
+        self._key_shown = key
+
+    def _show_highlight(self, grid: int, cell: tuple[int, int]) -> None:
+        for n, highlight in enumerate(self.parts.highlights):
+            if n == grid:
+                highlight.move_to_cell(cell)
+                if highlight not in self.mobjects:
+                    self.add(highlight)
+            else:
+                self.remove(highlight)
+
+    def _place(self, step: int) -> None:
+        """Put the windows, the veils and the highlight of ``step`` in place at once."""
+        key, position = self._key(step)
+        grid, r, c = self._cell(step)
+        if self.spec.is_transposed:
+            self._show_highlight(grid, (r, c))
+            self._show_key(key, position)
+        else:
+            self._show_key(key, position)
+            self._show_highlight(grid, (r, c))
 
     def set_step(self, step: int) -> None:
-        """Show ``step`` at once: its window, its caption, and the output as it is then."""
+        """Show ``step`` at once: its windows, its caption, and the output as it is then."""
         self.check_step(step)
         p = self.parts
-        p.kernel.move_to_step(step)
-        p.highlight.move_to_cell(self._cell(step))
+        self._place(step)
         self._swap_caption(step)
         if self.spec.is_transposed:
-            shown: dict[tuple[int, int], Mobject] = {}
+            shown: dict[tuple[int, int, int], Mobject] = {}
             for changes in p.sums[: step + 2]:
                 shown.update(changes)
             for cell, mob in self._shown.items():
@@ -905,21 +1508,44 @@ class NumericalScene(ConvScene):
                     self.remove(mob)
 
     def step_animations(self, step: int) -> list[Animation]:
-        """The glide to ``step``: the window and highlight move, the old caption fades."""
+        """The glide to ``step``: windows and highlight move (or a new filter's fade in).
+
+        The old caption fades out.
+        """
         p = self.parts
-        anims: list[Animation] = [
-            p.kernel.animate_to_step(step),
-            p.highlight.animate_to_cell(self._cell(step)),
-        ]
-        if self._caption is not None:
-            anims.append(Fade(self._caption, fade_in=False))
-            self._caption = None
+        key, position = self._key(step)
+        grid, r, c = self._cell(step)
+        anims: list[Animation] = []
+        if key == self._key_shown:
+            anims += [w.animate_to_step(position) for w in self._windows(key)]
+        else:
+            if self._key_shown is not None:
+                anims += [Fade(w, fade_in=False) for w in self._windows(self._key_shown)]
+            for window in self._windows(key):
+                window.move_to_step(position)
+                anims.append(Fade(window, fade_in=True))
+            before = self._veiled(self._key_shown) if self._key_shown is not None else set()
+            after = self._veiled(key)
+            anims += [Fade(p.veils[n], fade_in=True) for n in sorted(after - before)]
+            anims += [Fade(p.veils[n], fade_in=False) for n in sorted(before - after)]
+            self._key_shown = key
+        current = next((n for n, h in enumerate(p.highlights) if h in self.mobjects), None)
+        target = p.highlights[grid]
+        if current == grid:
+            anims.append(target.animate_to_cell((r, c)))
+        else:
+            if current is not None:
+                anims.append(Fade(p.highlights[current], fade_in=False))
+            target.move_to_cell((r, c))
+            anims.append(Fade(target, fade_in=True))
+        anims += [Fade(m, fade_in=False) for m in self._caption]
+        self._caption = []
         return anims
 
     def _result_flight(self, step: int) -> Animation:
         """Gather: the result leaves the caption and lands in its output cell."""
         label = self.parts.results[step]
-        source = self.parts.captions[step][2]
+        source = self.parts.captions[step][self._result_part[step]]
         home = label.get_center().copy()
         factor = label.height / max(source.height, 1e-9)
         label.scale(1 / factor).move_to(source)
@@ -964,10 +1590,12 @@ class NumericalScene(ConvScene):
                 self.steps_played.append(step)
                 self.step_done(step)
                 continue
+            if step == 0:
+                self._place(0)
             self.play_frames(self.step_animations(step), n_glide)
-            self._swap_caption(None)
-            self.play_frames([Fade(self.parts.captions[step], fade_in=True)], n_caption)
-            self._caption = self.parts.captions[step]
+            caption = self._caption_parts(step)
+            self.play_frames([Fade(m, fade_in=True) for m in caption], n_caption)
+            self._caption = caption
             if transposed:
                 self.play_frames(self._scatter_flights(step), n_fly)
                 self.play_frames(self._scatter_merge(step), n_merge)
@@ -986,4 +1614,3 @@ class NumericalScene(ConvScene):
 
 def _pair(pair: Pair) -> str:
     return str(pair[0]) if pair[0] == pair[1] else rf"{pair[0]}\times {pair[1]}"
-
