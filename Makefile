@@ -43,6 +43,8 @@ gallery: setup
 	$(GALLERY) numerical -i 5 -k 3 -s 2 -p 1 -a $(GQ) numerical_conv
 	$(GALLERY) numerical -i 6 -k 2 -s 2 -m max -a $(GQ) numerical_max
 	$(GALLERY) numerical -i 5 -k 3 -s 2 -p 1 -t -a $(GQ) numerical_transposed
+	$(GALLERY) numerical -i 3 -k 2 --in-channels 3 --out-channels 2 -a \
+		-qa 854x480@10 $(GOPT) numerical_channels
 	$(GALLERY) alphabet -i 5 -k 3 -s 2 -p 1 --relationship -a -qa 640x360@10 $(GOPT) \
 		alphabet_relationship
 	@du -ch media/gallery/*.gif | tail -1

@@ -1,7 +1,7 @@
 """Render the benchmark set and print a table: wall time, frames, peak RSS, encoding floor.
 
 The set is the original tool's eight README animations plus the alphabet
-i=8, k=3 case. Each is rendered two ways, through the project's own CLI in a
+i=8, k=3 case and a numerical case with channels (3→2, with a bias). Each is rendered two ways, through the project's own CLI in a
 fresh process (so start-up is counted, as it was for the original tool):
 
 * like-for-like: a GIF with one frame per step (``--stepwise``), 1440 pixels
@@ -55,6 +55,9 @@ SET: list[tuple[str, str]] = [
     ("alphabet_transposed_s2",
      "alphabet -i 5 -k 3 -s 2 -p 1 alphabet_transposed_conv_s2 -t -a -qa 150"),
     ("alphabet_i8", "alphabet -i 8 -k 3 alphabet_i8 -a -qa 150"),
+    # channels: a 3→2 conv with a bias, one step per output value (18 steps)
+    ("numerical_channels",
+     "numerical -i 5 -p 1 -k 3 -s 2 --in-channels 3 --out-channels 2 numerical_channels -a"),
 ]
 SEED_EIGHT = [name for name, _ in SET[:8]]
 
@@ -203,7 +206,8 @@ def _row(r: Result) -> str:
         print(HEADER)
         _row.printed = True  # type: ignore[attr-defined]
     ratio = r.wall / r.floor if r.floor > 0 else float("inf")
-    seed = f"{SEED_SECONDS[r.name]:7.1f}" if r.way == "like" else f"{'':7}"
+    seed = f"{SEED_SECONDS[r.name]:7.1f}" if r.way == "like" and r.name in SEED_SECONDS \
+        else f"{'':7}"
     return (f"{r.name:24} {r.way:6} {r.cache:5} {r.wall:7.2f} {r.frames:6d} "
             f"{r.size[0]:>4}x{r.size[1]:<5} {r.rss_mb:7.0f} {r.floor:7.2f} {ratio:10.2f} {seed}")
 

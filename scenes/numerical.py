@@ -52,3 +52,37 @@ class TransposedConvOutputPadding(NumericalScene):
 
 class RectangularConv(NumericalScene):
     spec = ConvSpec((5, 7), (3, 2), stride=(2, 1), padding=(1, 0))
+
+
+# ---------------------------------------------------------------- channels
+
+
+class RgbToTwoChannels(NumericalScene):
+    """A 3→2 conv: each filter's three slices over the R, G and B channels, plus a bias."""
+
+    spec = ConvSpec(5, 3, padding=1, in_channels=3, out_channels=2)
+
+
+class GroupedConv(NumericalScene):
+    """groups=2 (4→4): each filter reads only the two channels of its group."""
+
+    spec = ConvSpec(4, 3, padding=1, in_channels=4, out_channels=4, groups=2)
+
+
+class DepthwiseConv(NumericalScene):
+    """A depthwise 3→3 conv: one filter per channel."""
+
+    spec = ConvSpec(5, 3, stride=2, padding=1, in_channels=3, out_channels=3, groups=3)
+
+
+class ChannelMaxPooling(NumericalScene):
+    """Max pooling keeps the channels: each is pooled on its own."""
+
+    spec = ConvSpec(6, 2, stride=2, in_channels=3)
+    mode = "max"
+
+
+class TransposedWithChannels(NumericalScene):
+    """The transposed conv of a 3→2 conv maps 2 channels back to 3, starting from the bias."""
+
+    spec = ConvSpec(5, 3, stride=2, padding=1, in_channels=3, out_channels=2).transposed()

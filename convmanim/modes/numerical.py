@@ -43,6 +43,8 @@ from manim import (
     Mobject,
     VGroup,
     config,
+    smooth,
+    squish_rate_func,
 )
 
 from ..geometry import AnySpec, ConvSpec, DirectConv, Pair, SpecError, TransposedConvSpec
@@ -113,6 +115,8 @@ VEIL_OPACITY = 0.75
 """How much of a channel the step does not read is hidden."""
 MIN_NUMBER_PX = 10.0
 """Smallest a number may be, in pixels, when channels share the frame."""
+MIN_LABEL_PX = 11.0
+"""Smallest a channel's name or sum may be, in pixels."""
 
 
 # ------------------------------------------------------------------ parts
@@ -461,14 +465,14 @@ class NumericalScene(ConvScene):
         if not spec.has_channels:
             return []
         color = self.get_theme().text
-        labels = [math_label(rf"\text{{channel }} {c}", font_size=CHANNEL_LABEL_FONT, color=color)
-                  for c in range(spec.in_channels)]
+        texts = [rf"\text{{channel }} {c}" for c in range(spec.in_channels)]
         for o in range(spec.out_channels):
             tex = rf"\text{{channel }} {o}"
             if bias is not None:
                 tex += rf",\;\; b_{{{o}}} = {format_value(bias[o])}"
-            labels.append(math_label(tex, font_size=CHANNEL_LABEL_FONT, color=color))
-        return labels
+            texts.append(tex)
+        return [_at_least(math_label(t, font_size=CHANNEL_LABEL_FONT, color=color))
+                for t in texts]
 
     def _kernel(
         self, plane: PlaneMap, direct: DirectConv, weights: np.ndarray | None
@@ -558,7 +562,8 @@ class NumericalScene(ConvScene):
             tallest = max(tallest, brace.height)
         sub_probe = None
         if weighted and spec.channels_per_group[0] > 1:
-            sub_probe = math_label(r"9\cdot 9 = 9", color=theme.text, font_size=SUB_FONT)
+            sub_probe = _at_least(math_label(r"9\cdot 9 = 9", color=theme.text,
+                                             font_size=SUB_FONT))
         arrangement = self._layout(
             spec, direct.grid_size, (oh, ow), header, in_label, out_label, channel_labels,
             list(captions.values()), tallest, sub_probe,
@@ -605,10 +610,12 @@ class NumericalScene(ConvScene):
             caption.move_to([0.0, arrangement.caption_y, 0.0])
         channel_captions: dict[int, list[Mobject]] = {}
         for e, texts in channel_texts.items():
+            step = numbers.steps[e]
+            assert step.partials is not None
             channel_captions[e] = [
-                self._sub_caption(text, arrangement.input_planes[c], direct.grid_size,
-                                  arrangement)
-                for text, c in zip(texts, numbers.steps[e].channels)
+                self._sub_caption([text, rf"\cdots = {format_value(partial)}"],
+                                  arrangement.input_planes[c], direct.grid_size, arrangement)
+                for text, c, partial in zip(texts, step.channels, step.partials)
             ]
         self._result_part = result_part
         return NumericalParts(
@@ -629,11 +636,18 @@ class NumericalScene(ConvScene):
             size_formula=self._size_formula(),
         )
 
-    def _sub_caption(self, tex: str, plane: PlaneMap, size: Pair,
+    def _sub_caption(self, texts: Sequence[str], plane: PlaneMap, size: Pair,
                      arrangement: _Arrangement) -> Mobject:
-        """One channel's sum, centred under its grid, no wider than the grid."""
-        mob = math_label(tex, color=self.get_theme().text, font_size=SUB_FONT)
+        """One channel's sum, centred under its grid, no wider than the grid.
+
+        ``texts`` run from the fullest form to the shortest: the first that
+        fits the grid's width at a readable size is taken.
+        """
         width = size[1] * plane.cell_size
+        for tex in texts:
+            mob = _at_least(math_label(tex, color=self.get_theme().text, font_size=SUB_FONT))
+            if mob.width <= width:
+                break
         if mob.width > width:
             mob.scale_to_fit_width(width)
         left, right = plane.point(0, 0)[0], plane.point(0, size[1])[0]
@@ -1065,14 +1079,19 @@ class NumericalScene(ConvScene):
         key, position = self._key(step)
         grid, r, c = self._cell(step)
         anims: list[Animation] = []
+        # a new filter: the old one's windows fade out in the first half of
+        # the glide, the new one's fade in, in place, in the second half
+        out_half = {"rate_func": squish_rate_func(smooth, 0.0, 0.5)}
+        in_half = {"rate_func": squish_rate_func(smooth, 0.5, 1.0)}
         if key == self._key_shown:
             anims += [w.animate_to_step(position) for w in self._windows(key)]
         else:
             if self._key_shown is not None:
-                anims += [Fade(w, fade_in=False) for w in self._windows(self._key_shown)]
+                anims += [Fade(w, fade_in=False, **out_half)
+                          for w in self._windows(self._key_shown)]
             for window in self._windows(key):
                 window.move_to_step(position)
-                anims.append(Fade(window, fade_in=True))
+                anims.append(Fade(window, fade_in=True, **in_half))
             before = self._veiled(self._key_shown) if self._key_shown is not None else set()
             after = self._veiled(key)
             anims += [Fade(p.veils[n], fade_in=True) for n in sorted(after - before)]
@@ -1084,9 +1103,9 @@ class NumericalScene(ConvScene):
             anims.append(target.animate_to_cell((r, c)))
         else:
             if current is not None:
-                anims.append(Fade(p.highlights[current], fade_in=False))
+                anims.append(Fade(p.highlights[current], fade_in=False, **out_half))
             target.move_to_cell((r, c))
-            anims.append(Fade(target, fade_in=True))
+            anims.append(Fade(target, fade_in=True, **in_half))
         anims += [Fade(m, fade_in=False) for m in self._caption]
         self._caption = []
         return anims
@@ -1159,6 +1178,14 @@ class NumericalScene(ConvScene):
     def intro_formula(self) -> Mobject | None:
         """The output-size formula with the numbers put in."""
         return self.parts.size_formula
+
+
+def _at_least(mob: Mobject, px: float = MIN_LABEL_PX) -> Mobject:
+    """Scale a label up, if need be, to ``px`` pixels high at the render's resolution."""
+    height = mob.height * config.pixel_height / config.frame_height
+    if 0 < height < px:
+        mob.scale(px / height)
+    return mob
 
 
 def _pair(pair: Pair) -> str:
