@@ -1,8 +1,9 @@
 """Render the benchmark set and print a table: wall time, frames, peak RSS, encoding floor.
 
 The set is the original tool's eight README animations plus the alphabet
-i=8, k=3 case and a numerical case with channels (3→2, with a bias). Each is rendered two ways, through the project's own CLI in a
-fresh process (so start-up is counted, as it was for the original tool):
+i=8, k=3 case and a numerical case with channels (3→2, with a bias). Each is
+rendered two ways, through the project's own CLI in a fresh process (so
+start-up is counted, as it was for the original tool):
 
 * like-for-like: a GIF with one frame per step (``--stepwise``), 1440 pixels
   wide (the original's pictures are at most 1400 wide);
