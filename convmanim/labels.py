@@ -16,22 +16,33 @@ and nothing runs twice.
 Labels are read straight from those SVGs (:mod:`convmanim.glyphs`) into one
 path each (:func:`math_label`, :class:`LabelMaker`): the same points manim
 would draw, without building a MathTex.
+
+Typesetters
+-----------
+Every label asks the active :class:`Typesetter` for the SVG of its TeX, so
+nothing in manim is patched: :class:`LatexTypesetter` (the default: LaTeX,
+cached), the recorder of a :func:`batched` pass, and :class:`PangoTypesetter`
+(``--no-tex``, see :mod:`convmanim.notex`). :func:`using_typesetter` makes
+one active for the current context (a :class:`~contextvars.ContextVar`, so
+threads and other contexts are not affected). Only the labels built here
+(:func:`math_label`, :func:`text_label`, :class:`LabelMaker`) go through the
+typesetter; a ``MathTex`` built directly is manim's own.
 """
 
 from __future__ import annotations
 
-import atexit
+import dataclasses
 import hashlib
 import os
 import re
 import shutil
-import tempfile
+import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
-from unittest import mock
+from typing import Protocol, TypeVar
 
 import numpy as np
 from manim import (
@@ -39,17 +50,23 @@ from manim import (
     SCALE_FACTOR_PER_FONT_POINT,
     WHITE,
     Mobject,
+    SVGMobject,
     VGroup,
     VMobject,
     config,
 )
 from manim.constants import RendererType
-from manim.mobject.text import tex_mobject
 from manim.utils.color import ParsableManimColor
 from manim.utils.tex import TexTemplate
-from manim.utils.tex_file_writing import tex_hash
+from manim.utils.tex_file_writing import (
+    convert_to_svg,
+    generate_tex_file,
+    make_tex_compilation_command,
+    tex_hash,
+)
 
 from .glyphs import read_outline
+from .scratch import private_copy, private_dir
 from .texrun import (
     NO_TEX_ENV,
     SAFE_TEX_ENV,
@@ -66,7 +83,10 @@ __all__ = [
     "LabelError",
     "LabelGroup",
     "LabelMaker",
+    "LatexTypesetter",
+    "PangoTypesetter",
     "TexMissingError",
+    "Typesetter",
     "batched",
     "check_tex_installed",
     "math_label",
@@ -74,7 +94,9 @@ __all__ = [
     "pango_labels",
     "private_dir",
     "text_label",
+    "typesetter",
     "use_pango",
+    "using_typesetter",
 ]
 
 T = TypeVar("T")
@@ -110,29 +132,85 @@ def check_tex_installed() -> None:
 
 
 
-_pango_depth = 0
+class Typesetter(Protocol):
+    """Turns the TeX of a label into an SVG file of its glyphs."""
+
+    def svg(self, expression: str, environment: str | None, template: TexTemplate) -> Path:
+        r"""The SVG of ``expression``, typeset in ``environment`` with ``template``.
+
+        ``expression`` is a label's parts joined with their
+        ``\special{dvisvgm:raw <g id='unique000'>}`` group markers, as manim's
+        ``MathTex`` joins them; the SVG has one ``<g id>`` group per part.
+        """
+        ...
+
+
+class LatexTypesetter:
+    """LaTeX, one run per label not yet in the cache (:func:`batched` runs one for many)."""
+
+    def svg(self, expression: str, environment: str | None, template: TexTemplate) -> Path:
+        """The cached SVG, typeset now if it is missing; parsed from a private copy."""
+        svg = _svg_path(expression, environment, template)
+        note_label(svg.name)
+        if not svg.exists():
+            runs: dict[str, _LatexRun] = {}
+            try:
+                _typeset([_Request(expression, environment, template, svg)], runs)
+            finally:
+                for run in runs.values():
+                    run.close()
+        return private_copy(svg)
+
+
+class PangoTypesetter:
+    """Pango, through :func:`convmanim.notex.tex_to_svg_file`: no LaTeX at all."""
+
+    def svg(self, expression: str, environment: str | None, template: TexTemplate) -> Path:
+        """The SVG drawn by Pango (the template's preamble does not apply)."""
+        from .notex import tex_to_svg_file
+
+        return private_copy(tex_to_svg_file(expression, environment))
+
+
+_LATEX = LatexTypesetter()
+_PANGO = PangoTypesetter()
+_ACTIVE: ContextVar[Typesetter | None] = ContextVar("convmanim_typesetter", default=None)
+
+
+def typesetter() -> Typesetter:
+    """The active typesetter: the one :func:`using_typesetter` set, else LaTeX.
+
+    Pango when :data:`~convmanim.texrun.NO_TEX_ENV` asks for it.
+    """
+    active = _ACTIVE.get()
+    if active is not None:
+        return active
+    return _PANGO if no_tex_requested() else _LATEX
+
+
+@contextmanager
+def using_typesetter(typesetter: Typesetter) -> Iterator[Typesetter]:
+    """Make ``typesetter`` the active one in the current context while active."""
+    token = _ACTIVE.set(typesetter)
+    try:
+        yield typesetter
+    finally:
+        _ACTIVE.reset(token)
 
 
 def use_pango() -> bool:
     """Whether labels are typeset with Pango (``--no-tex``) instead of LaTeX."""
-    return _pango_depth > 0 or no_tex_requested()
+    return isinstance(typesetter(), PangoTypesetter)
 
 
 @contextmanager
 def pango_labels() -> Iterator[None]:
-    """Typeset every ``MathTex`` and ``Tex`` with Pango while active; no LaTeX runs.
+    """Typeset every label with Pango while active; no LaTeX runs.
 
     See :mod:`convmanim.notex` for the TeX it understands.
     """
-    global _pango_depth
-    from .notex import tex_to_svg_file
-
-    _pango_depth += 1
-    try:
-        with mock.patch.object(tex_mobject, "tex_to_svg_file", tex_to_svg_file):
-            yield
-    finally:
-        _pango_depth -= 1
+    with using_typesetter(_PANGO):
+        yield
 
 
 @dataclass(frozen=True)
@@ -155,33 +233,9 @@ def _tex_dir() -> Path:
     return path
 
 
-_PRIVATE: Path | None = None
-
-
-def private_dir() -> Path:
-    """A folder of this process's own, removed when it exits.
-
-    manim parses an SVG by writing a modified copy beside it (``NAME_.svg``)
-    and deleting it afterwards, so two renders parsing the same cached label
-    at once would delete each other's copies. Each process therefore parses
-    its labels from its own folder.
-    """
-    global _PRIVATE
-    if _PRIVATE is None or not _PRIVATE.is_dir():
-        _PRIVATE = Path(tempfile.mkdtemp(prefix=f"convmanim-{os.getpid()}-"))
-        atexit.register(shutil.rmtree, _PRIVATE, ignore_errors=True)
-    return _PRIVATE
-
-
-def _private_copy(svg: Path) -> Path:
-    """``svg``, linked (or copied) into :func:`private_dir` for parsing."""
-    target = private_dir() / svg.name
-    if not target.exists():
-        try:
-            os.link(svg, target)
-        except OSError:
-            shutil.copyfile(svg, target)
-    return target
+def _svg_path(expression: str, environment: str | None, template: TexTemplate) -> Path:
+    """Where manim's Tex cache keeps the SVG of ``expression`` (manim's own name for it)."""
+    return _tex_dir() / f"{tex_hash(_tex_code(expression, environment, template))}.svg"
 
 
 def _placeholder(expression: str) -> Path:
@@ -206,41 +260,35 @@ def _placeholder(expression: str) -> Path:
     return path
 
 
-@contextmanager
-def _recording(requests: list[_Request], runs: dict[str, _LatexRun]) -> Iterator[None]:
-    """Make MathTex use cached SVGs and placeholders, recording what is missing.
+class _Recorder:
+    """The typesetter of a :func:`batched` pass: cached SVGs, and boxes for missing ones.
 
-    The first missing label of each batchable template starts its LaTeX run
-    (see :class:`_LatexRun`) in ``runs``, so that LaTeX loads its preamble
-    while the rest of the pass is built.
+    Each missing label is recorded; the first one of each batchable template
+    starts its LaTeX run (see :class:`_LatexRun`) in :attr:`runs`, so that
+    LaTeX loads its preamble while the rest of the pass is built.
     """
-    tex_ready: bool | None = None
 
-    def record(
-        expression: str,
-        environment: str | None = None,
-        tex_template: TexTemplate | None = None,
-    ) -> Path:
-        nonlocal tex_ready
-        template = tex_template if tex_template is not None else config["tex_template"]
-        code = _tex_code(expression, environment, template)
-        svg = _tex_dir() / f"{tex_hash(code)}.svg"
+    def __init__(self) -> None:
+        self.requests: list[_Request] = []
+        self.runs: dict[str, _LatexRun] = {}
+        self._tex_ready: bool | None = None
+
+    def svg(self, expression: str, environment: str | None, template: TexTemplate) -> Path:
+        """The cached SVG, or a placeholder while the label waits for its batch."""
+        svg = _svg_path(expression, environment, template)
         note_label(svg.name)
         if svg.exists():
-            return _private_copy(svg)
+            return private_copy(svg)
         request = _Request(expression, environment, template, svg)
-        requests.append(request)
+        self.requests.append(request)
         if _can_batch(template):
-            if tex_ready is None:
-                tex_ready = not missing_tex_tools()
+            if self._tex_ready is None:
+                self._tex_ready = not missing_tex_tools()
             key = repr(template)
-            if key not in runs:
-                runs[key] = _LatexRun(template, start=tex_ready)
-            runs[key].add(request)
+            if key not in self.runs:
+                self.runs[key] = _LatexRun(template, start=self._tex_ready)
+            self.runs[key].add(request)
         return _placeholder(expression)
-
-    with mock.patch.object(tex_mobject, "tex_to_svg_file", record):
-        yield
 
 
 _MAX_PASSES = 4
@@ -252,8 +300,9 @@ def batched(factory: Callable[[], T]) -> T:
     Parameters
     ----------
     factory
-        Builds and returns mobjects; any :class:`~manim.MathTex` or
-        :class:`~manim.Tex` it creates is batched. It is called again after
+        Builds and returns mobjects; every label it builds through this
+        module (:func:`math_label`, :func:`text_label`, :class:`LabelMaker`)
+        is batched. It is called again after
         each batch (twice on a cold cache, three times if its choice of labels
         depends on the size of other labels), so it must not have side effects
         beyond building its result.
@@ -271,19 +320,17 @@ def batched(factory: Callable[[], T]) -> T:
         If LaTeX cannot typeset a label.
     """
     if use_pango():
-        with pango_labels():
-            return factory()
+        return factory()
     for _ in range(_MAX_PASSES):
-        requests: list[_Request] = []
-        runs: dict[str, _LatexRun] = {}
+        recorder = _Recorder()
         try:
-            with _recording(requests, runs):
+            with using_typesetter(recorder):
                 result = factory()
-            if not requests:
+            if not recorder.requests:
                 return result
-            _typeset(requests, runs)
+            _typeset(recorder.requests, recorder.runs)
         finally:
-            for run in runs.values():
+            for run in recorder.runs.values():
                 run.close()
     raise LabelError("labels kept changing between passes: the factory is not deterministic")
 
@@ -291,20 +338,53 @@ def batched(factory: Callable[[], T]) -> T:
 def _typeset(requests: list[_Request], runs: dict[str, _LatexRun]) -> None:
     """Typeset ``requests`` into manim's Tex cache: one LaTeX run per template.
 
-    ``runs`` holds the runs already started for batchable templates; other
-    templates are typeset one label at a time by manim. LaTeX runs with
-    :data:`SAFE_TEX_ENV`, whichever template is used.
+    Batchable templates go through a :class:`_LatexRun` each (``runs`` holds
+    those already started, and gets the others; the caller closes them).
+    Other templates are typeset one label at a time through manim's
+    documented steps. LaTeX always runs with :data:`SAFE_TEX_ENV`.
     """
     check_tex_installed()
-    for run in runs.values():
-        run.finish()
     rest: dict[Path, _Request] = {}
     for req in requests:
-        if not _can_batch(req.template):
+        if _can_batch(req.template):
+            key = repr(req.template)
+            if key not in runs:
+                runs[key] = _LatexRun(req.template, start=False)
+            runs[key].add(req)
+        else:
             rest.setdefault(req.svg_path, req)
-    with mock.patch.dict(os.environ, SAFE_TEX_ENV):
-        for req in rest.values():
-            tex_mobject.tex_to_svg_file(req.expression, req.environment, req.template)
+    for run in runs.values():
+        run.finish()
+    for req in rest.values():
+        _typeset_alone(req)
+
+
+def _typeset_alone(req: _Request) -> None:
+    """Typeset one label with any template, as manim's ``tex_to_svg_file`` does.
+
+    The same documented steps (:func:`~manim.utils.tex_file_writing.generate_tex_file`,
+    :func:`~manim.utils.tex_file_writing.make_tex_compilation_command`,
+    :func:`~manim.utils.tex_file_writing.convert_to_svg`), with LaTeX run
+    under :data:`SAFE_TEX_ENV`.
+    """
+    template = req.template
+    tex_file = generate_tex_file(req.expression, req.environment, template)
+    compiled = tex_file.with_suffix(template.output_format)
+    if not compiled.exists():
+        # relative names, run in the Tex folder: SAFE_TEX_ENV refuses absolute paths
+        command = make_tex_compilation_command(
+            template.tex_compiler, template.output_format, Path(tex_file.name), Path(".")
+        )
+        done = subprocess.run(command, cwd=tex_file.parent, env={**os.environ, **SAFE_TEX_ENV},
+                              check=False, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        if done.returncode != 0 or not compiled.exists():
+            raise LabelError(_latex_failure(tex_file.with_suffix(".log"), [req]))
+    try:
+        convert_to_svg(compiled, template.output_format)
+    except ValueError as exc:
+        raise LabelError(f"dvisvgm could not convert the label {req.expression!r}: "
+                         f"{' '.join(str(exc).split())}") from None
 
 
 _BARE_TEMPLATE = TexTemplate(documentclass="", preamble="")
@@ -313,9 +393,14 @@ _BARE_TEMPLATE = TexTemplate(documentclass="", preamble="")
 _STANDALONE = re.compile(r"\\documentclass\[(?P<opts>[^\]]*)\]\{standalone\}")
 
 
+def _sets_whole_document(template: TexTemplate) -> bool:
+    """Whether ``template.body`` was set, instead of built from the template's parts."""
+    return template.body != dataclasses.replace(template).body
+
+
 def _can_batch(template: TexTemplate) -> bool:
     return (
-        not template._body
+        not _sets_whole_document(template)
         and template.output_format == ".dvi"
         and template.tex_compiler in ("latex", "pdflatex")
         and _STANDALONE.fullmatch(template.documentclass.strip()) is not None
@@ -420,14 +505,7 @@ class LabelMaker:
         key = (tex, float(font_size), color, math)
         template = self._templates.get(key)
         if template is None:
-            template = _read_label(tex, font_size, color, math)
-            if template is None:
-                cls = tex_mobject.MathTex if math else tex_mobject.Tex
-                # each distinct label is parsed once here, so manim need not keep a copy
-                template = _flatten(
-                    cls(tex, font_size=font_size, color=color, use_svg_cache=False), tex
-                )
-            self._templates[key] = template
+            template = self._templates[key] = _read_label(tex, font_size, color, math)
         return template.copy()
 
     def width(self, tex: str, font_size: float = 28) -> float:
@@ -477,42 +555,74 @@ class LabelGroup(VGroup):
         return self.tex_string
 
 
-def _expression(parts: Sequence[str], math: bool) -> tuple[str, str, list[tuple[str, str]]]:
-    """What ``MathTex(*parts)`` (or ``Tex``) asks manim to typeset.
+_SEPARATOR = {True: " ", False: ""}
+"""What ``MathTex`` (math) and ``Tex`` (text) put between their parts."""
+_ENVIRONMENT = {True: "align*", False: "center"}
 
-    Returns the expression, its environment, and each part's source and SVG
-    group id, as manim computes them.
+
+def _expression(parts: Sequence[str], math: bool) -> tuple[str, str, list[tuple[str, str]]]:
+    r"""What ``MathTex(*parts)`` (or ``Tex``) asks LaTeX to typeset, as manim builds it.
+
+    Each part is wrapped in ``\special{dvisvgm:raw <g id='uniqueNNN'>}`` ...
+    ``\special{dvisvgm:raw </g>}`` (the separator inside, but for the last),
+    so that the SVG has one group per part; unbalanced ``\left``/``\right``
+    become ``\big`` and stray braces are balanced, as manim does. The
+    expression is manim's own (a test checks it names the same cached SVG),
+    so labels typeset here and MathTex share manim's Tex cache. Parts are
+    taken as they are: manim's ``{{ ... }}`` splitting is not applied.
+
+    Returns
+    -------
+    tuple
+        The expression, its environment, and each part's source and group id.
     """
-    probe = tex_mobject.MathTex.__new__(tex_mobject.MathTex)
-    probe.arg_separator = " " if math else ""
-    probe.brace_notation_split_occurred = False
-    probe.matched_strings_and_ids = []
-    strings = probe._prepare_tex_strings(parts)
-    joined = probe._join_tex_strings_with_unique_deliminters(strings, [])
-    return (
-        probe._get_modified_expression(joined),
-        "align*" if math else "center",
-        list(probe.matched_strings_and_ids),
+    strings = [p if isinstance(p, str) else str(p) for p in parts]
+    strings = [p for p in strings if p]
+    separator = _SEPARATOR[math]
+    matches = [(tex, f"unique{i:03d}") for i, tex in enumerate(strings)]
+    joined = "".join(
+        rf"\special{{dvisvgm:raw <g id='{name}'>}}{tex}"
+        + (separator if i < len(matches) - 1 else "")
+        + r"\special{dvisvgm:raw </g>}"
+        for i, (tex, name) in enumerate(matches)
     )
+    return _balanced(joined.strip() or r"\quad"), _ENVIRONMENT[math], matches
+
+
+def _balanced(tex: str) -> str:
+    r"""``tex`` with unmatched ``\left``/``\right`` made ``\big`` and stray braces matched.
+
+    As manim's ``SingleStringMathTex`` modifies the strings it typesets.
+    """
+    lefts, rights = (
+        len([s for s in tex.split(word)[1:] if s and s[0] in "(){}[]|.\\"])
+        for word in ("\\left", "\\right")
+    )
+    if lefts != rights:
+        tex = tex.replace("\\left", "\\big").replace("\\right", "\\big")
+    opened = tex.count("{") - tex.count("\\{") + tex.count("\\\\{")
+    closed = tex.count("}") - tex.count("\\}") + tex.count("\\\\}")
+    tex = "{" * max(0, closed - opened) + tex + "}" * max(0, opened - closed)
+    if ("\\begin{array}" in tex) != ("\\end{array}" in tex):
+        return ""  # manim drops an array that is begun and not ended (or the reverse)
+    return tex
 
 
 def _read_parts(
     parts: Sequence[str], font_size: float, color: ParsableManimColor, math: bool
-) -> list[Label] | None:
-    """The parts of ``MathTex(*parts)`` read straight from its SVG, or ``None``.
+) -> list[Label]:
+    """The parts of ``MathTex(*parts)`` (or ``Tex``), each one :class:`Label`.
 
-    Asks for the SVG exactly as the MathTex would (so a missing label is
-    recorded for typesetting, or typeset by manim outside :func:`batched`).
-    Parts still missing get boxes of about their size: :func:`batched` always
-    builds again once they are typeset. Typeset ones are read by
-    :func:`~convmanim.glyphs.read_outline` into the points and style of the
-    MathTex's parts, each flattened; ``None`` means it could not read the SVG
-    (build the MathTex instead).
+    The active :func:`typesetter` gives the SVG (recording a missing label
+    for its batch inside :func:`batched`). Parts still missing get boxes of
+    about their size: :func:`batched` always builds again once they are
+    typeset. Typeset ones are read by :func:`~convmanim.glyphs.read_outline`
+    into the points and style of the MathTex's parts; an SVG it does not
+    read (Pango's, or anything under the OpenGL renderer) is parsed by
+    manim's :class:`~manim.SVGMobject` exactly as a MathTex parses it.
     """
-    if config.renderer != RendererType.CAIRO:
-        return None  # OpenGL draws quadratic curves; the points read are Cairo's cubics
     expression, environment, matches = _expression(parts, math)
-    svg = Path(tex_mobject.tex_to_svg_file(expression, environment, config["tex_template"]))
+    svg = typesetter().svg(expression, environment, config["tex_template"])
     style = {"fill_color": color, "fill_opacity": 1.0, "stroke_color": color, "stroke_width": 0}
     if svg.name.startswith("placeholder-"):
         height = 0.5 * font_size / 48
@@ -527,10 +637,11 @@ def _read_parts(
             boxes.append(box)
             left += width
         return boxes
-    outline = read_outline(svg)
-    if outline is None or any(name not in outline.groups for _, name in matches):
-        return None
     scale = font_size * SCALE_FACTOR_PER_FONT_POINT
+    # OpenGL draws quadratic curves; the points read are Cairo's cubics
+    outline = read_outline(svg) if config.renderer == RendererType.CAIRO else None
+    if outline is None or any(name not in outline.groups for _, name in matches):
+        return _parse_parts(svg, matches, scale, style)
     out = []
     for tex, name in matches:
         label = Label(tex, **style)
@@ -539,11 +650,37 @@ def _read_parts(
     return out
 
 
-def _read_label(tex: str, font_size: float, color: ParsableManimColor, math: bool) -> Label | None:
-    """``MathTex(tex)`` (or ``Tex``) as one :class:`Label` read from its SVG, or ``None``."""
+def _parse_parts(
+    svg: Path, matches: list[tuple[str, str]], scale: float, style: dict[str, object]
+) -> list[Label]:
+    """The parts of a label SVG parsed as ``SingleStringMathTex`` parses it, each flattened."""
+    mob = SVGMobject(
+        file_name=svg,
+        should_center=True,
+        height=None,
+        stroke_width=0,
+        use_svg_cache=False,  # each distinct label is parsed once, by its LabelMaker
+        path_string_config={
+            "should_subdivide_sharp_curves": True,
+            "should_remove_null_curves": True,
+        },
+    )
+    mob.scale(scale)
+    groups = mob.id_to_vgroup_dict
+    if any(name not in groups for _, name in matches):  # as MathTex: the whole, as one part
+        matches = [(" ".join(tex for tex, _ in matches), "root")]
+        groups = {"root": mob}
+    out = []
+    for tex, name in matches:
+        label = _flatten(groups[name], tex)
+        label.set_style(**style)
+        out.append(label)
+    return out
+
+
+def _read_label(tex: str, font_size: float, color: ParsableManimColor, math: bool) -> Label:
+    """``MathTex(tex)`` (or ``Tex``) as one :class:`Label` read from its SVG."""
     parts = _read_parts([tex], font_size, color, math)
-    if parts is None:
-        return None
     if len(parts) == 1:
         return parts[0]
     label = Label(tex)
@@ -560,10 +697,9 @@ def math_label(
 
     It draws the same as the MathTex and costs a small fraction of it. One
     part gives a :class:`Label` (one path); several give a
-    :class:`LabelGroup` of them, indexed like the MathTex's parts. Where the
-    SVG cannot be read directly, the MathTex itself is built (flattened to a
-    :class:`Label` when it has one part). Inside :func:`batched` the labels
-    are typeset with the rest of the batch.
+    :class:`LabelGroup` of them, indexed like the MathTex's parts. The active
+    :func:`typesetter` typesets it; inside :func:`batched`, with the rest of
+    the batch.
     """
     return _build(parts, font_size, color, math=True)
 
@@ -579,14 +715,9 @@ def _build(
     parts: Sequence[str], font_size: float, color: ParsableManimColor, math: bool
 ) -> Mobject:
     read = _read_parts(parts, font_size, color, math)
-    if read is not None:
-        if len(read) == 1:
-            return read[0]
-        separator = " " if math else ""  # MathTex's and Tex's arg_separator
-        return LabelGroup(*read, tex=separator.join(p.get_tex_string() for p in read))
-    cls = tex_mobject.MathTex if math else tex_mobject.Tex
-    mob = cls(*parts, font_size=font_size, color=color, use_svg_cache=False)
-    return _flatten(mob, mob.get_tex_string()) if len(mob.submobjects) == 1 else mob
+    if len(read) == 1:
+        return read[0]
+    return LabelGroup(*read, tex=_SEPARATOR[math].join(p.get_tex_string() for p in read))
 
 
 def _flatten(mob: Mobject, tex: str) -> Label:

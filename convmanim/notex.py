@@ -1,10 +1,11 @@
 r"""Labels without LaTeX: the TeX the modes write, typeset with Pango.
 
-When ``latex`` or ``dvisvgm`` is missing, ``--no-tex`` swaps manim's
-``tex_to_svg_file`` for :func:`tex_to_svg_file`, which reads the small part of
-TeX that convmanim's labels use and draws it with Pango (through manimpango,
-which manim already needs for its ``Text``). Every mode stays unchanged: it
-still builds ``MathTex`` and ``Tex`` mobjects, whose SVG now comes from here.
+When ``latex`` or ``dvisvgm`` is missing, ``--no-tex`` makes
+:class:`~convmanim.labels.PangoTypesetter` the active typesetter: its SVGs come
+from :func:`tex_to_svg_file`, which reads the small part of TeX that
+convmanim's labels use and draws it with Pango (through manimpango, which
+manim already needs for its ``Text``). Every mode stays unchanged: its labels
+ask the active typesetter, whichever it is.
 
 What is understood
 ------------------
@@ -472,14 +473,14 @@ class _Parser:
             self.group_text()  # the column spec
         if env not in _MATRICES:
             # align, gathered, ...: its content as lines
-            return self.matrix_body(math, style)
+            return self.matrix_contents(math, style)
         left, right = _MATRICES[env]
         left_leaf = self.leaf(left, "rm").leaf if left else None
-        body = self.matrix_body(math, style)
+        body = self.matrix_contents(math, style)
         right_leaf = self.leaf(right, "rm").leaf if right else None
         return _Fenced(left_leaf, body, right_leaf)
 
-    def matrix_body(self, math: bool, style: str) -> _Matrix:
+    def matrix_contents(self, math: bool, style: str) -> _Matrix:
         rows: list[list[_List]] = [[]]
         while True:
             rows[-1].append(self.hlist(math=math, style=style, stop="cell"))
@@ -850,7 +851,7 @@ def svg_for(expression: str, environment: str | None = None) -> str:
 def tex_to_svg_file(
     expression: str, environment: str | None = None, tex_template: object = None
 ) -> Path:
-    """Stand-in for manim's ``tex_to_svg_file`` that draws with Pango.
+    """What manim's ``tex_to_svg_file`` gives, drawn with Pango.
 
     The SVG is cached in manim's text folder under a hash of the expression.
 
@@ -874,6 +875,4 @@ def tex_to_svg_file(
     path = folder / f"notex-{key[:24]}.svg"
     if not path.exists():
         write_atomically(path, svg_for(expression, environment))
-    from .labels import _private_copy
-
-    return _private_copy(path)  # parsed from this process's own copy
+    return path

@@ -409,14 +409,18 @@ def test_greek_symbols_are_typeset(workdir):
 
 
 @pytest.mark.skipif(not HAS_TEX, reason="needs latex")
-def test_latex_runs_without_shell_escape_or_reading_outside(tmp_path):
-    from manim import MathTex, tempconfig
+@pytest.mark.parametrize("own_document", [False, True], ids=["batched", "own-template"])
+def test_latex_runs_without_shell_escape_or_reading_outside(tmp_path, own_document):
+    from manim import TexTemplate, tempconfig
 
-    with tempconfig({"tex_dir": str(tmp_path / "tex")}):
+    template = TexTemplate()
+    if own_document:  # typeset one label at a time, outside the batch
+        template.body = template.body.replace(r"\begin{document}", "%\n\\begin{document}")
+    with tempconfig({"tex_dir": str(tmp_path / "tex"), "tex_template": template}):
         with pytest.raises(labels.LabelError, match="hostname"):
-            labels.batched(lambda: MathTex(r"\input{/etc/hostname}"))
+            labels.batched(lambda: labels.math_label(r"\input{/etc/hostname}"))
         witness = tmp_path / "pwned"
-        labels.batched(lambda: MathTex(rf"x\immediate\write18{{touch {witness}}}"))
+        labels.batched(lambda: labels.math_label(rf"x\immediate\write18{{touch {witness}}}"))
     assert not witness.exists()
 
 
@@ -480,18 +484,29 @@ def test_no_tex_animation_in_a_subprocess_without_latex(tmp_path):
     assert iio.imread(tmp_path / "anim.mp4", plugin="pyav", index=None).shape[0] > 4
 
 
-def test_pango_parts_line_up_like_latex_parts():
-    from manim import MathTex
+def _glyphs_per_part(parts: tuple[str, ...]) -> list[int]:
+    """How many glyphs Pango draws in each part of ``MathTex(*parts)``."""
+    import xml.etree.ElementTree as ET
 
+    from convmanim.notex import svg_for
+
+    expression, environment, matches = labels._expression(parts, True)
+    root = ET.fromstring(svg_for(expression, environment))
+    groups = {g.get("id"): g for g in root.iter("{http://www.w3.org/2000/svg}g")}
+    return [len(list(groups[name].iter("{http://www.w3.org/2000/svg}path")))
+            for _, name in matches]
+
+
+def test_pango_parts_line_up_like_latex_parts():
     from convmanim.modes.numerical import scatter_caption_tex
 
     parts, where = scatter_caption_tex(2, np.array([[1, 0], [3, 1]]), np.array([[2, 0], [6, 2]]))
     with labels.pango_labels():
-        caption = MathTex(*parts)
-        sum_ = MathTex("b_{01}", "=", r"w_{00}a_{02}", r"\cdots")
+        caption = labels.math_label(*parts)
     assert len(caption) == len(parts)
-    assert [len(caption[i]) for i in where] == [1, 1, 1, 1]
-    assert [len(p) for p in sum_][:3] == [3, 1, 6]  # Pango's ⋯ is one glyph, LaTeX's three
+    assert [_glyphs_per_part(parts)[i] for i in where] == [1, 1, 1, 1]
+    # Pango's ⋯ is one glyph, LaTeX's three
+    assert _glyphs_per_part(("b_{01}", "=", r"w_{00}a_{02}", r"\cdots")) == [3, 1, 6, 1]
     xs = [caption[i].get_center()[0] for i in where]
     ys = [caption[i].get_center()[1] for i in where]
     assert xs[0] < xs[1] and xs[2] < xs[3]  # columns left to right
@@ -500,13 +515,13 @@ def test_pango_parts_line_up_like_latex_parts():
 
 @pytest.mark.skipif(not HAS_TEX, reason="compares with latex")
 def test_pango_labels_are_as_large_as_latex_labels(tmp_path):
-    from manim import MathTex, tempconfig
+    from manim import tempconfig
 
     strings = ["x", r"w_{01}", r"\text{input } a\;(5\times 5)", r"\max(-\infty, 3)"]
     with tempconfig({"tex_dir": str(tmp_path / "tex")}):
-        latex = labels.batched(lambda: [MathTex(s) for s in strings])
+        latex = labels.batched(lambda: [labels.math_label(s) for s in strings])
     with labels.pango_labels():
-        pango = [MathTex(s) for s in strings]
+        pango = [labels.math_label(s) for s in strings]
     for a, b in zip(latex, pango):
         assert b.height == pytest.approx(a.height, rel=0.2)
         assert b.width == pytest.approx(a.width, rel=0.2)

@@ -27,12 +27,13 @@ def test_many_labels_cost_one_latex_run(cold_cache, monkeypatch):
 
     monkeypatch.setattr(texrun, "_start", counting)
     strings = [f"a_{{{r}{c}}}" for r in range(6) for c in range(6)]
-    group = labels.batched(lambda: VGroup(*(MathTex(s) for s in strings), Tex("input $5$")))
+    group = labels.batched(lambda: VGroup(*(labels.math_label(s) for s in strings),
+                                          labels.text_label("input $5$")))
     assert runs == ["latex", "dvisvgm"]
     assert len(group) == 37
     # a warm second build runs nothing and returns the first pass directly
     runs.clear()
-    again = labels.batched(lambda: VGroup(*(MathTex(s) for s in strings)))
+    again = labels.batched(lambda: VGroup(*(labels.math_label(s) for s in strings)))
     assert runs == []
     assert len(again) == 36
 
@@ -44,9 +45,9 @@ def test_latex_starts_at_the_first_missing_label(cold_cache, monkeypatch):
     seen_during_the_pass = []
 
     def factory():
-        first = MathTex("z_{1}")
+        first = labels.math_label("z_{1}")
         seen_during_the_pass.append(list(started))  # LaTeX loads its preamble meanwhile
-        return VGroup(first, MathTex("z_{2}"))
+        return VGroup(first, labels.math_label("z_{2}"))
 
     group = labels.batched(factory)
     assert seen_during_the_pass[0] == ["latex"]
@@ -62,7 +63,7 @@ def test_a_failing_pass_stops_its_latex_and_leaves_nothing(cold_cache, monkeypat
                         or processes[-1])
 
     def factory():
-        MathTex("y_{1}")
+        labels.math_label("y_{1}")
         raise RuntimeError("the build failed")
 
     with pytest.raises(RuntimeError, match="the build failed"):
@@ -73,29 +74,36 @@ def test_a_failing_pass_stops_its_latex_and_leaves_nothing(cold_cache, monkeypat
 
 
 def test_batched_labels_equal_manims_own(cold_cache, tmp_path):
-    strings = ["w_{12}", r"\left\lfloor \frac{5 + 2}{2} \right\rfloor"]
-    ours = labels.batched(lambda: [MathTex(s) for s in strings])
-    parts = labels.batched(lambda: MathTex("b_{01}", "=", "w_{00}a_{02}"))
-    with tempconfig({"tex_dir": str(tmp_path / "manim-own")}):
+    strings = ["w_{12}", r"\left\lfloor \frac{5 + 2}{2} \right\rfloor", r"\left( x", "{a}}"]
+    ours = labels.batched(lambda: [labels.math_label(s) for s in strings])
+    parts = labels.batched(lambda: labels.math_label("b_{01}", "=", "w_{00}a_{02}"))
+    text = labels.batched(lambda: labels.text_label("input ", "$5$"))
+    own = tmp_path / "manim-own"
+    with tempconfig({"tex_dir": str(own)}):
         theirs = [MathTex(s) for s in strings]
         their_parts = MathTex("b_{01}", "=", "w_{00}a_{02}")
+        their_text = Tex("input ", "$5$")
     for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a.get_all_points(), b.get_all_points())
+        np.testing.assert_allclose(a.get_all_points(), b.get_all_points(), atol=1e-9)
     assert [p.tex_string for p in parts] == ["b_{01}", "=", "w_{00}a_{02}"]
     for a, b in zip(parts, their_parts):
-        np.testing.assert_allclose(a.get_all_points(), b.get_all_points())
+        np.testing.assert_allclose(a.get_all_points(), b.get_all_points(), atol=1e-9)
+    for a, b in zip(text, their_text):
+        np.testing.assert_allclose(a.get_all_points(), b.get_all_points(), atol=1e-9)
+    # the same expressions as manim's: the same files in the Tex cache
+    assert {p.name for p in cold_cache.glob("*.svg")} == {p.name for p in own.glob("*.svg")}
 
 
 def test_a_bad_label_names_itself(cold_cache):
     match = r"LaTeX could not typeset the label '.*undefinedmacro"
     with pytest.raises(labels.LabelError, match=match):
-        labels.batched(lambda: [MathTex("a"), MathTex(r"\undefinedmacro x")])
+        labels.batched(lambda: [labels.math_label("a"), labels.math_label(r"\undefinedmacro x")])
 
 
 def test_missing_latex_is_one_clear_line(cold_cache, monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(labels.TexMissingError) as info:
-        labels.batched(lambda: MathTex("q_{99}"))
+        labels.batched(lambda: labels.math_label("q_{99}"))
     message = str(info.value)
     assert "\n" not in message
     assert "latex and dvisvgm" in message and "apt-get install" in message
@@ -103,14 +111,17 @@ def test_missing_latex_is_one_clear_line(cold_cache, monkeypatch):
 
 RACE_SCRIPT = r"""
 import sys
-from manim import MathTex, config
-from convmanim.labels import LabelMaker, batched
+from manim import config
+from convmanim.labels import batched, math_label, pango_labels
 from convmanim.render import cache_dir
 
 config.tex_dir = str(cache_dir() / "tex")
+config.text_dir = str(cache_dir() / "text")
 texts = [f"x_{{{i}}}" for i in range(60)]
 for _ in range(int(sys.argv[1])):
-    batched(lambda: [MathTex(t) for t in texts])
+    batched(lambda: [math_label(t) for t in texts])
+    with pango_labels():  # parsed by manim's SVGMobject
+        batched(lambda: [math_label(t) for t in texts])
 """
 
 
@@ -205,6 +216,69 @@ def test_a_label_group_indexes_like_the_mathtex(tmp_path):
     assert isinstance(whole, labels.Label) and whole.get_tex_string() == "b_{01} = 2"
 
 
+def test_labels_outside_a_batch_are_typeset_one_by_one(cold_cache):
+    label = labels.math_label("k_{7}")
+    assert label.get_tex_string() == "k_{7}" and len(label.points) > 8
+    assert len(list(cold_cache.glob("*.svg"))) == 1
+
+
+def test_a_template_with_its_own_document_is_typeset_alone(cold_cache):
+    from manim import TexTemplate
+
+    template = TexTemplate()
+    template.body = template.body.replace(r"\begin{document}",
+                                          "\\newcommand{\\mine}{m}\n\\begin{document}")
+    assert labels._sets_whole_document(template)
+    assert not labels._sets_whole_document(TexTemplate())
+    with tempconfig({"tex_template": template}):
+        group = labels.batched(lambda: labels.math_label(r"\mine_{1}"))
+    assert len(group.points) > 8
+
+
+class _Counting:
+    """A typesetter that hands the asks on to LaTeX and counts them."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def svg(self, expression, environment, template):
+        self.asked.append(expression)
+        return labels.LatexTypesetter().svg(expression, environment, template)
+
+
+def test_labels_ask_the_active_typesetter_and_nothing_else(cold_cache):
+    counting = _Counting()
+    with labels.using_typesetter(counting) as active:
+        assert labels.typesetter() is active
+        maker = labels.LabelMaker("#000000")
+        maker.math("m_{0}"), maker.math("m_{0}"), labels.math_label("m_{1}", "=", "2")
+    assert labels.typesetter() is not counting
+    assert len(counting.asked) == 2  # a maker asks once per distinct label
+    assert "unique002" in counting.asked[1]
+
+
+def test_a_typesetter_is_active_in_its_own_context_only(cold_cache):
+    import threading
+
+    seen = []
+    with labels.pango_labels():
+        assert labels.use_pango()
+        thread = threading.Thread(target=lambda: seen.append(labels.use_pango()))
+        thread.start()
+        thread.join()
+    assert seen == [False] and not labels.use_pango()
+
+
+def test_an_svg_glyphs_cannot_read_is_parsed_as_a_mathtex_parses_it(cold_cache, monkeypatch):
+    fast = labels.batched(lambda: labels.math_label("b_{01}", "=", r"\frac{w}{2}"))
+    monkeypatch.setattr(labels, "read_outline", lambda path: None)
+    parsed = labels.batched(lambda: labels.math_label("b_{01}", "=", r"\frac{w}{2}"))
+    assert [p.get_tex_string() for p in parsed] == ["b_{01}", "=", r"\frac{w}{2}"]
+    for a, b in zip(fast, parsed):
+        np.testing.assert_allclose(a.points, b.points, atol=1e-6)
+        np.testing.assert_array_equal(a.fill_rgbas, b.fill_rgbas)
+
+
 def test_the_command_lines_spare_latex_is_for_manims_default_template():
     from manim import config
 
@@ -220,7 +294,7 @@ def test_a_cold_batch_takes_the_spare_latex(cold_cache, monkeypatch):
     monkeypatch.setattr(texrun, "_start", lambda cmd, cwd: started.append(cmd[0]) or real(cmd, cwd))
     texrun.start_spare(cold_cache)
     assert started == ["latex"]
-    group = labels.batched(lambda: VGroup(MathTex("s_{1}"), MathTex("s_{2}")))
+    group = labels.batched(lambda: VGroup(labels.math_label("s_{1}"), labels.math_label("s_{2}")))
     assert started == ["latex", "dvisvgm"]  # no second latex
     assert all(len(m.get_all_points()) for m in group)
     assert not list(cold_cache.glob("convmanim-batch-*"))

@@ -27,7 +27,7 @@ from manim import (
     tempconfig,
 )
 
-from ..labels import private_dir
+from ..scratch import private_dir
 from ..theme import Theme, get_theme
 
 __all__ = ["TitleCardScene"]
