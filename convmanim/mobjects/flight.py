@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from manim import Mobject, VGroup, VMobject
 
+from ..manim_internals import copy_colours, get_alphas, has_colours, set_alphas
 from .motion import _Copyless
 
 __all__ = ["Fade", "Relocate", "ghost"]
@@ -62,9 +63,6 @@ class Relocate(_Copyless):
             member.points = centre + (start - self._centre) * scale
 
 
-_ALPHAS = ("fill_rgbas", "stroke_rgbas", "background_stroke_rgbas")
-
-
 class Fade(_Copyless):
     """Fade ``mobject`` in or out (optionally shrinking it) without copying it.
 
@@ -90,7 +88,7 @@ class Fade(_Copyless):
     ) -> None:
         self.fade_in = fade_in
         self.scale_hidden = float(scale)
-        self._alphas: list[tuple[VMobject, list[np.ndarray]]] = []
+        self._alphas: list[tuple[VMobject, tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
         self._points: list[tuple[Mobject, np.ndarray]] = []
         self._centre = np.zeros(3)
         super().__init__(mobject, introducer=fade_in, remover=not fade_in, **kwargs)
@@ -98,19 +96,14 @@ class Fade(_Copyless):
     def begin(self) -> None:
         """Remember every opacity (and point, if it scales)."""
         members = self.mobject.family_members_with_points()
-        self._alphas = [
-            (m, [getattr(m, name)[:, 3].copy() for name in _ALPHAS])
-            for m in members
-            if isinstance(m, VMobject)
-        ]
+        self._alphas = [(m, get_alphas(m)) for m in members if has_colours(m)]
         self._points = [(m, m.points.copy()) for m in members] if self.scale_hidden != 1 else []
         self._centre = np.array(self.mobject.get_center(), dtype=float)
         super().begin()
 
     def _show(self, visibility: float) -> None:
-        for member, alphas in self._alphas:
-            for name, alpha in zip(_ALPHAS, alphas):
-                getattr(member, name)[:, 3] = alpha * visibility
+        for member, (fill, stroke, background) in self._alphas:
+            set_alphas(member, fill * visibility, stroke * visibility, background * visibility)
         if self._points:
             scale = self.scale_hidden + visibility * (1.0 - self.scale_hidden)
             for member, start in self._points:
@@ -140,9 +133,7 @@ def ghost(mob: Mobject) -> VGroup:
             continue
         part = VMobject()
         part.points = member.points.copy()
-        part.fill_rgbas = member.fill_rgbas.copy()
-        part.stroke_rgbas = member.stroke_rgbas.copy()
-        part.background_stroke_rgbas = member.background_stroke_rgbas.copy()
+        copy_colours(member, part)
         part.stroke_width = member.stroke_width
         part.background_stroke_width = member.background_stroke_width
         parts.append(part)

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 from manim import Animation, Line, Mobject
 
+from ..manim_internals import get_alphas, has_colours, set_alphas
+
 __all__ = ["MoveLines", "Rearrange", "Translate", "set_visibility"]
 
 
@@ -108,9 +110,9 @@ def _base_alphas(mob: Mobject) -> list[tuple[Mobject, np.ndarray, np.ndarray]]:
     cached = getattr(mob, "_convmanim_base_alphas", None)
     if cached is None:
         cached = [
-            (m, m.fill_rgbas[:, 3].copy(), m.stroke_rgbas[:, 3].copy())
+            (m, *get_alphas(m)[:2])
             for m in mob.family_members_with_points()
-            if hasattr(m, "fill_rgbas")
+            if has_colours(m)
         ]
         mob._convmanim_base_alphas = cached  # type: ignore[attr-defined]
     return cached
@@ -123,8 +125,7 @@ def set_visibility(mob: Mobject, visibility: float) -> Mobject:
     restores every fill and stroke opacity the mobject was built with.
     """
     for member, fill, stroke in _base_alphas(mob):
-        member.fill_rgbas[:, 3] = fill * visibility
-        member.stroke_rgbas[:, 3] = stroke * visibility
+        set_alphas(member, fill * visibility, stroke * visibility)
     return mob
 
 
