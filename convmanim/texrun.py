@@ -17,14 +17,12 @@ from __future__ import annotations
 import array
 import atexit
 import contextlib
-import fcntl
 import hashlib
 import os
 import select
 import shutil
 import subprocess
 import tempfile
-import termios
 import time
 from pathlib import Path
 
@@ -151,7 +149,12 @@ class LatexRun:
         """Write the pages, and close the pipe once LaTeX has read them all.
 
         Closing earlier would lose them: LaTeX may not have opened the pipe yet.
+        Only where there are named pipes (POSIX), so the POSIX-only modules are
+        imported here, not with the module.
         """
+        import fcntl
+        import termios
+
         assert self._pipe is not None and self.latex is not None
         view = memoryview(data)
         unread = array.array("i", [0])
