@@ -201,8 +201,9 @@ class Recorder(AlphabetScene):
                 "focus": v.focus_in(step),
                 "shown": [i for i in v.focus_in(step) if v.vec_in.is_shown(i)],
                 "row_in_view": all(v.matrix.in_window(step, c) for c in v.focus_in(step)),
-                "kernels": [k for k, m in enumerate(v.kernels)
-                            if m.family_members_with_points()[0].get_fill_opacity() > 0],
+                "kernels": [k for k, m in enumerate(v.kernels) if m in v.kernel.submobjects],
+                "highlight": [o for o, m in enumerate(v.highlights)
+                              if m in v.out_highlight.submobjects],
                 "vec_out": v.vec_out.entry_slot(step),
             })
         return super().wait(*args, **kwargs)
@@ -218,8 +219,8 @@ def test_steps_captions_and_channels_of_a_groups_conv():
         "+ w^{(1,0)}_{10}a^{(0)}_{20} + w^{(1,0)}_{11}a^{(0)}_{21} "
         "+ w^{(1,1)}_{00}a^{(1)}_{10} + w^{(1,1)}_{01}a^{(1)}_{11} "
         "+ w^{(1,1)}_{10}a^{(1)}_{20} + w^{(1,1)}_{11}a^{(1)}_{21}")
-    assert rec[6]["kernels"] == [0, 1]
-    assert rec[9]["kernels"] == [2, 3]
+    assert rec[6]["kernels"] == [0, 1] and rec[6]["highlight"] == [1]
+    assert rec[9]["kernels"] == [2, 3] and rec[9]["highlight"] == [2]
     for r in rec:
         assert r["row_in_view"] and r["vec_out"] is not None
         assert r["shown"], r  # the vector shows some of the entries the row multiplies

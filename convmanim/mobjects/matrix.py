@@ -528,9 +528,13 @@ class BlockMatrix(SparseMatrix):
                 mob = math_label(r"\cdots", color=self.theme.text).scale_to_fit_width(width)
                 x = self.top_left[0] + b * self.panel_width
                 markers[("edge", b)] = mob.move_to([x, self.header_y, 0])
-        markers["top"] = _dots(True, self.theme.text, dot).next_to(self.grid[1], UP, buff=0.06)
-        markers["bottom"] = _dots(True, self.theme.text, dot).next_to(self.grid[1], DOWN,
-                                                                      buff=0.06)
+        # rows cut above or below: ⋮ in the row headers' column, clear of the
+        # block columns' headers and of the ⋯ over the block edges
+        x = self.top_left[0] - 0.3
+        for side, edge in (("top", self.grid[1].get_top()), ("bottom", self.grid[1].get_bottom())):
+            mob = _dots(True, self.theme.text, dot)
+            step = (0.06 + mob.height / 2) * (1 if side == "top" else -1)
+            markers[side] = mob.move_to([x, edge[1] + step, 0])
         self.markers = markers  # type: ignore[assignment]
         self.elision = VGroup(*markers.values())
 
@@ -569,15 +573,42 @@ class BlockMatrix(SparseMatrix):
         """The origin showing row ``r`` and as many of its non-zero entries as fit.
 
         The columns are counted within a block: every block of a row has the
-        same non-zero columns, and every block column shows the same window.
+        same non-zero columns, and every block column shows the same window
+        (see :meth:`_column_windows`).
         """
-        nonzero = self.col_block[np.nonzero(self.index[r] >= 0)[0], 1]
-        lo, hi = (int(nonzero.min()), int(nonzero.max())) if nonzero.size else (0, 0)
-        wc = self.window[1]
-        if hi - lo + 1 > wc:
-            hi = lo + wc - 1  # the row's first entries, then as many as fit
-        return (_follow(r, r, self.window[0], self.shape[0]),
-                _follow(lo, hi, wc, self.block_shape[1]))
+        return (_follow(r, r, self.window[0], self.shape[0]), self._column_windows()[r])
+
+    def _column_windows(self) -> list[int]:
+        """The first column, within a block, that the window shows for each row.
+
+        Windows start on a page of half a window (or at the last possible
+        column). Row by row, the window stays where it is while it shows at
+        most one column fewer of the row's entries than the best page would
+        (and at least three, if the best does), and otherwise moves to the
+        first best page: rows next to each other
+        mostly share one, so the matrix scrolls now and then (each scroll
+        redraws it on every frame of the glide), and a row wider than the
+        window shows nearly as much of itself as it can.
+        """
+        cached = getattr(self, "_windows", None)
+        if cached is not None:
+            return cached
+        wc, total = self.window[1], self.block_shape[1]
+        page = max(1, wc // 2)
+        starts = sorted({min(start, total - wc) for start in range(0, total, page)})
+        out: list[int] = []
+        for row in self.index:
+            columns = set(self.col_block[np.nonzero(row >= 0)[0], 1].tolist())
+
+            def shown(s: int, columns: set[int] = columns) -> int:
+                return sum(1 for t in columns if s <= t < s + wc)
+
+            best = max(starts, key=lambda s: (shown(s), -s))
+            keep = out[-1] if out else best
+            enough = max(1, shown(best) - 1, min(3, shown(best)))
+            out.append(keep if shown(keep) >= enough else best)
+        self._windows = out
+        return out
 
     def _marker_needed(self, side: object, origin: Pair | None = None) -> bool:
         r0, c0 = self.origin if origin is None else origin

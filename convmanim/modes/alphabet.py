@@ -799,7 +799,7 @@ def plan_channel_layout(
     n_in = cols
     in_slot_h = max(vec_label / VEC_FRACTION, min(cell_h, height / n_in))
     in_slots = min(n_in, max(3, math.floor(height / in_slot_h + 1e-9)))
-    _check_channel_layout(spec, pixels, window[1], block_w, in_slots, grid_cell * px)
+    _check_channel_layout(spec, pixels, window[1], block_w, in_slots, grid_cell * px, label_px)
 
     matrix_width = across * window[1] * cell_w
     cluster = matrix_width + GAP + right
@@ -841,7 +841,8 @@ def plan_channel_layout(
 
 
 def _check_channel_layout(
-    spec: AnySpec, pixels: int, shown: int, block_w: int, in_slots: int, grid_px: float
+    spec: AnySpec, pixels: int, shown: int, block_w: int, in_slots: int, grid_px: float,
+    label_px: float,
 ) -> None:
     """Refuse a channel layout that cannot be read at this resolution, in one line."""
     at = f"at {pixels}p"
@@ -852,7 +853,7 @@ def _check_channel_layout(
         raise SpecError(
             f"{spec.describe()}: {at} each of the {spec.in_channels} block columns of {name} "
             f"would show {shown} of its {block_w} columns, fewer than the alphabet mode's "
-            f"limit of {need} (labels at least {LABEL_PX:g} px high); {fix}"
+            f"limit of {need} (with labels {label_px:g} px high); {fix}"
         )
     need = min(spec.matrix_shape[1], MIN_SLOTS_PER_CHANNEL * spec.in_channels)
     if in_slots < need:
@@ -1084,12 +1085,17 @@ class ChannelMatrixView(MatrixView):
         """Grid cells of real input under the kernel at row ``step`` (on each channel)."""
         return super().touched_cells(int(self.row_blocks[step, 1]))
 
-    def _show_channels(self, step: int) -> None:
+    def _shown_channels(self, step: int) -> tuple[list[KernelWindow], list[CellHighlight]]:
+        """The kernels over the group's input channels, and the current output's highlight.
+
+        Only these are drawn (members of :attr:`kernel` and :attr:`out_highlight`).
+        """
         group = self.group_of_row(step)
-        for c, kernel in enumerate(self.kernels):
-            set_visibility(kernel, 1.0 if c in group else 0.0)
-        for o, highlight in enumerate(self.highlights):
-            set_visibility(highlight, 1.0 if o == self.row_blocks[step, 0] else 0.0)
+        kernels = [k for c, k in enumerate(self.kernels) if c in group]
+        highlights = [self.highlights[int(self.row_blocks[step, 0])]]
+        self.kernel.submobjects = list(kernels)
+        self.out_highlight.submobjects = list(highlights)
+        return kernels, highlights
 
     def move_left(self, step: int) -> None:
         """Put the kernels and the output highlights at row ``step``'s position."""
@@ -1098,15 +1104,44 @@ class ChannelMatrixView(MatrixView):
             kernel.move_to_step(e)
         for highlight in self.highlights:
             highlight.move_to_cell(self.spec.step_cell(e))
-        self._show_channels(step)
+        self._shown_channels(step)
 
     def animate_left(self, step: int) -> list[Animation]:
-        """Glide the kernels and the output highlights to row ``step``'s position."""
+        """Glide the shown kernels and output highlight to row ``step``'s position.
+
+        The others jump there unseen.
+        """
         e = int(self.row_blocks[step, 1])
-        self._show_channels(step)
         cell = self.spec.step_cell(e)
-        return [*(k.animate_to_step(e) for k in self.kernels),
-                *(h.animate_to_cell(cell) for h in self.highlights)]
+        kernels, highlights = self._shown_channels(step)
+        for kernel in self.kernels:
+            if kernel not in kernels:
+                kernel.move_to_step(e)
+        for highlight in self.highlights:
+            if highlight not in highlights:
+                highlight.move_to_cell(cell)
+        return [*(k.animate_to_step(e) for k in kernels),
+                *(h.animate_to_cell(cell) for h in highlights)]
+
+    def step_animations(self, step: int) -> list[Animation]:
+        """Glide the kernels and highlights and re-elide ``vec(a)``; page the matrix at once.
+
+        The block matrix, and the output vector beside its rows, jump to
+        their new window as the glide starts: sliding, its entries would
+        cross the block edges, and manim would redraw its hundreds of labels
+        on every frame of the glide.
+        """
+        self.hide_marks()
+        self.vec_in.prune()
+        self.matrix.set_origin(self.matrix.window_for_row(step))
+        self.vec_out.set_layout(self.vec_out.plan(window_start=self.matrix.origin[0]))
+        anims = self.animate_left(step)
+        anims.append(Translate(self.row_band, self._band_target(step) - self.row_band.get_center()))
+        relayout = self.vec_in.animate_layout(self.vec_in.plan(focus=self.focus_in(step)))
+        if relayout is not None:
+            anims.append(relayout)
+        self.step = step
+        return anims
 
     def show_marks(self, step: int) -> None:
         """Outline the row in each block of its group, the cells, entries and grids it links."""
@@ -1355,18 +1390,20 @@ class AlphabetRelationshipScene(AlphabetScene):
         for side, marker in conv.matrix.markers.items():
             if conv.matrix._marker_needed(side):
                 moves.append((marker, np.zeros(3), 1.0, 0.0))
-        for part in (tconv.matrix.grid, tconv.matrix_title):
+        # the frames cross-fade: lines and titles, and with channels the block
+        # rows' separators and headers
+        frames = [(m.matrix.grid, m.matrix_title) + (
+            (m.matrix.frame,) if isinstance(m.matrix, BlockMatrix) else ()) for m in (conv, tconv)]
+        for part in frames[1]:
             set_visibility(part, 0.0)
-        self.add(tconv.matrix.grid, tconv.matrix_title)
-        moves.append((tconv.matrix.grid, np.zeros(3), 0.0, 1.0))
-        moves.append((tconv.matrix_title, np.zeros(3), 0.0, 1.0))
-        moves.append((conv.matrix.grid, np.zeros(3), 1.0, 0.0))
-        moves.append((conv.matrix_title, np.zeros(3), 1.0, 0.0))
-        group = VGroup(conv.matrix, conv.matrix_title, tconv.matrix.grid, tconv.matrix_title)
+        self.add(*frames[1])
+        moves += [(part, np.zeros(3), 0.0, 1.0) for part in frames[1]]
+        moves += [(part, np.zeros(3), 1.0, 0.0) for part in frames[0]]
+        group = VGroup(conv.matrix, conv.matrix_title, *frames[1])
         self.play(Rearrange(group, moves), run_time=self.transpose_time - 1.0)
         self.remove(*self.mobjects)
-        set_visibility(tconv.matrix.grid, 1.0)
-        set_visibility(tconv.matrix_title, 1.0)
+        for part in frames[1]:
+            set_visibility(part, 1.0)
         tconv.set_step(0)
         tconv.hide_marks()
         static = [m for m in tconv.static_parts() if m is not tconv.matrix_title]
