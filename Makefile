@@ -47,6 +47,8 @@ gallery: setup
 		-qa 854x480@10 $(GOPT) numerical_channels
 	$(GALLERY) alphabet -i 5 -k 3 -s 2 -p 1 --relationship -a -qa 640x360@10 $(GOPT) \
 		alphabet_relationship
+	$(GALLERY) alphabet -i 5 -k 3 -s 2 -p 1 --in-channels 3 --out-channels 2 --stepwise \
+		--step-time 1.5 -a -qa 1280x720@1 $(GOPT) alphabet_channels
 	@du -ch media/gallery/*.gif | tail -1
 
 lint: setup
