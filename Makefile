@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.convmanim-installed
 
-.PHONY: demo test setup system lint bench gallery clean
+.PHONY: demo test test-manim22 setup system lint bench gallery clean
 
 demo: setup
 	$(BIN)/convmanim alphabet -i 5 -k 3 -s 2 -p 1 --relationship -a -qa m --output-dir media demo
@@ -16,6 +16,23 @@ demo: setup
 test: setup
 	$(BIN)/ruff check convmanim scenes tests bench
 	$(BIN)/python -m pytest -q
+
+# manim 0.22 beside 0.21: a second environment with manim 0.22 and every test but the
+# geometry-only ones (CI runs it after `make test`). The slide-deck tests skip there:
+# manim-slides 5.7 runs on manim 0.21 only.
+VENV22  := .venv22
+STAMP22 := $(VENV22)/.convmanim-installed
+MANIM22 ?= manim==0.22.*
+test-manim22: system $(STAMP22)
+	$(VENV22)/bin/python -c "import manim; assert manim.__version__.startswith('0.22'), manim.__version__"
+	$(VENV22)/bin/python -m pytest -q --ignore=tests/test_geometry.py \
+		--ignore=tests/test_channels.py --ignore=tests/test_torch.py
+
+$(STAMP22): pyproject.toml
+	@test -x $(VENV22)/bin/python || $(PYTHON) -m venv $(VENV22)
+	$(VENV22)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' \
+		'$(MANIM22)'
+	@touch $@
 
 setup: system $(STAMP)
 
@@ -55,4 +72,4 @@ lint: setup
 	$(BIN)/ruff check convmanim scenes tests bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(VENV22) build *.egg-info .pytest_cache .hypothesis
