@@ -22,7 +22,7 @@ from typing import Any
 import click
 
 from ._version import __version__
-from .geometry import AnySpec, ConvSpec, Pair, SpecError, parse_pair
+from .geometry import AnySpec, Pair, SpecError, parse_pair, spec_from_arguments
 
 __all__ = ["main"]
 
@@ -197,47 +197,9 @@ def _seed_options(transposed: bool) -> Callable[[Callable[..., Any]], Callable[.
     return decorate
 
 
-def build_spec(
-    input_size: Pair,
-    kernel_size: Pair,
-    stride: Pair,
-    padding: Pair,
-    dilation: Pair,
-    output_size: Pair | None = None,
-    transposed: bool = False,
-    output_padding: Pair | None = None,
-    *,
-    in_channels: int = 1,
-    out_channels: int = 1,
-    groups: int = 1,
-) -> AnySpec:
-    """The spec the flags describe; ``-o`` and ``--output-padding``, when given, must match.
-
-    Raises
-    ------
-    SpecError
-        For an invalid spec, or an ``-o`` or ``--output-padding`` that
-        disagrees with the computed one.
-    """
-    spec = ConvSpec(input_size, kernel_size, stride, padding, dilation, in_channels,
-                    out_channels, groups)
-    if output_padding is not None:
-        _check_output_padding(spec, output_padding, transposed)
-    if output_size is not None and output_size != spec.output_size:
-        got = "x".join(map(str, output_size)) if output_size[0] != output_size[1] \
-            else str(output_size[0])
-        want = spec.output_size
-        right = str(want[0]) if want[0] == want[1] else f"{want[0]}x{want[1]}"
-        raise SpecError(
-            f"output_size {got} does not match the computed output size {right} "
-            f"({spec.describe()}); drop -o or use -o {right}"
-        )
-    return spec.transposed() if transposed else spec
-
-
 def spec_from_options(options: dict[str, Any]) -> AnySpec:
-    """The spec of a mode command's flags (see :func:`build_spec`)."""
-    return build_spec(
+    """The spec of a mode command's flags (see :func:`~convmanim.geometry.spec_from_arguments`)."""
+    return spec_from_arguments(
         options["input_size"], options["kernel_size"], options["stride"], options["padding"],
         options["dilation"], options.get("output_size"), options.get("transposed", False),
         options.get("output_padding"),
@@ -245,37 +207,6 @@ def spec_from_options(options: dict[str, Any]) -> AnySpec:
         out_channels=options.get("out_channels", 1),
         groups=options.get("groups", 1),
     )
-
-
-def _fmt_pair(pair: Pair) -> str:
-    """``5`` for a square pair, ``5x7`` otherwise (as the flags take them)."""
-    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
-
-
-def _check_output_padding(spec: ConvSpec, output_padding: Pair, transposed: bool) -> None:
-    """Check ``--output-padding`` against the transposed conv of ``spec``.
-
-    ``a = (i + 2p − k̂) mod s`` is fixed by the forward conv; the input size
-    ``i − a + output_padding`` keeps ``i'`` and gives the one requested.
-    """
-    fmt = _fmt_pair
-    if not transposed:
-        raise SpecError(f"--output-padding {fmt(output_padding)} is for a transposed conv: add -t")
-    for ax in range(2):
-        if not 0 <= output_padding[ax] < spec.stride[ax]:
-            raise SpecError(
-                f"output_padding {fmt(output_padding)} must be 0 to stride − 1 "
-                f"(stride {fmt(spec.stride)})"
-            )
-    have = spec.remainder
-    if output_padding != have:
-        i = tuple(n - a + op for n, a, op in zip(spec.input_size, have, output_padding))
-        raise SpecError(
-            f"output_padding {fmt(output_padding)} does not match the transposed conv's "
-            f"output_padding {fmt(have)} ({spec.transposed().describe()}); "
-            f"-i {fmt(i)} keeps the transposed conv's input i'={fmt(spec.output_size)} and "
-            f"gives output_padding {fmt(output_padding)}"
-        )
 
 
 def _check_before_render(spec: AnySpec, options: dict[str, Any], *, animated: bool) -> None:

@@ -53,7 +53,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from .geometry import AnySpec, Pair, SpecError, parse_pair
+from .geometry import AnySpec, Pair, SpecError, parse_pair, spec_from_arguments
 
 __all__ = [
     "LECTURE_KEYS",
@@ -344,10 +344,8 @@ def _parse_part(source: str, number: int, raw: Mapping[str, Any], defaults: Mapp
     }
     channels = {key: _get(where, raw, key, int, 1)
                 for key in ("in_channels", "out_channels", "groups")}
-    from .cli import build_spec
-
     try:
-        spec = build_spec(
+        spec = spec_from_arguments(
             sizes["input_size"], sizes["kernel_size"], sizes["stride"],  # type: ignore[arg-type]
             sizes["padding"], sizes["dilation"], sizes["output_size"],  # type: ignore[arg-type]
             transposed, sizes["output_padding"], **channels,
