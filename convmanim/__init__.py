@@ -23,6 +23,7 @@ __all__ = [
     "AlphabetScene",
     "ArithmeticScene",
     "ConvSpec",
+    "DepthwiseSeparableScene",
     "DirectConv",
     "NumericalScene",
     "SpecError",
@@ -35,6 +36,7 @@ _LAZY = {
     "AlphabetRelationshipScene": "convmanim.modes.alphabet",
     "AlphabetScene": "convmanim.modes.alphabet",
     "ArithmeticScene": "convmanim.modes.arithmetic",
+    "DepthwiseSeparableScene": "convmanim.modes.arithmetic",
     "NumericalScene": "convmanim.modes.numerical",
 }
 

@@ -221,7 +221,8 @@ def _check_before_render(spec: AnySpec, options: dict[str, Any], *, animated: bo
 
     ctx = click.get_current_context()
     if ctx.info_name in MODES:
-        check_render_size(spec, ctx.info_name, animated=animated)
+        check_render_size(spec, ctx.info_name, animated=animated,
+                          separable=bool(options.get("separable")))
     step_time = options.get("step_time")
     if step_time is not None and not math.isfinite(step_time):
         raise SpecError(f"step_time must be a number of seconds from 0.1 to 60, got {step_time}")
@@ -348,6 +349,9 @@ Examples:
   convmanim arithmetic -i 7 -k 3 -d 2 -a --format gif dil    dilated, GIF
   convmanim arithmetic -i 6x8 -k 3 -s 2 -a -qa m rect        rectangular, 720p
   convmanim arithmetic -i 5 -k 3 -s 2 -p 1 --slides deck     slide deck: deck.html
+  convmanim arithmetic -i 5 -k 3 -p 1 --in-channels 3 --out-channels 2 -a rgb
+  convmanim arithmetic -i 5 -k 3 -p 1 --in-channels 4 --out-channels 2 --groups 2 -e 7 g2
+  convmanim arithmetic -i 5 -k 3 -p 1 --in-channels 3 --out-channels 4 --separable -a sep
 """
 
 
@@ -355,18 +359,41 @@ Examples:
 @_seed_options(transposed=True)
 @click.option("--weights/--no-weights", default=None,
               help="Write w_ab in the kernel cells (default: only for -t, to show the "
-                   "180° rotation).")
-def arithmetic(weights: bool | None, **options: Any) -> None:
+                   "180° rotation). Single channel only: with channels a dot marks each "
+                   "slice's w_00.")
+@click.option("--separable", is_flag=True,
+              help="Play the conv as a depthwise-separable one: a depthwise k x k conv "
+                   "(groups = C_IN), then a pointwise 1 x 1 conv mixing the C_IN channels "
+                   "into C_OUT; the panel compares its multiplications with the conv's. "
+                   "Steps run through both phases.")
+def arithmetic(weights: bool | None, separable: bool, **options: Any) -> None:
     """Slanted view: the kernel slides over the input and writes the output above.
 
     With -t, the transposed conv of the conv given by -i -k -s -p -d: its
     input has s-1 zeros inserted between units, is padded by d(k-1)-p (plus
     a = (i+2p-k) mod s on the bottom and right), and the kernel is rotated
     by 180°.
+
+    With channels (--in-channels, --out-channels, --groups) the input and
+    output are stacks of planes, one per channel, side by side; the filters
+    (one per output channel, coloured by group) are drawn beside the panel.
+    Middle channels are elided, with a marker, when they do not fit.
     """
     _start_latex_early(options["no_tex"])
-    from .modes.arithmetic import ArithmeticScene
+    from .modes.arithmetic import ArithmeticScene, DepthwiseSeparableScene
 
+    if weights and (separable or options["in_channels"] > 1 or options["out_channels"] > 1
+                    or options["groups"] > 1):
+        raise click.UsageError("--weights writes w_ab in the single-channel view; with "
+                               "channels a dot marks each slice's w_00 (drop --weights)")
+    if separable:
+        if options["transposed"]:
+            raise click.UsageError("--separable draws a forward conv: drop -t")
+        if options["groups"] != 1:
+            raise click.UsageError("--separable builds its own groups (the depthwise conv has "
+                                   "groups = C_IN): drop --groups")
+        _render(DepthwiseSeparableScene, {**options, "separable": True}, {})
+        return
     _render(ArithmeticScene, options, {"show_weights": weights})
 
 

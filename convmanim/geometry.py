@@ -795,6 +795,41 @@ class ConvSpec(_Channels):
         kh, kw = self.kernel_size
         return self.out_channels * self.channels_per_group[0] * kh * kw * self.num_steps
 
+    def depthwise_separable(self) -> tuple[ConvSpec, ConvSpec]:
+        """The depthwise-separable pair that replaces this conv: ``(depthwise, pointwise)``.
+
+        The depthwise conv has this conv's kernel, stride, padding and
+        dilation with ``groups = C_in`` (one ``k_h×k_w`` filter per input
+        channel, ``C_in`` channels out); the pointwise conv is a ``1×1`` conv
+        over its output that mixes the ``C_in`` channels into ``C_out``.
+        Their ``multiplies`` add up to ``C_in·k_h·k_w·o_h·o_w +
+        C_in·C_out·o_h·o_w``.
+
+        Raises
+        ------
+        SpecError
+            If this conv already has ``groups`` other than 1.
+
+        Examples
+        --------
+        >>> dw, pw = ConvSpec(5, 3, padding=1, in_channels=3, out_channels=4).depthwise_separable()
+        >>> dw.is_depthwise, pw.kernel_size, pw.output_shape
+        (True, (1, 1), (4, 5, 5))
+        >>> dw.multiplies + pw.multiplies, ConvSpec(5, 3, padding=1, in_channels=3,
+        ...                                          out_channels=4).multiplies
+        (975, 2700)
+        """
+        if self.groups != 1:
+            raise SpecError(
+                f"a depthwise-separable conv replaces an ordinary conv (groups = 1), got "
+                f"groups {self.groups}"
+            )
+        c = self.in_channels
+        depthwise = ConvSpec(self.input_size, self.kernel_size, self.stride, self.padding,
+                             self.dilation, in_channels=c, out_channels=c, groups=c)
+        pointwise = ConvSpec(self.output_size, 1, in_channels=c, out_channels=self.out_channels)
+        return depthwise, pointwise
+
     # --------------------------------------------------------------- windows
     def direct(self) -> DirectConv:
         """Return this convolution as a :class:`DirectConv` over the padded input."""

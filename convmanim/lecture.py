@@ -25,7 +25,9 @@ Keys of a part: ``title`` (required), ``subtitle``, ``mode`` (default
 ``stride``, ``padding``, ``dilation``, ``output_size`` and ``output_padding``
 (checked, as ``-o`` and ``--output-padding``), ``transposed``,
 ``in_channels``, ``out_channels`` and ``groups`` (as ``nn.Conv2d``), ``theme``,
-``step_time``, ``stepwise``, ``intro``; for ``arithmetic`` also ``weights``;
+``step_time``, ``stepwise``, ``intro``; for ``arithmetic`` also ``weights``
+and ``separable`` (the depthwise-separable conv of the part's conv, as the
+command line's ``--separable``);
 for ``numerical`` ``operation`` (``convolution``, ``average`` or ``max``, the
 command line's ``-m``), ``seed``, ``input_values``, ``kernel_values`` and
 ``bias_values`` (an array, an inline matrix such as ``"1 2; 3 4"``, or a
@@ -79,7 +81,7 @@ PART_KEYS = (
 """Keys every ``[[part]]`` may have."""
 
 MODE_KEYS: dict[str, tuple[str, ...]] = {
-    "arithmetic": ("weights",),
+    "arithmetic": ("weights", "separable"),
     "numerical": ("operation", "seed", "input_values", "kernel_values", "bias_values", "bias"),
     "alphabet": ("relationship",),
 }
@@ -129,6 +131,8 @@ class Part:
             what = f"{what}, {operation} pooling"
         if getattr(self.scene, "relationship", False):
             what = f"{what}, C then Cᵀ"
+        if getattr(self.scene, "separable", False):
+            what = f"{what}, depthwise-separable"
         return f"{what}: {self.spec.describe()}"
 
 
@@ -354,8 +358,9 @@ def _parse_part(source: str, number: int, raw: Mapping[str, Any], defaults: Mapp
         raise LectureError(f"{where}: {exc}") from None
     from .limits import check_render_size
 
+    separable = mode == "arithmetic" and _get(where, raw, "separable", bool, False)
     try:
-        check_render_size(spec, mode, animated=True)
+        check_render_size(spec, mode, animated=True, separable=separable)
     except SpecError as exc:
         raise LectureError(f"{where}: {exc}") from None
     attrs: dict[str, Any] = {
@@ -379,9 +384,15 @@ def _mode_scene(where: str, mode: str, raw: Mapping[str, Any], spec: AnySpec,
                 attrs: dict[str, Any], base_dir: Path) -> type:
     """The part's scene base class; adds the mode's settings to ``attrs``."""
     if mode == "arithmetic":
-        from .modes.arithmetic import ArithmeticScene
+        from .modes.arithmetic import ArithmeticScene, DepthwiseSeparableScene
 
-        attrs["show_weights"] = _get(where, raw, "weights", bool, None)
+        weights = _get(where, raw, "weights", bool, None)
+        if weights and (spec.has_channels or raw.get("separable") is True):
+            raise LectureError(f"{where}: weights writes w_ab in the single-channel view; with "
+                               "channels a dot marks each slice's w_00 (drop weights)")
+        if _get(where, raw, "separable", bool, False):
+            return DepthwiseSeparableScene
+        attrs["show_weights"] = weights
         return ArithmeticScene
     if mode == "alphabet":
         from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene

@@ -10,7 +10,12 @@ limit, with its reason:
 
 * ``arithmetic``: at most :data:`MAX_ARITHMETIC_GRID` cells along each side of
   a drawn plane (the padded, zero-inserted input and the output). Beyond that
-  a cell of the slanted plane is a few pixels wide at 1080p.
+  a cell of the slanted plane is a few pixels wide at 1080p. With channels the
+  input and output are stacks of planes side by side, so each plane gets less
+  room: at most :data:`MAX_ARITHMETIC_CHANNEL_GRID` cells per side. At render
+  time the scene also elides middle channels until the planes are thick enough
+  at the chosen resolution, and refuses in one line if even one plane above
+  and one below the marker would be too thin.
 * ``numerical``: at most :data:`MAX_NUMERICAL_GRID` cells along each side of a
   grid, since every cell carries a number, which gets too small to read at
   1080p beyond that.
@@ -26,7 +31,8 @@ by channel (one per input value for the scatter view).
 
 Channels: a mode that does not draw channels yet refuses a spec with
 channels (:data:`CHANNELS_NOT_DRAWN`), in one line, rather than drawing
-one channel and calling it the layer.
+one channel and calling it the layer. The scenes run these checks too, so
+that a ``manim render`` of a Python scene fails with the same line.
 
 The alphabet mode draws a spec with channels as a block matrix, and what
 fits depends on the resolution, so its scenes check it when they lay out, at
@@ -52,6 +58,7 @@ from .geometry import AnySpec, SpecError, TransposedConvSpec
 __all__ = [
     "GREEK_LETTERS",
     "MAX_ANIMATION_STEPS",
+    "MAX_ARITHMETIC_CHANNEL_GRID",
     "MAX_ARITHMETIC_GRID",
     "MAX_MATRIX_SIDE",
     "MAX_NUMERICAL_GRID",
@@ -68,6 +75,14 @@ MODES = ("arithmetic", "numerical", "alphabet")
 
 MAX_ARITHMETIC_GRID = 64
 """Cells along a side of an arithmetic plane: about 12 px per cell at 1080p."""
+
+MAX_ARITHMETIC_CHANNEL_GRID = 24
+"""Cells along a side of an arithmetic plane when the tensors have channels.
+
+The input and output stacks stand side by side, so a plane gets about half
+the width it gets alone; beyond 24 cells per side a cell of a stacked plane
+is thinner than 9 px at 1080p even with one channel drawn on each side of the
+elision marker."""
 
 MAX_NUMERICAL_GRID = 32
 """Cells along a side of a numerical grid: numbers stay at least ~14 px high at 1080p."""
@@ -95,11 +110,13 @@ channel's first entry, a ``⋮`` and one entry the current row multiplies."""
 MIN_GRID_CELL_PX = 4
 """Pixels of a cell of the alphabet mode's channel grids, at least."""
 
-CHANNELS_NOT_DRAWN: frozenset[str] = frozenset({"arithmetic"})
+CHANNELS_NOT_DRAWN: frozenset[str] = frozenset()
 """Modes that draw one channel only, for now."""
 
 _WHY = {
     "arithmetic": "a cell would be a few pixels wide at 1080p",
+    "arithmetic with channels": "the stacked planes stand side by side: a cell would be "
+                                "thinner than 9 px at 1080p",
     "numerical": "its numbers would be too small to read at 1080p",
     "alphabet": "every non-zero entry of C and every row's dot product is a label held "
                 "in memory",
@@ -122,15 +139,22 @@ def _side(pair: tuple[int, int]) -> str:
     return f"{pair[0]}×{pair[1]}"
 
 
-def _check_grid(spec: AnySpec, mode: str, what: str, size: tuple[int, int], limit: int) -> None:
+def _check_grid(spec: AnySpec, mode: str, what: str, size: tuple[int, int], limit: int,
+                why: str = "") -> None:
+    """Refuse a grid larger than ``limit`` per side; ``why`` keys :data:`_WHY` (default ``mode``)."""
     if max(size) > limit:
+        why = why or mode
+        where = " with channels" if why != mode else ""
         raise SpecError(
             f"{spec.describe()}: {what} is {_side(size)} cells, more than the {mode} mode's "
-            f"limit of {limit} per side ({_WHY[mode]}); use a smaller input, kernel or padding"
+            f"limit of {limit} per side{where} ({_WHY[why]}); use a smaller input, kernel or "
+            "padding"
         )
 
 
-def check_render_size(spec: AnySpec, mode: str, *, animated: bool = False) -> None:
+def check_render_size(
+    spec: AnySpec, mode: str, *, animated: bool = False, separable: bool = False
+) -> None:
     """Raise unless ``spec`` is small enough for ``mode`` to draw usefully.
 
     Parameters
@@ -141,6 +165,10 @@ def check_render_size(spec: AnySpec, mode: str, *, animated: bool = False) -> No
         ``"arithmetic"``, ``"numerical"`` or ``"alphabet"``.
     animated
         Also check the number of steps against :data:`MAX_ANIMATION_STEPS`.
+    separable
+        ``spec`` is played as its depthwise-separable pair (the arithmetic
+        mode's ``--separable``): both convs are checked, and the steps of
+        both count.
 
     Raises
     ------
@@ -157,6 +185,9 @@ def check_render_size(spec: AnySpec, mode: str, *, animated: bool = False) -> No
     """
     if mode not in MODES:
         raise SpecError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if separable:
+        _check_separable(spec, mode, animated)
+        return
     if spec.has_channels and mode in CHANNELS_NOT_DRAWN:
         raise SpecError(
             f"{spec.describe()}: the {mode} mode draws a single channel (in_channels = "
@@ -179,6 +210,9 @@ def check_render_size(spec: AnySpec, mode: str, *, animated: bool = False) -> No
             )
     else:
         limit = MAX_ARITHMETIC_GRID if mode == "arithmetic" else MAX_NUMERICAL_GRID
+        why = mode
+        if mode == "arithmetic" and spec.has_channels:
+            limit, why = MAX_ARITHMETIC_CHANNEL_GRID, "arithmetic with channels"
         if mode == "numerical" and isinstance(spec, TransposedConvSpec):
             grids = [("the input grid", spec.input_size),
                      ("the output canvas", spec.scatter_canvas().grid_size)]
@@ -187,7 +221,7 @@ def check_render_size(spec: AnySpec, mode: str, *, animated: bool = False) -> No
                 else "the padded input" if max(spec.padding) else "the input grid"
             grids = [(what, spec.direct().grid_size), ("the output grid", out)]
         for what, size in grids:
-            _check_grid(spec, mode, what, size, limit)
+            _check_grid(spec, mode, what, size, limit, why)
     if animated:
         steps = _steps(spec, mode)
         if steps > MAX_ANIMATION_STEPS:
@@ -196,6 +230,25 @@ def check_render_size(spec: AnySpec, mode: str, *, animated: bool = False) -> No
                 f"{MAX_ANIMATION_STEPS} (17 minutes at one second per step); "
                 "draw a still of one step with -e, or use a smaller input"
             )
+
+
+def _check_separable(spec: AnySpec, mode: str, animated: bool) -> None:
+    """The checks of a depthwise-separable conv: both of its convs, and both phases' steps."""
+    if mode != "arithmetic":
+        raise SpecError(f"the {mode} mode does not draw a depthwise-separable conv; "
+                        "the arithmetic mode does")
+    if isinstance(spec, TransposedConvSpec):
+        raise SpecError("a depthwise-separable conv is drawn for a forward conv: drop -t")
+    for conv in (spec, *spec.depthwise_separable()):
+        check_render_size(conv, mode)
+    steps = 2 * spec.num_steps
+    if animated and steps > MAX_ANIMATION_STEPS:
+        raise SpecError(
+            f"{spec.describe()}: a depthwise-separable animation of {steps} steps (two "
+            f"phases of {spec.num_steps}) is more than the limit of {MAX_ANIMATION_STEPS} "
+            "(17 minutes at one second per step); draw a still of one step with -e, or use a "
+            "smaller input"
+        )
 
 
 def _steps(spec: AnySpec, mode: str) -> int:
