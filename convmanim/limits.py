@@ -141,7 +141,7 @@ def _side(pair: tuple[int, int]) -> str:
 
 def _check_grid(spec: AnySpec, mode: str, what: str, size: tuple[int, int], limit: int,
                 why: str = "") -> None:
-    """Refuse a grid larger than ``limit`` per side; ``why`` keys :data:`_WHY` (default ``mode``)."""
+    """Refuse a grid over ``limit`` per side; ``why`` keys :data:`_WHY` (default: ``mode``)."""
     if max(size) > limit:
         why = why or mode
         where = " with channels" if why != mode else ""
