@@ -473,3 +473,65 @@ def test_lecture_separable_key(tmp_path):
     ]:
         with pytest.raises(LectureError, match=re.escape(message)):
             parse_lecture({"part": [{**part, **bad}]})
+
+
+@pytest.mark.parametrize("base,spec", [
+    (ArithmeticScene, GROUPS2),
+    (ArithmeticScene, THREE_TO_TWO.transposed()),
+    (DepthwiseSeparableScene, ConvSpec(3, 2, padding=1, in_channels=2, out_channels=3)),
+], ids=["groups2", "transposed", "separable"])
+def test_frozen_planes_leave_every_frame_as_it_was(base, spec):
+    """The planes are drawn once into the background; every step's frame is as if drawn."""
+
+    def frames(freeze: bool) -> tuple[list[np.ndarray], int]:
+        shots: list[np.ndarray] = []
+        frozen: list[int] = []
+
+        class Recorder(base):  # type: ignore[misc, valid-type]
+            step_time = 0.5
+
+            def step_done(self, step: int) -> None:
+                super().step_done(step)
+                shots.append(self.renderer.camera.pixel_array.copy())
+
+            def freeze_still_parts(self) -> None:
+                if freeze:
+                    super().freeze_still_parts()
+                    frozen.append(len(self._frozen))
+
+        scene = play_scene(type("S", (Recorder,), {"spec": spec}), "640x360@4")
+        if freeze:
+            # the panel, labels, banks and every plane left the scene's mobjects
+            assert frozen == [len(scene.parts.still()) + len(scene.parts.sheets())]
+        return shots, len(scene.mobjects)
+
+    (frozen, _), (drawn, _) = frames(True), frames(False)
+    assert len(frozen) == len(drawn) == (2 if base is DepthwiseSeparableScene else 1) * \
+        spec.num_steps
+    for step, (a, b) in enumerate(zip(frozen, drawn)):
+        assert len(np.unique(a.reshape(-1, 4), axis=0)) > 8
+        np.testing.assert_array_equal(a, b, err_msg=f"step {step}")
+
+
+def test_scene_file_channel_scenes_build_at_a_middle_step():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scenes" / "arithmetic.py"
+    module_spec = importlib.util.spec_from_file_location("scenes_arithmetic", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    names = ["Channels", "GroupedConv", "DepthwiseConv", "DepthwiseSeparable",
+             "ChannelsTransposed"]
+    kinds = set()
+    for name in names:
+        cls = getattr(module, name)
+        assert cls.spec.has_channels
+        kinds.add("groups" if cls.spec.groups > 1 and not cls.spec.is_depthwise else
+                  "depthwise" if cls.spec.is_depthwise else
+                  "transposed" if cls.spec.is_transposed else
+                  "separable" if issubclass(cls, DepthwiseSeparableScene) else "plain")
+        scene = play_scene(type(name, (cls,), {"still_step": cls.num_steps() // 2}), HD,
+                           draw=False)
+        assert isinstance(scene.parts, ChannelView)
+    assert kinds == {"groups", "depthwise", "transposed", "separable", "plain"}

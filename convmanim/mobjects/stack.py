@@ -542,6 +542,11 @@ class FilterBank(VGroup):
 
 
 def tap_dot(plane: PlaneMap, cell: Pair, theme: Theme) -> Dot:
-    """A dot in the middle of grid cell ``cell``: it marks where the weight ``w_{00}`` sits."""
+    """A dot in the middle of grid cell ``cell``: it marks where the weight ``w_{00}`` sits.
+
+    It is the theme's text colour with a rim of the background colour, so
+    that it shows on any cell fill, shaded or not, in both themes.
+    """
     radius = 0.13 * min(np.linalg.norm(plane.col), np.linalg.norm(plane.row))
-    return Dot(plane.cell_center(*cell), radius=radius, color=theme.stroke)
+    return Dot(plane.cell_center(*cell), radius=radius, fill_color=theme.text,
+               stroke_color=theme.background, stroke_width=1.5, stroke_opacity=1.0)

@@ -256,21 +256,11 @@ class ChannelLink:
                    connectors)
 
     # ------------------------------------------------------------ z-order
-    def on_source(self, channel: int) -> list[Mobject]:
-        """What lies on input plane ``channel``: its window, and the pillars rising from it."""
-        return [self.windows[channel],
-                *(p for _, lower, p in self.source_pillars if lower == channel)]
-
-    def on_target(self, channel: int) -> list[Mobject]:
-        """What lies on output plane ``channel``: its highlight, and the pillars rising from it."""
-        return [self.highlights[channel],
-                *(p for _, lower, p in self.target_pillars if lower == channel)]
-
     def moving(self) -> list[Mobject]:
-        """Every mobject the steps move."""
+        """Every mobject the steps move, bottom to top: input side, connectors, output side."""
         return [*self.windows.values(), *(p for *_, p in self.source_pillars),
-                *self.highlights.values(), *(p for *_, p in self.target_pillars),
-                *(c for *_, c in self.connectors.values())]
+                *(c for *_, c in self.connectors.values()),
+                *self.highlights.values(), *(p for *_, p in self.target_pillars)]
 
     # -------------------------------------------------------------- steps
     def reads(self, out_channel: int) -> list[int]:
@@ -362,25 +352,16 @@ class ChannelView:
         return out
 
     def zorder(self, active: int | None = None) -> list[Mobject]:
-        """The stacks bottom plane first, each plane followed by what lies on it.
+        """Every plane and marker, then the active link's moving parts above them all.
 
-        Between a stack and the next come the active link's connectors, so
-        that they run above the input planes and below the output planes.
+        The planes of a stack never overlap on screen, so a window drawn
+        above every plane looks as it would lying on its own; and the planes,
+        below every moving part, stay in the frozen background while the
+        windows glide. The moving parts go input side first (windows and
+        their pillars), then the connectors, then the output side.
         """
         link = self.links[self.active if active is None else active]
-        out: list[Mobject] = []
-        for i, stack in enumerate(self.stacks):
-            if i > 0 and link.target is stack:
-                out += [conn for *_, conn in link.connectors.values()]
-            for c in stack.bottom_up():
-                out.append(stack.sheet(c))
-                if link.source is stack:
-                    out += link.on_source(c)
-                if link.target is stack:
-                    out += link.on_target(c)
-            if stack.marker is not None:
-                out.append(stack.marker)
-        return out
+        return [*self.sheets(), *link.moving()]
 
 
 class ArithmeticScene(ConvScene):
