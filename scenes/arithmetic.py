@@ -2,10 +2,12 @@
 
 The original tool's README examples, then the classic set of Dumoulin & Visin's
 convolution arithmetic guide, each with its transposed convolution (which is
-given, as in the paper, by the arguments of its forward convolution).
+given, as in the paper, by the arguments of its forward convolution), then
+convolutions with channels: an RGB-like 3 -> 2 conv, groups, depthwise,
+depthwise-separable, and a transposed conv with channels.
 """
 
-from convmanim import ArithmeticScene, ConvSpec
+from convmanim import ArithmeticScene, ConvSpec, DepthwiseSeparableScene
 
 # ------------------------------------------------ the original README's examples
 
@@ -95,3 +97,36 @@ class Rectangular(ArithmeticScene):
 class OutputSizeIntro(ArithmeticScene):
     spec = ConvSpec(6, 3, stride=2, padding=1)
     intro = True
+
+
+# ---------------------------------------------------------------- channels
+
+
+class Channels(ArithmeticScene):
+    """Three input channels, two filters of 3×3×3: two output channels."""
+
+    spec = ConvSpec(5, 3, stride=2, padding=1, in_channels=3, out_channels=2)
+
+
+class GroupedConv(ArithmeticScene):
+    """Two groups: each filter reaches only the two input channels of its group."""
+
+    spec = ConvSpec(5, 3, padding=1, in_channels=4, out_channels=4, groups=2)
+
+
+class DepthwiseConv(ArithmeticScene):
+    """groups = C_in = C_out: each filter is one 3×3 slice on its own channel."""
+
+    spec = ConvSpec(5, 3, padding=1, in_channels=3, out_channels=3, groups=3)
+
+
+class DepthwiseSeparable(DepthwiseSeparableScene):
+    """A depthwise 3×3 conv, then a pointwise 1×1 conv from 3 to 4 channels."""
+
+    spec = ConvSpec(5, 3, padding=1, in_channels=3, out_channels=4)
+
+
+class ChannelsTransposed(ArithmeticScene):
+    """The transposed conv of the 3 -> 2 conv: 2 channels back to 3, filters rotated."""
+
+    spec = ConvSpec(5, 3, stride=2, padding=1, in_channels=3, out_channels=2).transposed()
