@@ -57,6 +57,8 @@ gallery: setup
 	$(GALLERY) arithmetic -i 5 -k 3 -s 2 -p 1 -a $(GQ) arithmetic_conv
 	$(GALLERY) arithmetic -i 5 -k 3 -s 2 -p 1 -t -a $(GQ) arithmetic_transposed_conv
 	$(GALLERY) arithmetic -i 7 -k 3 -d 2 -a $(GQ) arithmetic_dilated
+	$(GALLERY) arithmetic -i 5 -k 3 -s 2 -p 1 --in-channels 3 --out-channels 2 -a \
+		-qa 854x480@10 $(GOPT) arithmetic_channels
 	$(GALLERY) numerical -i 5 -k 3 -s 2 -p 1 -a $(GQ) numerical_conv
 	$(GALLERY) numerical -i 6 -k 2 -s 2 -m max -a $(GQ) numerical_max
 	$(GALLERY) numerical -i 5 -k 3 -s 2 -p 1 -t -a $(GQ) numerical_transposed

@@ -1,10 +1,10 @@
 """Render the benchmark set and print a table: wall time, frames, peak RSS, encoding floor.
 
 The set is the original tool's eight README animations plus the alphabet
-i=8, k=3 case and a numerical and an alphabet case with channels (3→2, the
-numerical one with a bias). Each is rendered two ways, through the project's
-own CLI in a fresh process (so start-up is counted, as it was for the
-original tool):
+i=8, k=3 case and a numerical, an alphabet and an arithmetic case with
+channels (3→2; the numerical one with a bias, the arithmetic one as stacks of
+planes). Each is rendered two ways, through the project's own CLI in a fresh
+process (so start-up is counted, as it was for the original tool):
 
 * like-for-like: a GIF with one frame per step (``--stepwise``), 1440 pixels
   wide (the original's pictures are at most 1400 wide);
@@ -63,6 +63,9 @@ SET: list[tuple[str, str]] = [
     # channels: an RGB-style 3→2 conv, C a 2×3 grid of blocks (18 steps)
     ("alphabet_channels",
      "alphabet -i 5 -k 3 -s 2 -p 1 --in-channels 3 --out-channels 2 alphabet_channels -a"),
+    # channels in the slanted view: stacks of planes, 3→2 (9 steps)
+    ("arithmetic_channels",
+     "arithmetic -i 5 -p 1 -k 3 -s 2 --in-channels 3 --out-channels 2 arithmetic_channels -a"),
 ]
 SEED_EIGHT = [name for name, _ in SET[:8]]
 
