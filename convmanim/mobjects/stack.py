@@ -547,6 +547,6 @@ def tap_dot(plane: PlaneMap, cell: Pair, theme: Theme) -> Dot:
     It is the theme's text colour with a rim of the background colour, so
     that it shows on any cell fill, shaded or not, in both themes.
     """
-    radius = 0.13 * min(np.linalg.norm(plane.col), np.linalg.norm(plane.row))
-    return Dot(plane.cell_center(*cell), radius=radius, fill_color=theme.text,
-               stroke_color=theme.background, stroke_width=1.5, stroke_opacity=1.0)
+    radius = 0.17 * min(np.linalg.norm(plane.col), np.linalg.norm(plane.row))
+    dot = Dot(plane.cell_center(*cell), radius=radius, color=theme.text)
+    return dot.set_stroke(color=theme.background, width=0.8, opacity=1.0)

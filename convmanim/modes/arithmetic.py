@@ -256,11 +256,18 @@ class ChannelLink:
                    connectors)
 
     # ------------------------------------------------------------ z-order
-    def moving(self) -> list[Mobject]:
-        """Every mobject the steps move, bottom to top: input side, connectors, output side."""
+    def moving_below(self) -> list[Mobject]:
+        """What moves under the output planes: windows, their pillars, the connectors."""
         return [*self.windows.values(), *(p for *_, p in self.source_pillars),
-                *(c for *_, c in self.connectors.values()),
-                *self.highlights.values(), *(p for *_, p in self.target_pillars)]
+                *(c for *_, c in self.connectors.values())]
+
+    def moving_above(self) -> list[Mobject]:
+        """What moves on the output planes: the highlights and their pillars."""
+        return [*self.highlights.values(), *(p for *_, p in self.target_pillars)]
+
+    def moving(self) -> list[Mobject]:
+        """Every mobject the steps move, bottom to top."""
+        return [*self.moving_below(), *self.moving_above()]
 
     # -------------------------------------------------------------- steps
     def reads(self, out_channel: int) -> list[int]:
@@ -352,16 +359,24 @@ class ChannelView:
         return out
 
     def zorder(self, active: int | None = None) -> list[Mobject]:
-        """Every plane and marker, then the active link's moving parts above them all.
+        """The planes below the active link's output, its moving parts, its output planes.
 
         The planes of a stack never overlap on screen, so a window drawn
-        above every plane looks as it would lying on its own; and the planes,
-        below every moving part, stay in the frozen background while the
-        windows glide. The moving parts go input side first (windows and
-        their pillars), then the connectors, then the output side.
+        above every plane looks as it would lying on its own; and the planes
+        under every moving part stay in the frozen background while the
+        windows glide. Only the output planes come later: the connectors
+        run under them, up to the cells from below, as in the
+        single-channel view.
         """
         link = self.links[self.active if active is None else active]
-        return [*self.sheets(), *link.moving()]
+        target = [m for m in self.sheets() if m in self._stack_parts(link.target)]
+        below = [m for m in self.sheets() if m not in target]
+        return [*below, *link.moving_below(), *target, *link.moving_above()]
+
+    @staticmethod
+    def _stack_parts(stack: ChannelStack) -> list[Mobject]:
+        parts: list[Mobject] = list(stack.sheets.values())
+        return parts if stack.marker is None else [*parts, stack.marker]
 
 
 class ArithmeticScene(ConvScene):
@@ -841,16 +856,26 @@ class DepthwiseSeparableScene(ArithmeticScene):
         view: ChannelView = self.parts
         for mob in view.links[view.active].moving():
             self.remove(mob)
-        view.active = link
-        self._restack()
+        self._activate(link)
 
-    def _restack(self) -> None:
-        """Put the scene's mobjects in the view's z-order (frozen ones stay out)."""
+    def _activate(self, link: int) -> None:
+        """Make ``link`` the one shown: the scene's mobjects in its z-order.
+
+        The planes under its moving parts change (the depthwise output lies
+        under the pointwise windows), so what was frozen is thawed and the
+        new bottom run frozen again. Mobjects outside the view (the old
+        link's parts while they fade) stay on top.
+        """
         view: ChannelView = self.parts
-        frozen = {id(m) for m in getattr(self, "_frozen", None) or []}
-        order = [m for m in [*view.still(), *view.zorder()] if id(m) not in frozen]
+        frozen = bool(getattr(self, "_frozen", None))
+        if frozen:
+            self.thaw_still_parts()
+        view.active = link
+        order = [*view.still(), *view.zorder()]
         extra = [m for m in self.mobjects if all(m is not o for o in order)]
         self.mobjects = [*order, *extra]
+        if frozen:
+            self.freeze_still_parts()
 
     def step_animations(self, step: int) -> list[Animation]:
         """Glide the windows; at the first pointwise step, fade the depthwise ones out."""
@@ -861,7 +886,6 @@ class DepthwiseSeparableScene(ArithmeticScene):
         old = view.links[view.active].moving()
         new = view.links[link]
         new.set_step(local)
-        view.active = link
-        self._restack()
+        self._activate(link)
         return [*(Fade(m, fade_in=False) for m in old),
                 *(Fade(m, fade_in=True) for m in new.moving())]
