@@ -53,6 +53,7 @@ from ..mobjects.matrix import (
 )
 from ..mobjects.motion import Rearrange, Translate, set_visibility
 from ..mobjects.plane import PlaneMap
+from ..mobjects.shadow import KernelShadow
 from ..theme import Theme
 from .base import ConvScene, fmt_size
 
@@ -972,7 +973,7 @@ class ChannelMatrixView(MatrixView):
                          for p in self.in_planes]
         self.in_grid = VGroup(*self.in_grids)
         self.out_grid = VGroup(*self.out_grids)
-        self.kernels = [KernelWindow(p, direct, theme) for p in self.in_planes]
+        self.kernels = [KernelShadow(p, direct, theme) for p in self.in_planes]
         self.highlights = [CellHighlight(p, spec.step_cell(0), theme) for p in self.out_planes]
         self.kernel = VGroup(*self.kernels)
         self.out_highlight = VGroup(*self.highlights)
@@ -1085,7 +1086,7 @@ class ChannelMatrixView(MatrixView):
         """Grid cells of real input under the kernel at row ``step`` (on each channel)."""
         return super().touched_cells(int(self.row_blocks[step, 1]))
 
-    def _shown_channels(self, step: int) -> tuple[list[KernelWindow], list[CellHighlight]]:
+    def _shown_channels(self, step: int) -> tuple[list[KernelShadow], list[CellHighlight]]:
         """The kernels over the group's input channels, and the current output's highlight.
 
         Only these are drawn (members of :attr:`kernel` and :attr:`out_highlight`).
