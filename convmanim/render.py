@@ -17,11 +17,13 @@ Examples
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import queue
 import re
 import signal
+import struct
 import sys
 import tempfile
 import threading
@@ -303,7 +305,7 @@ class _GifEncoder:
         return math.ceil(t / self.gif_dt - 1e-9)
 
     def write(self, frame: np.ndarray, num_frames: int) -> None:
-        from PIL import GifImagePlugin, Image
+        from PIL import Image
 
         start = self.video_frames * self.video_dt
         self.video_frames += num_frames
@@ -334,10 +336,6 @@ class _GifEncoder:
         used = sorted(index for _, index in image.getcolors(256) or [])
         if 0 < len(used) < 256:
             image = image.remap_palette(used)  # a colour table of the colours used only
-        if not self._started:
-            self._started = True
-            header, _ = GifImagePlugin.getheader(image, info={"loop": 0, "duration": duration})
-            self._handle.write(b"".join(header))
         self._pending = (image, (int(left), int(top)))
         self.durations.append(duration)
         self._last = pixels.copy()
@@ -345,28 +343,75 @@ class _GifEncoder:
 
     def _flush(self) -> None:
         """Write the pending frame, now that its duration is final."""
-        from PIL import GifImagePlugin
-
         if self._pending is None:
             return
         image, offset = self._pending
         self._pending = None
-        for chunk in GifImagePlugin.getdata(
-            image, offset=offset, duration=self.durations[-1], include_color_table=True
-        ):
-            self._handle.write(chunk)
+        self._handle.write(_gif_frame(image, offset, self.durations[-1], first=not self._started))
+        self._started = True
 
     def close(self) -> None:
+        self._flush()
         if not self._started:
             raise RenderError("no frame to write")
-        self._flush()
-        self._handle.write(b";")
+        self._handle.write(b";")  # the GIF trailer
         self._handle.close()
 
     def abort(self) -> None:
         self._pending = None
         with suppress(Exception):
             self._handle.close()
+
+
+def _gif_frame(image: Any, offset: tuple[int, int], duration: int, *, first: bool) -> bytes:
+    """One frame of an animated GIF, compressed by Pillow's public GIF writer.
+
+    Pillow writes the frame as a GIF file of its own (``Image.save``). The
+    first frame is kept whole but for its trailer: its header is the
+    animation's (the canvas is the first frame's size; it loops). A later
+    frame is kept from its Graphic Control Extension on (its duration), with
+    its own colour table, and its place on the canvas is written into its
+    Image Descriptor (GIF89a, sections 20, 23).
+
+    Parameters
+    ----------
+    image
+        A palette (``P``) image.
+    offset
+        ``(left, top)`` of the frame on the canvas.
+    duration
+        Milliseconds the frame is shown.
+    first
+        Whether it is the first frame.
+    """
+    buffer = io.BytesIO()
+    options: dict[str, Any] = {"duration": duration, "optimize": False, "interlace": False}
+    if first:
+        options["loop"] = 0
+    else:
+        options["include_color_table"] = True
+    image.save(buffer, format="GIF", **options)
+    data = buffer.getvalue()
+    if not data.startswith(b"GIF8") or not data.endswith(b";"):
+        raise RenderError("Pillow wrote an unexpected GIF frame")
+    data = data[:-1]
+    if first:
+        return data
+    # skip the header: signature and version (6 bytes), logical screen
+    # descriptor (7), global colour table (3 bytes per colour, when flagged)
+    flags = data[10]
+    pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+    while data[pos] == 0x21 and data[pos + 1] != 0xF9:  # an extension before the frame's
+        pos += 2
+        while data[pos]:  # its data sub-blocks, up to the empty one
+            pos += data[pos] + 1
+        pos += 1
+    frame = bytearray(data[pos:])
+    descriptor = 8 if frame[0] == 0x21 else 0  # after the 8-byte Graphic Control Extension
+    if frame[descriptor] != 0x2C:
+        raise RenderError("Pillow wrote an unexpected GIF frame")
+    frame[descriptor + 1:descriptor + 5] = struct.pack("<HH", *offset)
+    return bytes(frame)
 
 
 class _Pipeline:
