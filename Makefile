@@ -44,9 +44,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,test-slides]'
 	@touch $@
 
-# The README's performance table: python bench/run.py (about 10 minutes on 2 cores).
+# The README's performance table: python bench/run.py (about 10 minutes on 2 cores), then
+# convmanim's file writers against imageio's on the same frames (bench/writers.py).
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/writers.py
 
 # The README's gallery, through the project's own CLI: small GIFs under media/gallery/.
 GALLERY := $(BIN)/convmanim
