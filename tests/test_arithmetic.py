@@ -164,3 +164,21 @@ def test_still_pixels_show_the_oracle_window(tmp_path):
             got = pixel(plane.cell_center(r, c) + plane.vector(0.2, 0.2))
             want = shadow if (r, c) in window else blue
             assert np.abs(got - want).max() < 12, ((r, c), got, want)
+
+
+@pytest.mark.parametrize("intro_time", [1.0, 4.0, 6.5])
+def test_the_intro_lasts_intro_time_even_when_short(intro_time):
+    cls = type("Intro", (ArithmeticScene,), {"spec": ConvSpec(3, 2), "intro": True,
+                                             "intro_time": intro_time})
+    scene = play_scene(cls, TINY)
+    assert scene.renderer.time == pytest.approx(cls.planned_duration(), abs=2 / 6)
+
+
+def test_a_nonpositive_intro_time_is_one_line():
+    from convmanim import SpecError
+
+    cls = type("Intro", (ArithmeticScene,), {"spec": ConvSpec(3, 2), "intro": True,
+                                             "intro_time": 0.0})
+    with pytest.raises(SpecError, match=r"^intro_time must be a positive number of seconds, "
+                                        r"got 0\.0$"):
+        play_scene(cls, TINY, draw=False)

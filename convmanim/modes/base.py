@@ -190,26 +190,33 @@ class ConvScene(Scene):
         """Write the output-size formula, then let the diagram fade in.
 
         The formula then moves aside (:meth:`place_formula`) or, when
-        :attr:`keep_formula` is false, fades out.
+        :attr:`keep_formula` is false, fades out. The whole intro lasts
+        :attr:`intro_time`: 1.5 s writing, 1.5 s held, 1 s moving, and the
+        rest held; an intro shorter than 4 s shortens the three alike.
         """
         formula = self.intro_formula()
         if formula is None:
             self.add_parts()
             return
+        if not self.intro_time > 0:
+            raise SpecError(f"intro_time must be a positive number of seconds, "
+                            f"got {self.intro_time}")
+        write, hold, move = (t * min(1.0, self.intro_time / 4.0) for t in (1.5, 1.5, 1.0))
         formula.move_to(ORIGIN)
-        self.play(Write(formula), run_time=1.5)
-        self.wait(1.5)
+        self.play(Write(formula), run_time=write)
+        self.wait(hold)
         self.add_parts()
         diagram = [m for m in self.mobjects if m is not formula]
         self.remove(*diagram)
         if self.keep_formula:
             target = formula.copy()
             self.place_formula(target)
-            self.play(Transform(formula, target), *(FadeIn(m) for m in diagram), run_time=1.0)
+            self.play(Transform(formula, target), *(FadeIn(m) for m in diagram), run_time=move)
         else:
             self.play(Fade(formula, fade_in=False), *(Fade(m, fade_in=True) for m in diagram),
-                      run_time=1.0)
-        self.wait(self.intro_time - 4.0)
+                      run_time=move)
+        if self.intro_time > 4.0:
+            self.wait(self.intro_time - 4.0)
 
     def step_frames(self) -> tuple[int, int]:
         """Frames of each step's glide and hold, at the current frame rate.
