@@ -129,7 +129,9 @@ class Part:
         operation = getattr(self.scene, "mode", "convolution")
         if self.mode == "numerical" and operation != "convolution":
             what = f"{what}, {operation} pooling"
-        if getattr(self.scene, "relationship", False):
+        from .modes.alphabet import AlphabetRelationshipScene
+
+        if issubclass(self.scene, AlphabetRelationshipScene):
             what = f"{what}, C then Cᵀ"
         if getattr(self.scene, "separable", False):
             what = f"{what}, depthwise-separable"

@@ -153,6 +153,8 @@ def test_parts_are_built_as_the_command_line_builds_them(tmp_path):
     assert [card.title for card in lecture.cards] == ["A", "B", "C", "D"]
     assert lecture.cards[1].heading == "Part 2 of 4"
     assert "max pooling" in lecture.cards[1].summary
+    assert lecture.cards[2].summary.startswith("Matrix, C then Cᵀ: ")
+    assert "C then" not in lecture.cards[0].summary
 
 
 BAD = [
