@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from ._version import __version__
 from .geometry import AnySpec, Pair, SpecError, parse_pair, spec_from_arguments
@@ -209,6 +210,16 @@ def spec_from_options(options: dict[str, Any]) -> AnySpec:
     )
 
 
+def _check_still_type(animated: bool) -> None:
+    """Refuse ``-y`` (a still's format) given with ``-a``, ``--format`` or ``--slides``."""
+    ctx = click.get_current_context()
+    if animated and ctx.get_parameter_source("still_type") is ParameterSource.COMMANDLINE:
+        raise click.UsageError(
+            f"-y/--type {ctx.params['still_type']} sets a still's format; an animation takes "
+            "--format mp4, gif, webm or mov"
+        )
+
+
 def _check_before_render(spec: AnySpec, options: dict[str, Any], *, animated: bool) -> None:
     """What every mode checks before drawing: size limits, step time, LaTeX.
 
@@ -270,6 +281,7 @@ def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) ->
 
     spec = spec_from_options(options)
     animated = options["animation"] or bool(options["formats"])
+    _check_still_type(animated or bool(options.get("slides")))
     _check_before_render(spec, options, animated=animated or bool(options.get("slides")))
     quality = resolve_quality(options["quality_animation"] if animated else options["quality"])
     attrs: dict[str, Any] = {
@@ -307,11 +319,7 @@ def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) ->
         step = 0 if options["step"] is None else options["step"]
         attrs["still_step"] = step
         scene_cls = type(f"{scene_base.__name__}Cli", (scene_base,), attrs)
-        n = scene_cls.num_steps()
-        if not 0 <= step < n:
-            if n == spec.num_steps:
-                spec.step_cell(step)  # the geometry's message, with the output's shape
-            raise SpecError(f"step must be in 0..{n - 1} ({n} steps), got {step}")
+        scene_cls.check_step(step)
         render_still(
             scene_cls, name, fmt=options["still_type"], quality=quality,
             output_dir=options["output_dir"],

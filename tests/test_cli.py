@@ -194,6 +194,12 @@ BAD = [
     ("arithmetic -qa z -a x",
      "convmanim: error: quality must be one of l, m, h, p, k, a DPI number such as 150, or "
      "WIDTHxHEIGHT[@FPS], got 'z'"),
+    ("arithmetic -a -y pdf x",
+     "convmanim: error: -y/--type pdf sets a still's format; an animation takes --format mp4, "
+     "gif, webm or mov (see 'convmanim arithmetic --help')"),
+    ("numerical --format gif -y png x",
+     "convmanim: error: -y/--type png sets a still's format; an animation takes --format mp4, "
+     "gif, webm or mov (see 'convmanim numerical --help')"),
 ]
 
 
