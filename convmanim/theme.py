@@ -39,8 +39,6 @@ class Theme:
         The lines joining the kernel's corners to the output cell.
     accent
         The colour that links a matrix row to the cells it touches.
-    accent_alt
-        A second accent (the transposed view's column, inserted zeros).
     muted
         Secondary text: elision dots, zero entries.
     grid_stroke_width, kernel_stroke_width, connector_stroke_width
@@ -57,7 +55,6 @@ class Theme:
     text: str = "#002B36"
     connector: str = "#002B36"
     accent: str = "#D33682"
-    accent_alt: str = "#B58900"
     muted: str = "#657B83"
     cell_text: str = "#002B36"
     grid_stroke_width: float = 2.5
@@ -81,7 +78,6 @@ DARK = Theme(
     text="#EEE8D5",
     connector="#EEE8D5",
     accent="#F06FB0",
-    accent_alt="#E0B000",
     muted="#93A1A1",
     cell_text="#002B36",
 )
