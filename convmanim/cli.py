@@ -164,6 +164,7 @@ def _seed_options(transposed: bool) -> Callable[[Callable[..., Any]], Callable[.
                          help="No motion: one still frame per step, like the original GIFs."),
             click.option("--intro", is_flag=True,
                          help="Open with the output-size formula, numbers put in."),
+            *_encoding_options(),
             click.option("--no-progress", is_flag=True, help="Hide the progress bar."),
             click.option("--no-tex", is_flag=True, envvar="CONVMANIM_NO_TEX",
                          show_envvar=True,
@@ -196,6 +197,44 @@ def _seed_options(transposed: bool) -> Callable[[Callable[..., Any]], Callable[.
         return f
 
     return decorate
+
+
+def _encoding_options() -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """``--crf``, ``--preset`` and ``--cfr``: the MP4 encoder's settings."""
+    from .video import DEFAULT_ENCODING, PRESETS
+
+    return [
+        click.option("--crf", type=click.FloatRange(0, 51), default=DEFAULT_ENCODING.crf,
+                     show_default=True,
+                     help="MP4 quality: lower is better and larger (about 6 less doubles the "
+                          "size); 0 is lossless."),
+        click.option("--preset", type=click.Choice(PRESETS), default=DEFAULT_ENCODING.preset,
+                     show_default=True,
+                     help="MP4 encoder speed: slower presets give smaller files at the same "
+                          "--crf."),
+        click.option("--cfr", is_flag=True,
+                     help="Store every frame of the MP4 (a constant frame rate, for video "
+                          "editors that need one); by default a held picture is stored once "
+                          "with its duration, which players show the same."),
+    ]
+
+
+def encoding_from(options: dict[str, Any]) -> Any:
+    """The :class:`~convmanim.video.Encoding` that ``--crf``, ``--preset`` and ``--cfr`` give.
+
+    The settings the bench measured apply to the default preset; another
+    preset is libx264's own, at the crf given.
+    """
+    from dataclasses import replace
+
+    from .video import DEFAULT_ENCODING
+
+    enc = DEFAULT_ENCODING
+    crf = options.get("crf", enc.crf)
+    preset = options.get("preset", enc.preset)
+    if preset != enc.preset:
+        enc = replace(enc, preset=preset, x264_params="")
+    return replace(enc, crf=crf, hold_frames=not options.get("cfr", False))
 
 
 def spec_from_options(options: dict[str, Any]) -> AnySpec:
@@ -314,6 +353,7 @@ def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) ->
             quality=quality,
             output_dir=options["output_dir"],
             progress=not options["no_progress"],
+            encoding=encoding_from(options),
         )
     else:
         step = 0 if options["step"] is None else options["step"]

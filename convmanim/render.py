@@ -44,11 +44,14 @@ from .files import (
     remove_quietly,
     shown_path,
 )
+from .video import DEFAULT_ENCODING, Encoding
 
 __all__ = [
     "ANIMATION_FORMATS",
+    "DEFAULT_ENCODING",
     "QUALITY_LETTERS",
     "STILL_FORMATS",
+    "Encoding",
     "Quality",
     "RenderError",
     "RenderSession",
@@ -222,8 +225,41 @@ def _open_temp(final: Path) -> tuple[BinaryIO, Path]:
         raise RenderError(str(exc)) from None
 
 
+class _Mp4Encoder:
+    """MP4 (H.264) through :class:`convmanim.video.H264Writer`."""
+
+    def __init__(self, final: Path, width: int, height: int, fps: int,
+                 encoding: Encoding) -> None:
+        from .video import H264Writer
+
+        self.final = final
+        self.handle, self.tmp = _open_temp(final)
+        try:
+            self.writer = H264Writer(self.handle, width, height, fps, encoding)
+        except BaseException:
+            self.handle.close()
+            remove_quietly(self.tmp)
+            raise
+
+    @property
+    def frames(self) -> int:
+        return self.writer.frames
+
+    def write(self, frame: np.ndarray, num_frames: int) -> None:
+        self.writer.write(frame, num_frames)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.handle.close()
+
+    def abort(self) -> None:
+        self.writer.abort()
+        with suppress(Exception):
+            self.handle.close()
+
+
 class _VideoEncoder:
-    """MP4 (H.264), WebM (VP9) or MOV (QuickTime Animation with alpha) through PyAV."""
+    """WebM (VP9) or MOV (QuickTime Animation with alpha) through PyAV."""
 
     def __init__(self, final: Path, fmt: str, width: int, height: int, fps: int) -> None:
         import av
@@ -236,9 +272,7 @@ class _VideoEncoder:
             self.handle.close()
             remove_quietly(self.tmp)
             raise
-        if fmt == "mp4":
-            codec, pix_fmt, options = "libx264", "yuv420p", {"crf": "23"}
-        elif fmt == "webm":
+        if fmt == "webm":
             codec, pix_fmt = "libvpx-vp9", "yuv420p"
             options = {"crf": "32", "b": "0", "deadline": "realtime", "cpu-used": "8",
                        "row-mt": "1"}
@@ -624,6 +658,7 @@ def open_render(
     output_dir: str | os.PathLike[str] = "media",
     progress: bool = True,
     planned_seconds: float = 0.0,
+    encoding: Encoding = DEFAULT_ENCODING,
 ) -> Iterator[RenderSession]:
     """Open ``NAME.FORMAT`` files in ``output_dir`` for scenes to be played into.
 
@@ -648,6 +683,8 @@ def open_render(
         Show a progress bar on a terminal.
     planned_seconds
         Expected length, for the progress bar.
+    encoding
+        The MP4's encoder settings (see :class:`convmanim.video.Encoding`).
 
     Yields
     ------
@@ -683,6 +720,8 @@ def open_render(
         for fmt, final in zip(fmts, finals):
             if fmt == "gif":
                 encoders.append(_GifEncoder(final, fps))
+            elif fmt == "mp4":
+                encoders.append(_Mp4Encoder(final, q.width, q.height, fps, encoding))
             else:
                 encoders.append(_VideoEncoder(final, fmt, q.width, q.height, fps))
         pipeline = _Pipeline(encoders)
@@ -739,6 +778,7 @@ def render_animation(
     output_dir: str | os.PathLike[str] = "media",
     progress: bool = True,
     echo: bool = True,
+    encoding: Encoding = DEFAULT_ENCODING,
 ) -> list[Path]:
     """Render ``scene_cls`` as one or more animations in a single pass.
 
@@ -759,6 +799,8 @@ def render_animation(
         Show a progress bar on a terminal.
     echo
         Print each path written, one per line.
+    encoding
+        The MP4's encoder settings (see :class:`convmanim.video.Encoding`).
 
     Returns
     -------
@@ -772,7 +814,7 @@ def render_animation(
     """
     planned = getattr(scene_cls, "planned_duration", None)
     with open_render(name, formats=formats, quality=quality, output_dir=output_dir,
-                     progress=progress,
+                     progress=progress, encoding=encoding,
                      planned_seconds=planned() if callable(planned) else 0.0) as session:
         session.play(scene_cls)
     if echo:

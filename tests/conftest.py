@@ -22,3 +22,10 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
         os.environ.pop("CONVMANIM_CACHE", None)
     else:
         os.environ["CONVMANIM_CACHE"] = old
+
+
+def read_video(path: str | os.PathLike[str]):
+    """Every frame of a video on its constant frame grid (held pictures repeated)."""
+    from convmanim.video import constant_rate_frames
+
+    return constant_rate_frames(path)

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from convmanim.cli import main
+from tests.conftest import read_video
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def test_seed_animation_command_lines_run_unchanged(run, line, path, steps):
     assert files == [path]
     assert result.stdout.strip().splitlines()[-1] == path
     meta = iio.immeta(path, plugin="pyav")
-    frames = iio.imread(path, plugin="pyav", index=None)
+    frames = read_video(path)
     # 1 s per step plus a 1 s hold at the end, at 15 fps (480p15)
     assert frames.shape == ((steps + 1) * 15, 480, 854, 3)
     assert meta["fps"] == 15
@@ -111,7 +112,7 @@ def test_seed_numerical_and_alphabet_animations_run_unchanged(run, line, path, s
     result, files = run(line)
     assert result.exit_code == 0, result.output
     assert files == [path]
-    frames = iio.imread(path, plugin="pyav", index=None)
+    frames = read_video(path)
     # every step a whole number of frames (22 for 1.5 s at 15 fps), then a 1 s hold
     assert frames.shape == (steps * round(step_time * fps) + fps, *size, 3)
     assert iio.immeta(path, plugin="pyav")["fps"] == fps

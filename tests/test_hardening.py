@@ -22,7 +22,7 @@ from convmanim import ConvSpec, labels, limits, texrun
 from convmanim.cli import main
 from convmanim.geometry import SpecError
 
-from .conftest import TINY
+from .conftest import TINY, read_video
 
 VENV_BIN = Path(sys.executable).parent
 CONVMANIM = VENV_BIN / "convmanim"
@@ -370,7 +370,7 @@ def test_two_renders_into_one_folder_at_once(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["one.mp4", "two.mp4"]
     # 4 steps of 3 frames + 6 frames of end hold; 4 steps likewise for the 2x2 output
     for name, steps in (("one.mp4", 4), ("two.mp4", 4)):
-        frames = iio.imread(out / name, plugin="pyav", index=None)
+        frames = read_video(out / name)
         assert frames.shape == (steps * 3 + 6, 90, 160, 3)
         assert frames.std() > 0
 
@@ -470,7 +470,7 @@ def test_lecture_renders_with_no_tex_and_no_latex(no_latex):
     assert result.exit_code == 2 and "--no-tex" in result.stderr
     result = invoke(["lecture", "l.toml", "-q", TINY, "--no-progress", "--no-tex"])
     assert result.exit_code == 0, result.output
-    assert iio.imread(no_latex / "media" / "l.mp4", plugin="pyav", index=None).shape[0] > 4
+    assert read_video(no_latex / "media" / "l.mp4").shape[0] > 4
 
 
 def test_no_tex_animation_in_a_subprocess_without_latex(tmp_path):
@@ -481,7 +481,7 @@ def test_no_tex_animation_in_a_subprocess_without_latex(tmp_path):
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert iio.imread(tmp_path / "anim.mp4", plugin="pyav", index=None).shape[0] > 4
+    assert read_video(tmp_path / "anim.mp4").shape[0] > 4
 
 
 def _glyphs_per_part(parts: tuple[str, ...]) -> list[int]:

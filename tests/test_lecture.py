@@ -15,6 +15,7 @@ from convmanim.cli import main
 from convmanim.lecture import LectureError, load_lecture, parse_lecture
 from convmanim.render import render_still
 from tests import oracle
+from tests.conftest import read_video
 
 try:
     import tomllib
@@ -80,7 +81,7 @@ def test_example_lecture_renders_every_part_at_low_quality(tmp_path, monkeypatch
     assert sorted(p.name for p in (tmp_path / "media").iterdir()) == ["lecture.mp4"]
 
     meta = iio.immeta("media/lecture.mp4", plugin="pyav")
-    frames = iio.imread("media/lecture.mp4", plugin="pyav", index=None)
+    frames = read_video("media/lecture.mp4")
     assert meta["fps"] == 15
     plan = _planned_frames(15)
     assert len(plan) == 5

@@ -22,6 +22,7 @@ from convmanim.render import (
     render_still,
     resolve_quality,
 )
+from tests.conftest import read_video
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,7 +63,7 @@ def test_every_animation_format_in_one_pass(tmp_path):
     duration = Small.planned_duration()  # 4 steps x 0.5 s + 0.5 s hold
     assert duration == pytest.approx(2.5)
     for p in paths[::2] + paths[3:]:
-        frames = iio.imread(p, plugin="pyav", index=None)
+        frames = read_video(p)
         assert frames.shape[0] == round(duration * 10)
         assert frames.shape[1:3] == (90, 160)
     mov = iio.imread(paths[3], plugin="pyav", index=None, format="rgba")
@@ -245,7 +246,7 @@ def test_scenes_played_one_after_another_into_the_same_files(tmp_path):
         session.play(type("Other", (Small,), {"spec": ConvSpec(5, 3)}))  # 9 steps
         assert not session.paths[0].exists()  # written beside, renamed at the end
     assert first.steps_played == [0, 1, 2, 3]
-    frames = iio.imread(session.paths[0], plugin="pyav", index=None)
+    frames = read_video(session.paths[0])
     assert frames.shape[0] == round((4 * 0.5 + 0.5) * 10) + round((9 * 0.5 + 0.5) * 10)
     assert session.paths[1].stat().st_size > 0
     with pytest.raises(RuntimeError, match="the lecture broke"), open_render(
