@@ -219,6 +219,18 @@ def _encoding_options() -> list[Callable[[Callable[..., Any]], Callable[..., Any
     ]
 
 
+def _apply(decorators: list[Callable[[Callable[..., Any]], Callable[..., Any]]],
+           ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Apply several click decorators, the first one outermost."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(decorators):
+            f = option(f)
+        return f
+
+    return decorate
+
+
 def encoding_from(options: dict[str, Any]) -> Any:
     """The :class:`~convmanim.video.Encoding` that ``--crf``, ``--preset`` and ``--cfr`` give.
 
@@ -638,6 +650,7 @@ Examples:
   convmanim lecture examples/lecture.toml            media/lecture.mp4 at the file's quality
   convmanim lecture examples/lecture.toml -ql draft  480p15 draft, media/draft.mp4
   convmanim lecture examples/lecture.toml --check    check the file, list the parts
+  convmanim lecture examples/lecture.toml -j 1       one part at a time, in this process
 
 \b
 A lecture file (TOML):
@@ -664,8 +677,12 @@ A lecture file (TOML):
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar and the part lines.")
 @click.option("--no-tex", is_flag=True, envvar="CONVMANIM_NO_TEX",
               help="Typeset the labels with Pango instead of LaTeX (no LaTeX needed).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Parts rendered at once, each in a process of its own (default: the "
+                   "number of cores). Memory grows with it: one scene per process.")
+@_apply(_encoding_options())
 def lecture(file: str, name: str | None, quality: str | None, output_dir: str, check: bool,
-            no_progress: bool, no_tex: bool) -> None:
+            no_progress: bool, no_tex: bool, jobs: int | None, **encoder: Any) -> None:
     """Render a lecture file: a title card, then a scene, for each part, into one MP4.
 
     NAME is the file name without extension (default: FILE's name without
@@ -683,6 +700,11 @@ def lecture(file: str, name: str | None, quality: str | None, output_dir: str, c
         for part in plan.parts:
             click.echo(f"part {part.number}: {part.title} ({part.summary()}, "
                        f"{part.scene.planned_duration():.1f} s)")
+        total = plan.planned_duration()
+        minutes, seconds = divmod(round(total, 1), 60)
+        length = f"{int(minutes)} min {seconds:.1f} s" if minutes else f"{seconds:.1f} s"
+        click.echo(f"total: {length} ({len(plan.parts)} parts, each after a "
+                   f"{plan.title_time:g} s title card)")
         return
     from .labels import check_tex_installed, pango_labels
 
@@ -691,7 +713,7 @@ def lecture(file: str, name: str | None, quality: str | None, output_dir: str, c
     else:
         check_tex_installed()
     render_lecture(plan, name or Path(file).stem, quality=quality, output_dir=output_dir,
-                   progress=not no_progress)
+                   progress=not no_progress, jobs=jobs, encoding=encoding_from(encoder))
 
 
 if __name__ == "__main__":  # pragma: no cover

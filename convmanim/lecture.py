@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ __all__ = [
     "Lecture",
     "LectureError",
     "Part",
+    "default_jobs",
     "load_lecture",
     "parse_lecture",
     "render_lecture",
@@ -165,6 +166,11 @@ class Lecture:
     title_time: float = DEFAULT_TITLE_TIME
     source: str = "lecture"
     cards: tuple[type, ...] = field(default=(), compare=False, repr=False)
+
+    def planned_duration(self) -> float:
+        """Seconds of video: every title card and every part."""
+        return sum(card.planned_duration() + part.scene.planned_duration()
+                   for part, card in zip(self.parts, self.cards))
 
     def segments(self) -> list[tuple[str, type]]:
         """What is played, in order: ``(label, scene class)`` for each card and part."""
@@ -488,6 +494,66 @@ def title_card(lecture_title: str, part: Part, count: int, *, theme: str = "ligh
 
 
 # ---------------------------------------------------------------- rendering
+def default_jobs() -> int:
+    """Parts rendered at once by default: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_WORK: dict[str, Any] = {}
+"""What :func:`_render_part` renders: set before the parts are rendered (and forked)."""
+
+
+def _render_part(index: int) -> int:
+    """Render part ``index`` (its title card, then its scene) into its own MP4."""
+    from .render import open_render
+
+    lecture: Lecture = _WORK["lecture"]
+    card, scene = lecture.cards[index], lecture.parts[index].scene
+    planned = card.planned_duration() + scene.planned_duration()
+    with open_render(f"part-{index + 1}", formats=("mp4",), quality=_WORK["quality"],
+                     output_dir=_WORK["staging"], progress=_WORK["progress"],
+                     planned_seconds=planned, encoding=_WORK["encoding"]) as session:
+        session.play(card, f"part {index + 1}/{len(lecture.parts)} title")
+        session.play(scene, f"part {index + 1}/{len(lecture.parts)}")
+    return index
+
+
+def _quiet_worker() -> None:
+    """A worker leaves Ctrl-C to the parent, which stops every worker and cleans up."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _render_parts(count: int, jobs: int) -> Iterator[int]:
+    """Render every part, ``jobs`` at a time; yield each index, in order, once done.
+
+    Each part is rendered in a process of its own, forked from this one, even
+    with one job: libx264 encodes the first video a process opens slightly
+    differently from the later ones, so a part must always be its process's
+    first for the file not to depend on ``jobs``. An interrupt or a failure
+    stops every worker. Where processes cannot be forked, the parts are
+    rendered here, one after another.
+    """
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover
+        for index in range(count):
+            yield _render_part(index)
+        return
+    pool = multiprocessing.get_context("fork").Pool(
+        max(1, min(jobs, count)), _quiet_worker, maxtasksperchild=1)
+    try:
+        yield from pool.imap(_render_part, range(count))
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
 def render_lecture(
     lecture: Lecture,
     name: str,
@@ -497,8 +563,18 @@ def render_lecture(
     progress: bool = True,
     echo: bool = True,
     log: Callable[[str], None] | None = None,
+    jobs: int | None = None,
+    encoding: Any = None,
 ) -> Path:
-    """Render every title card and part of ``lecture`` into ``OUTPUT_DIR/NAME.mp4``.
+    """Render every part of ``lecture`` into ``OUTPUT_DIR/NAME.mp4``, with chapters.
+
+    Each part (its title card, then its scene) is rendered into an MP4 of its
+    own, ``jobs`` parts at a time in separate processes, and the parts are
+    joined without re-encoding (:func:`convmanim.video.join_mp4`): the
+    pictures are the same, byte for byte, whatever ``jobs`` is. The file has
+    one chapter per part, named after the part's title, and
+    ``NAME.chapters.vtt`` (WebVTT) beside it holds the same chapters. Both
+    are written under temporary names and renamed together when complete.
 
     Parameters
     ----------
@@ -510,13 +586,19 @@ def render_lecture(
         See :func:`convmanim.render.resolve_quality`; ``None`` takes the
         file's, or ``h``.
     output_dir
-        Directory for the file; created if needed.
+        Directory for the files; created if needed.
     progress
-        Show a progress bar on a terminal, and log each part as it starts.
+        Show a progress bar on a terminal, and log each part when it is done.
     echo
-        Print the path written.
+        Print the paths written.
     log
         Where the per-part lines go (standard error by default).
+    jobs
+        Parts rendered at once, each in its own process (default: the
+        number of cores; 1 renders them one after another in this process).
+        Each process holds one scene in memory, so memory grows with ``jobs``.
+    encoding
+        The encoder's settings (:class:`convmanim.video.Encoding`).
 
     Returns
     -------
@@ -528,7 +610,9 @@ def render_lecture(
     RenderError
         For an unwritable directory or a failed encoder.
     """
-    from .render import Quality, open_render, resolve_quality
+    from .files import FileError, commit, staging_folder
+    from .render import Quality, RenderError, check_name, prepare_output_dir, resolve_quality
+    from .video import DEFAULT_ENCODING, VideoError, join_mp4, write_webvtt_chapters
 
     chosen = quality if quality is not None else (lecture.quality or "h")
     q = chosen if isinstance(chosen, Quality) else resolve_quality(chosen)
@@ -536,15 +620,36 @@ def render_lecture(
         def log(line: str) -> None:
             print(line, file=sys.stderr, flush=True)
 
-    segments = lecture.segments()
-    seconds = [cls.planned_duration() for _, cls in segments]
-    with open_render(name, formats=("mp4",), quality=q, output_dir=output_dir,
-                     progress=progress, planned_seconds=sum(seconds)) as session:
-        for (label, scene_cls), length in zip(segments, seconds):
-            if progress and not label.endswith(" title"):
-                log(f"convmanim: {label} ({round(length * session.fps) / session.fps:.1f} s)")
-            session.play(scene_cls, label)
-    path = session.paths[0]
+    check_name(name)
+    out = prepare_output_dir(output_dir)
+    final = out / f"{name}.mp4"
+    vtt = out / f"{name}.chapters.vtt"
+    count = len(lecture.parts)
+    try:
+        with staging_folder(final) as staging:
+            _WORK.update(lecture=lecture, quality=q, staging=staging,
+                         encoding=encoding or DEFAULT_ENCODING,
+                         progress=progress and (jobs == 1 or count == 1))
+            try:
+                for index in _render_parts(count, default_jobs() if jobs is None else jobs):
+                    if progress:
+                        part = lecture.parts[index]
+                        seconds = part.scene.planned_duration()
+                        log(f"convmanim: part {part.number}/{count} {part.title} "
+                            f"({seconds:.1f} s)")
+            finally:
+                _WORK.clear()
+            joined, chapters_file = staging / final.name, staging / vtt.name
+            try:
+                chapters = join_mp4([staging / f"part-{n}.mp4" for n in range(1, count + 1)],
+                                    joined, [part.title for part in lecture.parts])
+            except VideoError as exc:
+                raise RenderError(str(exc)) from None
+            write_webvtt_chapters(chapters_file, chapters)
+            commit([(joined, final), (chapters_file, vtt)])
+    except FileError as exc:
+        raise RenderError(str(exc)) from None
     if echo:
-        print(path)
-    return path
+        print(final)
+        print(vtt)
+    return final

@@ -75,6 +75,10 @@ class Encoding:
         250 frames.
     hold_frames
         Store a held picture once with its duration instead of once per frame.
+    threads
+        libx264's threads, or ``None`` for its own choice (about 1.5 per
+        core). Its threads may make two runs differ slightly; with one
+        thread the same pictures always give the same bytes.
     """
 
     crf: float = 26
@@ -83,6 +87,7 @@ class Encoding:
     x264_params: str = "rc-lookahead=40:trellis=1:partitions=all"
     keyint_seconds: float | None = 10.0
     hold_frames: bool = True
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.crf <= 51:
@@ -104,6 +109,8 @@ class Encoding:
         params = [p for p in self.x264_params.split(":") if p]
         if self.keyint_seconds is not None:
             params.append(f"keyint={max(1, round(self.keyint_seconds * fps))}")
+        if self.threads is not None:
+            params.append(f"threads={self.threads}")
         if params:
             opts["x264-params"] = ":".join(params)
         return opts
@@ -303,7 +310,7 @@ def read_chapters(path: str | os.PathLike[str]) -> list[Chapter]:
 
 # ---------------------------------------------------------------------- joining
 def join_mp4(sources: Sequence[str | os.PathLike[str]], dest: str | os.PathLike[str],
-             chapters: Sequence[Chapter] = ()) -> list[float]:
+             titles: Sequence[str] | None = None) -> list[Chapter]:
     """Join MP4 files into ``dest`` by copying their packets, without re-encoding.
 
     The files must hold one H.264 stream each, written with the same size,
@@ -316,13 +323,14 @@ def join_mp4(sources: Sequence[str | os.PathLike[str]], dest: str | os.PathLike[
         The files, in order.
     dest
         The joined file (MP4).
-    chapters
-        Stored in ``dest`` (their ``end`` is kept as given).
+    titles
+        When given, ``dest`` gets one chapter per source with these titles.
 
     Returns
     -------
-    list[float]
-        The start of each source in ``dest``, in seconds.
+    list[Chapter]
+        Where each source lies in ``dest`` (titled as ``titles``, or by its
+        file name).
 
     Raises
     ------
@@ -366,13 +374,17 @@ def join_mp4(sources: Sequence[str | os.PathLike[str]], dest: str | os.PathLike[
                     packet.stream = out_stream
                     out.mux(packet)
                 offset = end
-        if chapters:
+        starts.append(float(offset * tb))
+        names = list(titles) if titles is not None else [Path(p).stem for p in sources]
+        chapters = [Chapter(title, start, end)
+                    for title, start, end in zip(names, starts, starts[1:])]
+        if titles is not None:
             out.set_chapters([
                 {"id": n, "start": round(ch.start * 1000), "end": round(ch.end * 1000),
                  "time_base": Fraction(1, 1000), "metadata": {"title": ch.title}}
                 for n, ch in enumerate(chapters, start=1)
             ])
-    return starts
+    return chapters
 
 
 # ---------------------------------------------------------------------- reading

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from convmanim.cli import main
 from convmanim.lecture import LectureError, load_lecture, parse_lecture
 from convmanim.render import render_still
+from convmanim.video import read_chapters, read_frames
 from tests import oracle
 from tests.conftest import read_video
 
@@ -77,8 +78,10 @@ def test_example_lecture_renders_every_part_at_low_quality(tmp_path, monkeypatch
         "convmanim: part 3/5 Dilation", "convmanim: part 4/5 The transposed convolution",
         "convmanim: part 5/5 Transposed, in numbers",
     ]
-    assert result.stdout.strip().splitlines()[-1] == "media/lecture.mp4"
-    assert sorted(p.name for p in (tmp_path / "media").iterdir()) == ["lecture.mp4"]
+    assert result.stdout.strip().splitlines()[-2:] == ["media/lecture.mp4",
+                                                       "media/lecture.chapters.vtt"]
+    assert sorted(p.name for p in (tmp_path / "media").iterdir()) == [
+        "lecture.chapters.vtt", "lecture.mp4"]
 
     meta = iio.immeta("media/lecture.mp4", plugin="pyav")
     frames = read_video("media/lecture.mp4")
@@ -118,12 +121,75 @@ def test_example_lecture_checks_and_lists_its_parts():
     result = _invoke(f"lecture {EXAMPLE} --check")
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
-    assert [line.split(" (")[0] for line in lines] == [
+    assert [line.split(" (")[0] for line in lines[:5]] == [
         "part 1: Padding", "part 2: Strides", "part 3: Dilation",
         "part 4: The transposed convolution", "part 5: Transposed, in numbers",
     ]
     assert "i=3 k=3 s=1 p=1" in lines[0]
     assert "transposed conv" in lines[3] and "Numerical" in lines[4]
+    # the total: every part's seconds (listed) and a 2 s title card before each
+    parts = [float(line.rsplit(", ", 1)[1].removesuffix(" s)")) for line in lines[:5]]
+    total = sum(parts) + 5 * 2.0
+    assert lines[5] == f"total: {total:.1f} s (5 parts, each after a 2 s title card)"
+
+
+SMALL = """\
+[lecture]
+title = "Small"
+step_time = 0.5
+title_time = 0.5
+
+[[part]]
+title = "Padding"
+input_size = 3
+kernel_size = 2
+padding = 1
+
+[[part]]
+title = "Max pooling"
+mode = "numerical"
+operation = "max"
+input_size = 4
+kernel_size = 2
+stride = 2
+
+[[part]]
+title = "Transposed"
+input_size = 3
+kernel_size = 2
+transposed = true
+"""
+
+
+@pytest.mark.render
+def test_parts_rendered_at_once_give_the_same_frames_and_chapters(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("small.toml").write_text(SMALL, encoding="utf-8")
+    for jobs in (1, 2):
+        result = _invoke(f"lecture small.toml j{jobs} -q 160x90@6 --jobs {jobs} --no-progress")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines()[-2:] == [f"media/j{jobs}.mp4",
+                                                   f"media/j{jobs}.chapters.vtt"]
+    one, two = (list(read_frames(f"media/j{jobs}.mp4")) for jobs in (1, 2))
+    assert [count for _, count in one] == [count for _, count in two]
+    assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(one, two))
+
+    # one chapter per part, named after it, from its title card to the next card
+    lecture = load_lecture("small.toml")
+    starts, frame = [], 0
+    for part, card in zip(lecture.parts, lecture.cards):
+        starts.append(frame / 6)
+        steps = part.scene.num_steps()  # 3 frames each at 6 fps, then a 1 s hold
+        frame += card.num_frames(6) + steps * 3 + 6
+    chapters = read_chapters("media/j2.mp4")
+    assert [c.title for c in chapters] == ["Padding", "Max pooling", "Transposed"]
+    assert [c.start for c in chapters] == pytest.approx(starts)
+    assert [c.end for c in chapters] == pytest.approx([*starts[1:], frame / 6])
+    assert sum(count for _, count in two) == frame
+    vtt = Path("media/j2.chapters.vtt").read_text(encoding="utf-8").splitlines()
+    assert vtt[0] == "WEBVTT"
+    assert vtt[3:5] == ["00:00:00.000 --> 00:00:" + f"{starts[1]:06.3f}", "Padding"]
+    assert vtt[-1] == "Transposed"
 
 
 # -------------------------------------------------------------- the schema
