@@ -172,8 +172,9 @@ def _seed_options(transposed: bool) -> Callable[[Callable[..., Any]], Callable[.
                               "machine without latex and dvisvgm."),
             click.option("--slides", is_flag=True,
                          help="Render a slide deck, one slide per step (a title slide first "
-                              "with --intro), at the -qa quality: NAME.html (reveal.js, videos "
-                              "embedded; arrow keys step) and slides/NAME.json for "
+                              "with --intro), at the -qa quality: NAME.html (works offline: "
+                              "reveal.js and the videos inside; arrow keys step, S shows each "
+                              "step's caption as a speaker note) and slides/NAME.json for "
                               "'manim-slides present --folder OUTPUT_DIR/slides NAME'. Needs "
                               "pip install 'convmanim[slides]'."),
         ]

@@ -49,12 +49,17 @@ from .render import Quality, RenderError, prepare_output_dir, resolve_quality
 __all__ = [
     "MISSING_EXTRA",
     "NEEDS_MANIM_021",
+    "REVEALJS_VERSION",
     "SlideSteps",
     "as_slides",
     "planned_slides",
     "render_slides",
     "slides_supported",
+    "speaker_note",
 ]
+
+REVEALJS_VERSION = "6.0.1"
+"""The reveal.js bundled in ``convmanim/assets/revealjs`` (npm ``reveal.js@6.0.1``, MIT)."""
 
 MISSING_EXTRA = "slide decks need manim-slides: pip install 'convmanim[slides]'"
 """The one-line message shown when the ``slides`` extra is not installed."""
@@ -98,20 +103,63 @@ class SlideSteps:
 
     next_slide: Any
     num_steps: Any
+    intro: Any
+    still_step: Any
+
+    def construct(self) -> None:
+        """Give the first slide its speaker note, then play the scene."""
+        if self.still_step is None:
+            first = self.intro_caption() if self.intro else speaker_note(self, 0)
+            self.next_slide(notes=first)  # no animation yet: sets the first slide's note
+        super().construct()  # type: ignore[misc]
 
     def step_done(self, step: int) -> None:
         """Start a new slide after ``step``, unless it is the last one.
 
-        The last step keeps the final hold, so the deck ends on it.
+        The last step keeps the final hold, so the deck ends on it. The new
+        slide's speaker note is the next step's caption.
         """
         super().step_done(step)  # type: ignore[misc]
         if step < self.num_steps() - 1:
-            self.next_slide()
+            self.next_slide(notes=speaker_note(self, step + 1))
 
     def play_intro(self) -> None:
         """Play the intro as a slide of its own: the deck's title slide."""
         super().play_intro()  # type: ignore[misc]
-        self.next_slide()
+        self.next_slide(notes=speaker_note(self, 0))
+
+
+def speaker_note(scene: Any, step: int) -> str:
+    """The speaker note of the slide that plays ``step``: its caption in plain words.
+
+    The numerical mode says its arithmetic with the scene's numbers, the
+    matrix view the row of ``C`` (or ``Cᵀ``) and its dot product; the others
+    take :meth:`~convmanim.modes.base.ConvScene.step_caption`.
+    """
+    from .captions import gather_caption, matrix_caption, scatter_caption
+    from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene, default_symbols
+    from .modes.numerical import NumericalScene, gather_numbers
+
+    spec = scene.spec
+    if isinstance(scene, NumericalScene):
+        x, kernel = type(scene).values()
+        if spec.is_transposed:
+            return scatter_caption(spec, step, float(x.flat[step]))
+        numbers = gather_numbers(spec, scene.mode, x, kernel)
+        weights = None if numbers.weights is None else numbers.weights
+        return gather_caption(spec, step, scene.mode, numbers.taps[step],
+                              numbers.tap_real[step], weights, float(numbers.output.flat[step]))
+    if isinstance(scene, AlphabetRelationshipScene):
+        total = scene.num_steps()
+        first = spec.num_steps
+        if step < first:
+            return matrix_caption(spec, step, ("a", "b"), total=total)
+        return matrix_caption(spec.transposed(), step - first, ("b", "c"), offset=first,
+                              total=total)
+    if isinstance(scene, AlphabetScene):
+        symbols = scene.symbols or default_symbols(spec)
+        return matrix_caption(spec, step, tuple(symbols))  # type: ignore[arg-type]
+    return str(scene.step_caption(step))
 
 
 def as_slides(scene_cls: type, name: str | None = None) -> type:
@@ -191,8 +239,9 @@ def render_slides(
     quality
         See :func:`~convmanim.render.resolve_quality`.
     output_dir
-        Where the files go: ``NAME.html`` (a reveal.js page with every video
-        embedded; it loads reveal.js from its CDN) and ``slides/NAME.json``
+        Where the files go: ``NAME.html`` (a reveal.js page with every video,
+        script and stylesheet embedded: it works with no network, and each
+        slide's speaker note is the step's caption) and ``slides/NAME.json``
         with the videos under ``slides/files/NAME/`` (what ``manim-slides
         present`` plays, offline).
     html
@@ -271,10 +320,40 @@ def _write_html(deck: Path, dest: Path, *, title: str) -> Path:
             converter = RevealJS(
                 presentation_configs=[PresentationConfig.from_file(deck)],
                 one_file=True,
+                offline=True,
+                reveal_version=REVEALJS_VERSION,
                 title=title,
             )
+            _provide_revealjs()
             converter.convert_to(tmp)
             commit([(tmp, dest)])
     except FileError as exc:
         raise RenderError(str(exc)) from None
     return dest
+
+
+def _provide_revealjs() -> None:
+    """Put the bundled reveal.js where manim-slides' offline mode looks for it.
+
+    manim-slides inlines every script and stylesheet of an offline page from
+    its asset cache, downloading the ones it lacks. The bundled copies
+    (the npm package's own files) fill the gaps, so no download is needed.
+    """
+    from importlib import resources
+
+    from manim_slides.convert import user_cache_path
+
+    cache = user_cache_path("manim-slides") / f"revealjs{REVEALJS_VERSION}"
+    bundled = resources.files("convmanim") / "assets" / "revealjs"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        for asset in bundled.iterdir():
+            target = cache / asset.name
+            if asset.name.endswith((".js", ".css")) and not target.is_file():
+                data = asset.read_bytes()
+                with staging_folder(target) as folder:
+                    (folder / asset.name).write_bytes(data)
+                    commit([(folder / asset.name, target)])
+    except (OSError, FileError) as exc:
+        raise RenderError(f"cannot prepare reveal.js for an offline deck in "
+                          f"{str(cache)!r}: {exc}") from None

@@ -32,6 +32,7 @@ from manim import (
     config,
 )
 
+from ..captions import formula_in_words, window_caption
 from ..geometry import AnySpec, ConvSpec, SpecError
 from ..labels import batched, math_label, text_label
 from ..mobjects.flight import Fade
@@ -153,6 +154,18 @@ class ConvScene(Scene):
         :meth:`num_steps`. :func:`convmanim.slides.as_slides` starts a new
         slide there.
         """
+
+    def step_caption(self, step: int) -> str:
+        """What ``step`` shows, in plain words and numbers (speaker notes, subtitles).
+
+        By default, where the kernel lies and which output cell it gives
+        (:func:`convmanim.captions.window_caption`); a mode may say more.
+        """
+        return window_caption(self.spec, step)
+
+    def intro_caption(self) -> str:
+        """What the intro shows, in words: the output-size formula with its numbers."""
+        return formula_in_words(self.spec)
 
     def intro_formula(self) -> Mobject | None:
         """The output-size formula shown by the intro, or ``None``."""

@@ -1,0 +1,215 @@
+"""Captions in plain words and numbers: speaker notes, subtitles, screen readers.
+
+Pure text from the geometry (numpy only, no manim): what a step shows, said
+in a sentence, and the output-size formula said with its numbers. The text
+holds no Markdown markup (no ``*`` or ``_``): indices are Unicode subscripts
+(``w₀₁``) and products use ``×``, so that it reads the same as plain text and
+as a Markdown speaker note.
+
+Examples
+--------
+>>> from convmanim import ConvSpec
+>>> print(window_caption(ConvSpec(5, 3, stride=2, padding=1), 1))  # doctest: +NORMALIZE_WHITESPACE
+Step 2 of 9: the 3×3 kernel covers rows 0 to 2 and columns 2 to 4 of the padded 7×7 input
+and gives output cell row 0, column 1.
+>>> formula_in_words(ConvSpec(5, 3, stride=2, padding=1))
+'Output size: o = floor((i + 2p − k) / s) + 1 = floor((5 + 2×1 − 3) / 2) + 1 = 3.'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .geometry import AnySpec, ConvSpec, Pair, TransposedConvSpec
+
+__all__ = [
+    "formula_in_words",
+    "gather_caption",
+    "matrix_caption",
+    "number",
+    "scatter_caption",
+    "subscript",
+    "window_caption",
+]
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def subscript(*indices: int) -> str:
+    """Indices as Unicode subscripts: ``subscript(0, 1) == '₀₁'`` (a comma when one is > 9)."""
+    sep = "," if any(i > 9 for i in indices) else ""
+    return sep.join(str(i) for i in indices).translate(_SUB).replace(",", "‚")
+
+
+def number(value: float) -> str:
+    """A number as the scenes write it: whole numbers bare, others to 2 decimals (≈ if cut)."""
+    value = float(value)
+    if value == int(value):
+        return str(int(value)).replace("-", "−")
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    shown = text.replace("-", "−")
+    return shown if float(text) == value else f"≈{shown}"
+
+
+def _size(pair: Pair) -> str:
+    return f"{pair[0]}×{pair[1]}"
+
+
+def _span(lo: int, hi: int) -> str:
+    return f"{lo}" if lo == hi else f"{lo} to {hi}"
+
+
+def _cell(row: int, col: int) -> str:
+    return f"row {row}, column {col}"
+
+
+def _and(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def window_caption(spec: AnySpec, step: int) -> str:
+    """Where the kernel lies at ``step`` and which output cell it gives.
+
+    For a transposed convolution the kernel slides, rotated, over its input
+    with the zeros inserted and the padding (the equivalent direct
+    convolution the arithmetic mode draws).
+    """
+    direct = spec.direct()
+    window = direct.window(step)
+    rows, cols = window[..., 0], window[..., 1]
+    row, col = spec.step_cell(step)
+    grid = _size(direct.grid_size)
+    if spec.is_transposed:
+        where = f"the {grid} input with its zeros and padding"
+        kernel = f"the {_size(spec.kernel_size)} kernel, rotated by 180°,"
+    else:
+        where = f"the padded {grid} input" if any(spec.padding) else f"the {grid} input"
+        kernel = f"the {_size(spec.kernel_size)} kernel"
+        if spec.dilation != (1, 1):
+            kernel += f" (dilated by {_size(spec.dilation)})"
+    return (f"Step {step + 1} of {spec.num_steps}: {kernel} covers rows "
+            f"{_span(int(rows.min()), int(rows.max()))} and columns "
+            f"{_span(int(cols.min()), int(cols.max()))} of {where} and gives output cell "
+            f"{_cell(row, col)}.")
+
+
+def gather_caption(spec: ConvSpec, step: int, mode: str, taps: np.ndarray,
+                   real: np.ndarray, weights: np.ndarray | None, result: float) -> str:
+    """The numerical mode's arithmetic at ``step``, in words.
+
+    Parameters
+    ----------
+    spec
+        The convolution or pooling.
+    step
+        The step (row-major over the output).
+    mode
+        ``"convolution"``, ``"average"`` or ``"max"``.
+    taps, real
+        The values under the window at this step, and which of them are
+        input cells (not padding).
+    weights
+        The kernel's weight at each tap (convolution only).
+    result
+        The output cell's value.
+    """
+    row, col = spec.step_cell(step)
+    head = f"Step {step + 1} of {spec.num_steps}, output cell {_cell(row, col)}: "
+    values = [number(v) for v in np.ravel(taps)]
+    if mode == "convolution":
+        assert weights is not None
+        terms = [f"{number(w)} × {v}" for w, v in zip(np.ravel(weights), values)]
+        return head + f"{' + '.join(terms)} = {number(result)}."
+    if mode == "max":
+        shown = [v for v, r in zip(values, np.ravel(real)) if r]
+        return head + f"the largest of {_and(shown)} is {number(result)}."
+    return head + f"the mean of {_and(values)} (padding counted) is {number(result)}."
+
+
+def scatter_caption(spec: TransposedConvSpec, step: int, value: float) -> str:
+    """The scatter-add view's step: input cell ``step`` times the kernel, added in place."""
+    ih, iw = spec.input_size
+    row, col = divmod(step, iw)
+    f = spec.forward
+    top, left = row * f.stride[0] - f.padding[0], col * f.stride[1] - f.padding[1]
+    kh, kw = f.effective_kernel_size
+    oh, ow = spec.output_size
+    bottom, right = top + kh - 1, left + kw - 1
+    cropped = top < 0 or left < 0 or bottom >= oh or right >= ow
+    return (f"Step {step + 1} of {ih * iw}: input cell {_cell(row, col)} holds "
+            f"{number(value)}; {number(value)} times the kernel is added to output rows "
+            f"{_span(max(top, 0), min(bottom, oh - 1))} and columns "
+            f"{_span(max(left, 0), min(right, ow - 1))}"
+            + (" (the rest falls on the cropped border)." if cropped else "."))
+
+
+def matrix_caption(spec: AnySpec, step: int, symbols: tuple[str, str] = ("a", "b"),
+                   offset: int = 0, total: int | None = None) -> str:
+    """The matrix view's step: row ``step`` of C (or Cᵀ) times the input vector.
+
+    Parameters
+    ----------
+    spec
+        The convolution, or the transposed convolution (the matrix is Cᵀ).
+    step
+        The row.
+    symbols
+        The letters of the input's and the output's entries.
+    offset, total
+        Added to the step number, and the steps in all (a scene that plays
+        several matrices numbers its steps through them).
+    """
+    sym_in, sym_out = symbols
+    row, col = spec.step_cell(step)
+    direct = spec.direct()
+    window = direct.window(step)
+    tap = direct.tap_weight()
+    cells = direct.input_cells()
+    index = {(int(r), int(c)): (ir, ic) for (ir, ic), (r, c) in
+             zip(np.ndindex(*cells.shape[:2]), cells.reshape(-1, 2))}
+    terms = []
+    for (r, c), (a, b) in zip(window.reshape(-1, 2), tap.reshape(-1, 2)):
+        where = index.get((int(r), int(c)))
+        if where is not None:  # padding and inserted zeros add nothing
+            terms.append(f"w{subscript(int(a), int(b))} {sym_in}{subscript(*where)}")
+    name = "Cᵀ" if spec.is_transposed else "C"
+    total = spec.num_steps if total is None else total
+    product = " + ".join(terms) if terms else "0"
+    return (f"Step {offset + step + 1} of {total}: row {row * spec.output_size[1] + col + 1} "
+            f"of {name} times vec({sym_in}) gives {sym_out}{subscript(row, col)} = {product}.")
+
+
+def formula_in_words(spec: AnySpec) -> str:
+    """The output-size formula with its numbers, one sentence (per axis when they differ)."""
+    square = all(v[0] == v[1] for v in (spec.input_size, spec.kernel_size, spec.stride,
+                                        spec.padding, spec.dilation))
+    axes = [(0, "")] if square else [(0, " (rows)"), (1, " (columns)")]
+    parts = []
+    for ax, name in axes:
+        if isinstance(spec, TransposedConvSpec):
+            f = spec.forward
+            s, k, p, d = f.stride[ax], f.kernel_size[ax], f.padding[ax], f.dilation[ax]
+            ip, a, o = spec.input_size[ax], spec.output_padding[ax], spec.output_size[ax]
+            if d == 1:
+                parts.append(f"o′{name} = s(i′ − 1) + a + k − 2p = {s}×({ip} − 1) + {a} + {k} "
+                             f"− 2×{p} = {o}")
+            else:
+                parts.append(f"o′{name} = s(i′ − 1) + a + d(k − 1) + 1 − 2p = {s}×({ip} − 1) + "
+                             f"{a} + {d}×({k} − 1) + 1 − 2×{p} = {o}")
+        else:
+            i, k, s, p, d = (spec.input_size[ax], spec.kernel_size[ax], spec.stride[ax],
+                             spec.padding[ax], spec.dilation[ax])
+            o = spec.output_size[ax]
+            if d == 1:
+                parts.append(f"o{name} = floor((i + 2p − k) / s) + 1 = floor(({i} + 2×{p} − "
+                             f"{k}) / {s}) + 1 = {o}")
+            else:
+                parts.append(f"o{name} = floor((i + 2p − d(k − 1) − 1) / s) + 1 = floor(({i} + "
+                             f"2×{p} − {d}×({k} − 1) − 1) / {s}) + 1 = {o}")
+    what = "Output size of the transposed convolution" if spec.is_transposed else "Output size"
+    return f"{what}: {'; '.join(parts)}."
