@@ -11,14 +11,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-import imageio.v3 as iio
 import pytest
 from click.testing import CliRunner
 
 from convmanim import ConvSpec, files
 from convmanim.cli import main
 
-from .conftest import TINY
+from .conftest import TINY, read_video
 
 VENV_BIN = Path(sys.executable).parent
 CONVMANIM = VENV_BIN / "convmanim"
@@ -165,7 +164,7 @@ def test_renders_from_two_pid_namespaces_into_one_folder(tmp_path):
     for proc, (_, stderr) in zip(procs, results):
         assert proc.returncode == 0, stderr
     assert [p.name for p in out.iterdir()] == ["same.mp4"]
-    frames = iio.imread(out / "same.mp4", plugin="pyav", index=None)
+    frames = read_video(out / "same.mp4")
     # one whole video, either one: 3 frames per step and 6 of end hold
     assert frames.shape[0] in {steps * 3 + 6 for steps in sizes.values()}
 
