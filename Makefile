@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.convmanim-installed
 
-.PHONY: demo test test-manim22 setup system lint bench gallery clean
+.PHONY: demo test test-manim22 wheel-check setup system lint bench gallery clean
 
 demo: setup
 	$(BIN)/convmanim alphabet -i 5 -k 3 -s 2 -p 1 --relationship -a -qa m --output-dir media demo
@@ -16,6 +16,11 @@ demo: setup
 test: setup
 	$(BIN)/ruff check convmanim scenes tests bench
 	$(BIN)/python -m pytest -q
+	scripts/check-wheel.sh $(BIN)/python
+
+# The wheel alone: build it, install it into a fresh venv, render a still there.
+wheel-check: setup
+	scripts/check-wheel.sh $(BIN)/python
 
 # manim 0.22 beside 0.21: a second environment with manim 0.22 and every test but the
 # geometry-only ones (CI runs it after `make test`). The slide-deck tests skip there:
