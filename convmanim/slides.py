@@ -136,12 +136,12 @@ def speaker_note(scene: Any, step: int) -> str:
     matrix view the row of ``C`` (or ``Cᵀ``) and its dot product; the others
     take :meth:`~convmanim.modes.base.ConvScene.step_caption`.
     """
-    from .captions import gather_caption, matrix_caption, scatter_caption
+    from .captions import gather_caption, scatter_caption
     from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene, default_symbols
     from .modes.numerical import NumericalScene, gather_numbers
 
     spec = scene.spec
-    if isinstance(scene, NumericalScene):
+    if isinstance(scene, NumericalScene) and not getattr(spec, "has_channels", False):
         x, kernel = type(scene).values()
         if spec.is_transposed:
             return scatter_caption(spec, step, float(x.flat[step]))
@@ -151,15 +151,26 @@ def speaker_note(scene: Any, step: int) -> str:
                               numbers.tap_real[step], weights, float(numbers.output.flat[step]))
     if isinstance(scene, AlphabetRelationshipScene):
         total = scene.num_steps()
-        first = spec.num_steps
+        first = spec.num_outputs
         if step < first:
-            return matrix_caption(spec, step, ("a", "b"), total=total)
-        return matrix_caption(spec.transposed(), step - first, ("b", "c"), offset=first,
-                              total=total)
+            return _row_caption(spec, step, ("a", "b"), 0, total)
+        return _row_caption(spec.transposed(), step - first, ("b", "c"), first, total)
     if isinstance(scene, AlphabetScene):
         symbols = scene.symbols or default_symbols(spec)
-        return matrix_caption(spec, step, tuple(symbols))  # type: ignore[arg-type]
+        return _row_caption(spec, step, tuple(symbols), 0, scene.num_steps())
     return str(scene.step_caption(step))
+
+
+def _row_caption(spec: Any, step: int, symbols: Any, offset: int, total: int) -> str:
+    """A matrix row's caption; with channels, the output value the row gives."""
+    from .captions import matrix_caption
+
+    if not spec.has_channels:
+        return matrix_caption(spec, step, symbols, offset=offset, total=total)
+    channel, row, col = spec.output_index(step)
+    name = "Cᵀ" if spec.is_transposed else "C"
+    return (f"Step {offset + step + 1} of {total}: row {step + 1} of {name} times "
+            f"vec({symbols[0]}) gives output channel {channel}, row {row}, column {col}.")
 
 
 def as_slides(scene_cls: type, name: str | None = None) -> type:
