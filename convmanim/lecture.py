@@ -46,7 +46,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -508,10 +508,24 @@ _WORK: dict[str, Any] = {}
 
 def _render_part(index: int) -> int:
     """Render part ``index`` (its title card, then its scene) into its own MP4."""
+    from .scratch import remove_private_dir
+
+    try:
+        return _render_part_here(index)
+    finally:
+        if _WORK.get("forked"):  # a worker ends without atexit: clean up now
+            remove_private_dir()
+
+
+def _render_part_here(index: int) -> int:
+    """:func:`_render_part`, in whatever process runs it."""
     from .render import open_render
+    from .video import warm_up_encoder
 
     lecture: Lecture = _WORK["lecture"]
     card, scene = lecture.cards[index], lecture.parts[index].scene
+    q = _WORK["quality"]
+    warm_up_encoder(q.width, q.height, q.fps, _WORK["encoding"])
     planned = card.planned_duration() + scene.planned_duration()
     with open_render(f"part-{index + 1}", formats=("mp4",), quality=_WORK["quality"],
                      output_dir=_WORK["staging"], progress=_WORK["progress"],
@@ -532,9 +546,9 @@ def _render_parts(count: int, jobs: int) -> Iterator[int]:
     """Render every part, ``jobs`` at a time; yield each index, in order, once done.
 
     Each part is rendered in a process of its own, forked from this one, even
-    with one job: libx264 encodes the first video a process opens slightly
-    differently from the later ones, so a part must always be its process's
-    first for the file not to depend on ``jobs``. An interrupt or a failure
+    with one job, after an encoder warm-up
+    (:func:`convmanim.video.warm_up_encoder`): the file does not depend on
+    ``jobs``, and memory does not build up from part to part. An interrupt or a failure
     stops every worker. Where processes cannot be forked, the parts are
     rendered here, one after another.
     """
@@ -544,6 +558,7 @@ def _render_parts(count: int, jobs: int) -> Iterator[int]:
         for index in range(count):
             yield _render_part(index)
         return
+    _WORK["forked"] = True
     pool = multiprocessing.get_context("fork").Pool(
         max(1, min(jobs, count)), _quiet_worker, maxtasksperchild=1)
     try:
@@ -627,8 +642,10 @@ def render_lecture(
     count = len(lecture.parts)
     try:
         with staging_folder(final) as staging:
+            # libx264's threads may make two runs differ: one thread per part (the
+            # parts themselves run at once) gives the same file whatever ``jobs`` is
             _WORK.update(lecture=lecture, quality=q, staging=staging,
-                         encoding=encoding or DEFAULT_ENCODING,
+                         encoding=replace(encoding or DEFAULT_ENCODING, threads=1),
                          progress=progress and (jobs == 1 or count == 1))
             try:
                 for index in _render_parts(count, default_jobs() if jobs is None else jobs):

@@ -17,18 +17,32 @@ import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["private_copy", "private_dir"]
+__all__ = ["private_copy", "private_dir", "remove_private_dir"]
 
 _PRIVATE: Path | None = None
+_PRIVATE_PID = 0
+"""The process that made :data:`_PRIVATE` (a forked child makes its own)."""
 
 
 def private_dir() -> Path:
-    """The folder of this process (made on first use, removed when the process exits)."""
-    global _PRIVATE
-    if _PRIVATE is None or not _PRIVATE.is_dir():
+    """The folder of this process (made on first use, removed when the process exits).
+
+    A forked child makes a folder of its own: its parent's is not its own.
+    """
+    global _PRIVATE, _PRIVATE_PID
+    if _PRIVATE is None or os.getpid() != _PRIVATE_PID or not _PRIVATE.is_dir():
         _PRIVATE = Path(tempfile.mkdtemp(prefix=f"convmanim-{os.getpid()}-"))
+        _PRIVATE_PID = os.getpid()
         atexit.register(shutil.rmtree, _PRIVATE, ignore_errors=True)
     return _PRIVATE
+
+
+def remove_private_dir() -> None:
+    """Remove this process's folder now (a process that ends without ``atexit`` calls it)."""
+    global _PRIVATE
+    if _PRIVATE is not None and os.getpid() == _PRIVATE_PID:
+        shutil.rmtree(_PRIVATE, ignore_errors=True)
+        _PRIVATE = None
 
 
 def private_copy(path: Path) -> Path:
