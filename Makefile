@@ -49,33 +49,54 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,test-slides]'
 	@touch $@
 
-# The README's performance table: python bench/run.py (about 10 minutes on 2 cores), then
-# convmanim's file writers against imageio's on the same frames (bench/writers.py).
+# Renders run at once, each in a process of its own (make gallery, make bench, lectures).
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+
+# The README's performance table and the encoder table: python bench/run.py (untimed
+# renders JOBS at once, every timed render alone), then convmanim's file writers against
+# imageio's on the same frames (bench/writers.py).
 bench: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --jobs $(JOBS)
 	$(BIN)/python bench/writers.py
 
-# The README's gallery, through the project's own CLI: small GIFs under media/gallery/.
+# The README's gallery, through the project's own CLI: small GIFs under media/gallery/,
+# JOBS at once.
 GALLERY := $(BIN)/convmanim
 GOPT    := --format gif --no-progress --output-dir media/gallery
 GQ      := -qa 480x270@10 $(GOPT)
+GIFS    := arithmetic_conv arithmetic_transposed_conv arithmetic_dilated \
+           arithmetic_channels numerical_conv numerical_max numerical_transposed \
+           numerical_channels alphabet_relationship alphabet_channels
 gallery: setup
 	rm -f media/gallery/*.gif
+	$(MAKE) --no-print-directory -j$(JOBS) $(addprefix gallery/,$(GIFS))
+	@du -ch media/gallery/*.gif | tail -1
+
+.PHONY: $(addprefix gallery/,$(GIFS))
+gallery/arithmetic_conv:
 	$(GALLERY) arithmetic -i 5 -k 3 -s 2 -p 1 -a $(GQ) arithmetic_conv
+gallery/arithmetic_transposed_conv:
 	$(GALLERY) arithmetic -i 5 -k 3 -s 2 -p 1 -t -a $(GQ) arithmetic_transposed_conv
+gallery/arithmetic_dilated:
 	$(GALLERY) arithmetic -i 7 -k 3 -d 2 -a $(GQ) arithmetic_dilated
-	$(GALLERY) arithmetic -i 5 -k 3 -s 2 -p 1 --in-channels 3 --out-channels 2 -a \
-		-qa 854x480@10 $(GOPT) arithmetic_channels
+gallery/arithmetic_channels:
+	$(GALLERY) arithmetic -i 5 -k 3 -s 2 -p 1 --in-channels 3 --out-channels 2 -a -qa \
+		854x480@10 $(GOPT) arithmetic_channels
+gallery/numerical_conv:
 	$(GALLERY) numerical -i 5 -k 3 -s 2 -p 1 -a $(GQ) numerical_conv
+gallery/numerical_max:
 	$(GALLERY) numerical -i 6 -k 2 -s 2 -m max -a $(GQ) numerical_max
+gallery/numerical_transposed:
 	$(GALLERY) numerical -i 5 -k 3 -s 2 -p 1 -t -a $(GQ) numerical_transposed
-	$(GALLERY) numerical -i 3 -k 2 --in-channels 3 --out-channels 2 -a \
-		-qa 854x480@10 $(GOPT) numerical_channels
+gallery/numerical_channels:
+	$(GALLERY) numerical -i 3 -k 2 --in-channels 3 --out-channels 2 -a -qa 854x480@10 \
+		$(GOPT) numerical_channels
+gallery/alphabet_relationship:
 	$(GALLERY) alphabet -i 5 -k 3 -s 2 -p 1 --relationship -a -qa 640x360@10 $(GOPT) \
 		alphabet_relationship
+gallery/alphabet_channels:
 	$(GALLERY) alphabet -i 5 -k 3 -s 2 -p 1 --in-channels 3 --out-channels 2 --stepwise \
 		--step-time 1.5 -a -qa 1280x720@1 $(GOPT) alphabet_channels
-	@du -ch media/gallery/*.gif | tail -1
 
 lint: setup
 	$(BIN)/ruff check convmanim scenes tests bench

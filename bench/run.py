@@ -34,7 +34,9 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +44,7 @@ import imageio.v3 as iio
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
 CLI = [sys.executable, "-m", "convmanim"]
 
 # The original README's animation command lines (with -m max for the max
@@ -108,7 +111,8 @@ def _args(line: str, way: str) -> list[str]:
     return args + WAYS[way] + ["--no-progress"]
 
 
-def run_one(name: str, line: str, way: str, out: Path, cache: Path, label: str) -> Result:
+def run_one(name: str, line: str, way: str, out: Path, cache: Path, label: str,
+            floor: bool = True) -> Result:
     """Render one set member in a fresh process; return its measurements."""
     env = {**os.environ, "CONVMANIM_CACHE": str(cache)}
     cmd = [*CLI, *_args(line, way), "--output-dir", str(out)]
@@ -124,8 +128,10 @@ def run_one(name: str, line: str, way: str, out: Path, cache: Path, label: str) 
     found = re.findall(r"bench-maxrss-kb=(\d+)", stderr)
     rss_mb = int(found[-1]) / 1024 if found else float("nan")
     path = Path(proc.stdout.decode().strip().splitlines()[-1])
-    frames, size, floor = encoding_floor(path)
-    return Result(name, way, label, wall, frames, rss_mb, floor, size, path)
+    if not floor:
+        return Result(name, way, label, wall, 0, rss_mb, 0.0, (0, 0), path)
+    frames, size, seconds = encoding_floor(path)
+    return Result(name, way, label, wall, frames, rss_mb, seconds, size, path)
 
 
 def encoding_floor(path: Path) -> tuple[int, tuple[int, int], float]:
@@ -146,25 +152,37 @@ def encoding_floor(path: Path) -> tuple[int, tuple[int, int], float]:
 
 
 def _mp4_floor(path: Path) -> tuple[int, tuple[int, int], float]:
+    """libx264 at its defaults (medium, crf 23), one stream, on every frame of ``path``.
+
+    The frames are those of the video's constant frame grid (a picture held
+    for n frames is n frames, as every MP4 stored it before held pictures were
+    stored once); each picture is converted to YUV once, as the renderer does.
+    """
     import av
+
+    from convmanim.video import Encoding, read_frames
 
     floor = 0.0
     frames = 0
-    with av.open(str(path)) as src, tempfile.TemporaryDirectory() as tmp:
+    options = Encoding.libx264_defaults().options(60)
+    with av.open(str(path)) as src:
         stream = src.streams.video[0]
         width, height = stream.width, stream.height
-        rate = stream.average_rate
+        rate = stream.codec_context.framerate or stream.average_rate
+    with tempfile.TemporaryDirectory() as tmp:
         dst = av.open(str(Path(tmp) / "f.mp4"), mode="w")
-        out = dst.add_stream("libx264", rate=rate, options={"crf": "23"})
+        out = dst.add_stream("libx264", rate=rate, options=options)
         out.width, out.height, out.pix_fmt = width, height, "yuv420p"
-        for frame in src.decode(stream):
-            rgba = frame.to_ndarray(format="rgba")  # what the renderer hands over
+        for rgb, count in read_frames(path):
+            rgba = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
             start = time.perf_counter()
-            vf = av.VideoFrame.from_ndarray(rgba, format="rgba")
-            for packet in out.encode(vf):
-                dst.mux(packet)
+            vf = av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format="yuv420p")
+            for _ in range(count):
+                vf.pts = None
+                for packet in out.encode(vf):
+                    dst.mux(packet)
             floor += time.perf_counter() - start
-            frames += 1
+            frames += count
         start = time.perf_counter()
         for packet in out.encode():
             dst.mux(packet)
@@ -174,7 +192,7 @@ def _mp4_floor(path: Path) -> tuple[int, tuple[int, int], float]:
 
 
 def main() -> None:
-    """Parse the options, render the set cold then warm, print the table."""
+    """Parse the options, run the encoder table, the set cold then warm, the lecture."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", default=None, help="set members to run")
     parser.add_argument("--ways", nargs="*", default=list(WAYS), choices=list(WAYS))
@@ -182,27 +200,48 @@ def main() -> None:
                         choices=["cold", "warm"])
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep the rendered files in this directory")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="untimed renders (cache fills, references) run this many at once; "
+                             "every timed render runs alone")
+    parser.add_argument("--no-encoders", action="store_true", help="skip the encoder table")
+    parser.add_argument("--no-lecture", action="store_true", help="skip the lecture rows")
     opts = parser.parse_args()
     members = [(n, line) for n, line in SET if opts.only is None or n in opts.only]
 
-    print(f"convmanim bench, {time.strftime('%Y-%m-%d')}, {platform.platform()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"convmanim bench, {time.strftime('%Y-%m-%d %H:%M')}, {platform.platform()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}, load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if not opts.no_encoders:
+        import encoders
+
+        encoders.run(["arithmetic_transposed", "numerical_conv"], opts.jobs)
+        print()
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
         out = opts.keep or Path(tmp) / "out"
         out.mkdir(parents=True, exist_ok=True)
         for way in opts.ways:
+            if "warm" in opts.caches:  # fill the warm caches, several at once (untimed)
+                fills = [(n, line) for n, line in members
+                         if not (Path(tmp) / f"cache-{way}-{n}").exists()]
+                with ThreadPoolExecutor(max(1, opts.jobs)) as pool:
+                    list(pool.map(lambda m, w=way: run_one(m[0], m[1], w, Path(tmp) / "fill",
+                                                           Path(tmp) / f"cache-{w}-{m[0]}",
+                                                           "fill", floor=False), fills))
             for label in opts.caches:
                 for name, line in members:
-                    # cold: an empty label cache; warm: the one the cold render filled
+                    # cold: an empty label cache; warm: the one filled above
                     cache = Path(tmp) / f"cache-{way}-{name}"
-                    if label == "warm" and not cache.exists():
-                        run_one(name, line, way, out, cache, "fill")
+                    if label == "cold":
+                        cache = Path(tmp) / f"cold-{way}-{name}"
                     r = run_one(name, line, way, out, cache, label)
                     results.append(r)
                     print(_row(r), flush=True)
         print()
         _summary(results)
+        if not opts.no_lecture:
+            print()
+            lecture_rows(Path(tmp) / "lecture")
 
 
 HEADER = (f"{'render':24} {'way':6} {'cache':5} {'wall s':>7} {'frames':>6} {'size':>10} "
@@ -234,6 +273,11 @@ def _summary(results: list[Result]) -> None:
             wall = like["alphabet_i8"].wall
             print(f"like-for-like, {cache}: alphabet i=8 GIF takes {wall:.1f} s (original: 437 s)")
         smooth = pick("smooth", cache)
+        if "arithmetic_transposed" in smooth:
+            r = smooth["arithmetic_transposed"]
+            print(f"smooth, {cache}: the seed's transposed example, 1080p60 ({r.frames} frames): "
+                  f"{r.wall:.2f} s against a floor of {r.floor:.2f} s (libx264 medium crf 23, "
+                  f"one stream, the same frames): {r.wall / r.floor:.2f}x (target <= 0.5)")
         if smooth:
             worst = max(smooth.values(), key=lambda r: r.wall / r.floor)
             print(f"smooth, {cache}: worst wall/floor {worst.wall / worst.floor:.2f} "
@@ -251,3 +295,80 @@ def _summary(results: list[Result]) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# ------------------------------------------------------------------ lectures
+LECTURE = ROOT / "examples" / "lecture.toml"
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of ``pid`` and every process below it, in kB (from /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        found = re.search(r"VmRSS:\s+(\d+)", status)
+        rss[int(entry.name)] = int(found[1]) if found else 0
+    tree, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        tree.add(p)
+        todo += [c for c, parent in parents.items() if parent == p and c not in tree]
+    return sum(rss.get(p, 0) for p in tree)
+
+
+def render_lecture_timed(jobs: int, out: Path, quality: str) -> tuple[float, float, Path]:
+    """Render the example lecture with ``--jobs``; wall seconds, peak MB of all its processes."""
+    cmd = [*CLI, "lecture", str(LECTURE), f"jobs{jobs}", "-q", quality, "--jobs", str(jobs),
+           "--no-progress", "--output-dir", str(out)]
+    peak = [0]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - start
+    sampler.join()
+    if proc.returncode != 0:
+        sys.exit(f"bench: lecture --jobs {jobs} failed:\n{stderr.decode()}")
+    return wall, peak[0] / 1024, Path(stdout.decode().split()[-2])
+
+
+def lecture_rows(out: Path, quality: str = "h") -> None:
+    """The example lecture with --jobs 1 and 2 (and 1 again), same run, same frames."""
+    from convmanim.video import read_frames
+
+    print(f"lecture: {LECTURE.name} at -q {quality}, warm label cache; peak memory of every "
+          "process of the render together")
+    subprocess.run([*CLI, "lecture", str(LECTURE), "fill", "-q", "l", "--no-progress",
+                    "--output-dir", str(out)], cwd=ROOT, check=True, capture_output=True)
+    runs = []
+    for jobs in (1, 2, 1, 2):
+        wall, peak, path = render_lecture_timed(jobs, out / f"run{len(runs)}", quality)
+        runs.append((jobs, wall, peak, path))
+        print(f"  --jobs {jobs}: {wall:6.2f} s, peak {peak:5.0f} MB", flush=True)
+    one = [r for r in runs if r[0] == 1]
+    two = [r for r in runs if r[0] == 2]
+    frames_1 = list(read_frames(one[0][3]))
+    frames_2 = list(read_frames(two[0][3]))
+    same = len(frames_1) == len(frames_2) and all(
+        a.shape == b.shape and (a == b).all() and m == n
+        for (a, m), (b, n) in zip(frames_1, frames_2))
+    best_1, best_2 = min(r[1] for r in one), min(r[1] for r in two)
+    print(f"lecture: --jobs 2 takes {best_2 / best_1:.2f}x the wall time of --jobs 1 (best of "
+          f"two each; target <= 0.8); {sum(n for _, n in frames_1)} frames, the same in both: "
+          f"{'yes' if same else 'NO'}; peak memory {max(r[2] for r in one):.0f} MB with 1 job, "
+          f"{max(r[2] for r in two):.0f} MB with 2")
