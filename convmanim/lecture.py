@@ -152,7 +152,9 @@ class Lecture:
     quality
         The file's quality, or ``None`` to use the caller's.
     theme
-        The title cards' theme (and the default of the parts').
+        The title cards' theme (and the default of the parts'): ``"light"``,
+        ``"dark"``, or the :class:`~convmanim.theme.Theme` of a ``[theme]``
+        table.
     title_time
         Seconds each title card is shown.
     source
@@ -162,7 +164,7 @@ class Lecture:
     title: str
     parts: tuple[Part, ...]
     quality: str | None = None
-    theme: str = "light"
+    theme: Any = "light"
     title_time: float = DEFAULT_TITLE_TIME
     source: str = "lecture"
     cards: tuple[type, ...] = field(default=(), compare=False, repr=False)
@@ -240,9 +242,9 @@ def parse_lecture(
         One line naming the source, the part and the key.
     """
     for key in data:
-        if key not in ("lecture", "part"):
-            raise LectureError(f"{source}: unknown table [{key}] (a lecture has [lecture] and "
-                               "[[part]] tables)")
+        if key not in ("lecture", "theme", "part"):
+            raise LectureError(f"{source}: unknown table [{key}] (a lecture has [lecture], "
+                               "[theme] and [[part]] tables)")
     head = data.get("lecture", {})
     if not isinstance(head, Mapping):
         raise LectureError(f"{source}: [lecture] must be a table")
@@ -250,7 +252,9 @@ def parse_lecture(
     _check_keys(where, head, LECTURE_KEYS)
     title = _get(where, head, "title", str, "")
     quality = _get(where, head, "quality", (str, int), None)
-    theme = _get_choice(where, head, "theme", THEMES, "light")
+    theme: Any = _get_choice(where, head, "theme", THEMES, "light")
+    if "theme" in data:
+        theme = _parse_theme(f"{source}: [theme]", data["theme"], theme)
     step_time = _get_time(where, head, "step_time", None)
     title_time = _get_time(where, head, "title_time", DEFAULT_TITLE_TIME)
 
@@ -278,6 +282,70 @@ def parse_lecture(
         source=source,
         cards=cards,
     )
+
+
+THEME_COLOURS = ("background", "text", "muted", "accent", "accent_alt", "stroke", "connector",
+                 "input_fill", "output_fill", "kernel_fill", "cell_text")
+"""Colours a ``[theme]`` table may set, as ``"#RRGGBB"``."""
+THEME_KEYS = ("base", *THEME_COLOURS, "font")
+"""Keys of the ``[theme]`` table."""
+MIN_CONTRAST = 4.5
+
+
+def _parse_theme(where: str, table: Any, default_base: str) -> Any:
+    """A ``[theme]`` table: a built-in theme with some colours and the font changed.
+
+    Text must stay readable: every pair of a text colour and what lies under
+    it must keep a contrast of at least 4.5:1 (WCAG AA), the kernel's shadow
+    included.
+    """
+    import re
+
+    from .theme import blend, contrast_ratio, get_theme
+
+    if not isinstance(table, Mapping):
+        raise LectureError(f"{where} must be a table")
+    _check_keys(where, table, THEME_KEYS)
+    base = get_theme(_get_choice(where, table, "base", THEMES, default_base))
+    changes: dict[str, Any] = {}
+    for key in THEME_COLOURS:
+        value = _get(where, table, key, str, None)
+        if value is None:
+            continue
+        if not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
+            raise LectureError(f"{where}: {key} must be a colour written #RRGGBB, got {value!r}")
+        changes[key] = value.upper()
+    font = _get(where, table, "font", str, None)
+    if font is not None:
+        font = font.strip()
+        import manimpango
+
+        if font and font not in manimpango.list_fonts():
+            raise LectureError(f"{where}: font {font!r} is not installed (fc-list lists the "
+                               "fonts Pango can use)")
+        changes["font"] = font
+    theme = base.with_(name="custom", **changes)
+    shadow = theme.kernel_fill
+    pairs = [("text", "background"), ("muted", "background"), ("accent", "background"),
+             ("cell_text", "input_fill"), ("cell_text", "output_fill")]
+    for fg, bg in pairs:
+        if fg not in changes and bg not in changes:
+            continue  # the built-in theme's own pair
+        ratio = contrast_ratio(getattr(theme, fg), getattr(theme, bg))
+        if ratio < MIN_CONTRAST:
+            raise LectureError(f"{where}: {fg} {getattr(theme, fg)} on {bg} "
+                               f"{getattr(theme, bg)} has a contrast of {ratio:.2f}:1; text "
+                               f"needs at least {MIN_CONTRAST}:1")
+    for fill in ("input_fill", "output_fill"):
+        if not {"cell_text", fill, "kernel_fill"} & set(changes):
+            continue
+        under = blend(shadow, getattr(theme, fill), theme.kernel_opacity)
+        ratio = contrast_ratio(theme.cell_text, under)
+        if ratio < MIN_CONTRAST:
+            raise LectureError(f"{where}: cell_text {theme.cell_text} under the kernel's shadow "
+                               f"on {fill} ({under}) has a contrast of {ratio:.2f}:1; text needs "
+                               f"at least {MIN_CONTRAST}:1")
+    return theme
 
 
 def _check_keys(where: str, table: Mapping[str, Any], allowed: Sequence[str],
@@ -373,7 +441,8 @@ def _parse_part(source: str, number: int, raw: Mapping[str, Any], defaults: Mapp
         raise LectureError(f"{where}: {exc}") from None
     attrs: dict[str, Any] = {
         "spec": spec,
-        "theme": _get_choice(where, raw, "theme", THEMES, defaults["theme"]),
+        "theme": (_get_choice(where, raw, "theme", THEMES, "light") if "theme" in raw
+                  else defaults["theme"]),
         "smooth": not _get(where, raw, "stepwise", bool, False),
         "intro": _get(where, raw, "intro", bool, False),
     }

@@ -53,6 +53,7 @@ __all__ = [
     "SlideSteps",
     "as_slides",
     "planned_slides",
+    "provide_revealjs",
     "render_slides",
     "slides_supported",
     "speaker_note",
@@ -335,7 +336,7 @@ def _write_html(deck: Path, dest: Path, *, title: str) -> Path:
                 reveal_version=REVEALJS_VERSION,
                 title=title,
             )
-            _provide_revealjs()
+            provide_revealjs()
             converter.convert_to(tmp)
             commit([(tmp, dest)])
     except FileError as exc:
@@ -343,7 +344,7 @@ def _write_html(deck: Path, dest: Path, *, title: str) -> Path:
     return dest
 
 
-def _provide_revealjs() -> None:
+def provide_revealjs() -> None:
     """Put the bundled reveal.js where manim-slides' offline mode looks for it.
 
     manim-slides inlines every script and stylesheet of an offline page from

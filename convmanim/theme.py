@@ -43,6 +43,9 @@ class Theme:
         Secondary text: elision dots, zero entries.
     grid_stroke_width, kernel_stroke_width, connector_stroke_width
         Stroke widths in manim units (resolution independent).
+    font
+        The font of text set with Pango (title cards), or ``""`` for Pango's
+        default.
     """
 
     name: str
@@ -60,6 +63,7 @@ class Theme:
     grid_stroke_width: float = 2.5
     kernel_stroke_width: float = 5.0
     connector_stroke_width: float = 1.6
+    font: str = ""
 
     def with_(self, **changes: object) -> Theme:
         """Return a copy with some fields changed."""

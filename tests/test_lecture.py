@@ -324,3 +324,65 @@ def test_two_processes_build_the_same_title_cards_at_once(tmp_path):
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err.decode()[-500:]
         assert b"Error" not in err, err.decode()[-500:]
+
+
+# -------------------------------------------------------------- the theme
+THEMED = """\
+[lecture]
+title = "Themed"
+title_time = 0.5
+
+[theme]
+base = "dark"
+background = "#1E2233"
+text = "#F4F1E8"
+accent = "#FFB86C"
+font = "DejaVu Sans"
+
+[[part]]
+title = "Padding"
+input_size = 3
+kernel_size = 2
+padding = 1
+
+[[part]]
+title = "Light part"
+theme = "light"
+input_size = 3
+kernel_size = 2
+"""
+
+
+def test_a_lecture_sets_the_theme_colours_and_font(tmp_path):
+    from convmanim.theme import DARK
+
+    lecture = parse_lecture(tomllib.loads(THEMED), source="t.toml")
+    theme = lecture.theme
+    assert (theme.background, theme.text, theme.accent, theme.font) == (
+        "#1E2233", "#F4F1E8", "#FFB86C", "DejaVu Sans")
+    assert theme.input_fill == DARK.input_fill  # the rest from the base theme
+    assert lecture.parts[0].scene.theme is theme and lecture.cards[0].theme is theme
+    assert lecture.parts[1].scene.theme == "light"  # a part's own theme wins
+    card = np.asarray(iio.imread(render_still(lecture.cards[0], "card", quality="l",
+                                              output_dir=tmp_path, echo=False)))
+    assert tuple(card[2, 2, :3]) == (0x1E, 0x22, 0x33)
+    scene = np.asarray(iio.imread(render_still(
+        type("S", (lecture.parts[0].scene,), {"still_step": 0}), "part", quality="l",
+        output_dir=tmp_path, echo=False)))
+    assert tuple(scene[2, 2, :3]) == (0x1E, 0x22, 0x33)
+
+
+@pytest.mark.parametrize(("theme", "message"), [
+    ('text = "#333344"', "[theme]: text #333344 on background #1E2233 has a contrast of "),
+    ('accent = "navy"', "[theme]: accent must be a colour written #RRGGBB, got 'navy'"),
+    ('font = "No Such Font 12"', "[theme]: font 'No Such Font 12' is not installed"),
+    ('colour = "#FFFFFF"', "[theme]: unknown key 'colour' (known: base, background, text"),
+    ('cell_text = "#FFFFFF"\ninput_fill = "#EEEEEE"', "cell_text #FFFFFF on input_fill #EEEEEE"),
+])
+def test_a_theme_that_hides_text_is_refused_in_one_line(theme, message):
+    text = f'[lecture]\n[theme]\nbase = "dark"\nbackground = "#1E2233"\n{theme}\n' \
+           '[[part]]\ntitle = "P"\n'
+    with pytest.raises(LectureError) as info:
+        parse_lecture(tomllib.loads(text), source="t.toml")
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)

@@ -95,24 +95,26 @@ class TitleCardScene(Scene):
         width = config.frame_width - 2 * SIDE
         body: list[Mobject] = []
         if self.heading:
-            body.append(_fit(Text(self.heading, font_size=30, color=theme.accent), width))
+            body.append(_fit(Text(self.heading, font_size=30, color=theme.accent,
+                                  **_font(theme)), width))
         title = _fit(_wrapped(self.title, width, font_size=72, weight=BOLD,
-                              color=theme.text), width)
+                              color=theme.text, **_font(theme)), width)
         half = max(title.width, 2.0) / 2
         rule = Line(LEFT * half, RIGHT * half, color=theme.accent, stroke_width=4)
         body += [title, rule]
         if self.subtitle:
-            lines = [Text(line, font_size=34, color=theme.text)
+            lines = [Text(line, font_size=34, color=theme.text, **_font(theme))
                      for line in self.subtitle.splitlines() if line.strip()]
             body.append(_fit(VGroup(*lines).arrange(DOWN, buff=0.2), width))
         middle = VGroup(*body).arrange(DOWN, buff=0.35)
         middle.move_to([0.0, 0.0, 0.0])
         card = VGroup(middle)
         if self.lecture_title:
-            top = _fit(Text(self.lecture_title, font_size=30, color=theme.muted), width)
+            top = _fit(Text(self.lecture_title, font_size=30, color=theme.muted,
+                            **_font(theme)), width)
             card.add(top.to_edge(UP, buff=EDGE))
         if self.summary:
-            bottom = _fit(Text(self.summary.replace("->", "→"), font_size=24,
+            bottom = _fit(Text(self.summary.replace("->", "→"), font_size=24, **_font(theme),
                                color=theme.muted), width)
             card.add(bottom.to_edge(DOWN, buff=EDGE))
         return card
@@ -128,6 +130,11 @@ class TitleCardScene(Scene):
         frames = self.num_frames(config.frame_rate)
         # manim floors the frame count of a wait: half a frame more keeps it exact
         self.wait((frames + 0.5) / config.frame_rate)
+
+
+def _font(theme: Theme) -> dict[str, str]:
+    """``font=`` for :class:`~manim.Text`, when the theme names one."""
+    return {"font": theme.font} if theme.font else {}
 
 
 def _fit(mob: Mobject, width: float) -> Mobject:
