@@ -98,8 +98,15 @@ def window_caption(spec: AnySpec, step: int) -> str:
             f"{_cell(row, col)}.")
 
 
+def _where(cell: Pair, channel: int | None) -> str:
+    where = f"cell {_cell(*cell)}"
+    return where if channel is None else f"channel {channel}, {where}"
+
+
 def gather_caption(spec: ConvSpec, step: int, mode: str, taps: np.ndarray,
-                   real: np.ndarray, weights: np.ndarray | None, result: float) -> str:
+                   real: np.ndarray, weights: np.ndarray | None, result: float, *,
+                   cell: Pair | None = None, channel: int | None = None,
+                   bias: float | None = None, total: int | None = None) -> str:
     """The numerical mode's arithmetic at ``step``, in words.
 
     Parameters
@@ -107,23 +114,33 @@ def gather_caption(spec: ConvSpec, step: int, mode: str, taps: np.ndarray,
     spec
         The convolution or pooling.
     step
-        The step (row-major over the output).
+        The step.
     mode
         ``"convolution"``, ``"average"`` or ``"max"``.
     taps, real
-        The values under the window at this step, and which of them are
-        input cells (not padding).
+        The values under the window at this step (of every input channel the
+        filter reads), and which of them are input cells (not padding).
     weights
-        The kernel's weight at each tap (convolution only).
+        The weight each tap multiplies (convolution only).
     result
-        The output cell's value.
+        The output value.
+    cell, channel
+        The output cell (default: the step's, row-major) and, with channels,
+        the output channel.
+    bias
+        The filter's bias, added last, or ``None``.
+    total
+        The steps in all (default: the spec's).
     """
-    row, col = spec.step_cell(step)
-    head = f"Step {step + 1} of {spec.num_steps}, output cell {_cell(row, col)}: "
+    cell = spec.step_cell(step) if cell is None else cell
+    total = spec.num_steps if total is None else total
+    head = f"Step {step + 1} of {total}, output {_where(cell, channel)}: "
     values = [number(v) for v in np.ravel(taps)]
     if mode == "convolution":
         assert weights is not None
         terms = [f"{number(w)} × {v}" for w, v in zip(np.ravel(weights), values)]
+        if bias is not None:
+            terms.append(f"{number(bias)} (the bias)")
         return head + f"{' + '.join(terms)} = {number(result)}."
     if mode == "max":
         shown = [v for v, r in zip(values, np.ravel(real)) if r]
@@ -131,17 +148,20 @@ def gather_caption(spec: ConvSpec, step: int, mode: str, taps: np.ndarray,
     return head + f"the mean of {_and(values)} (padding counted) is {number(result)}."
 
 
-def scatter_caption(spec: TransposedConvSpec, step: int, value: float) -> str:
-    """The scatter-add view's step: input cell ``step`` times the kernel, added in place."""
+def scatter_caption(spec: TransposedConvSpec, step: int, value: float, *,
+                    cell: Pair | None = None, channel: int | None = None,
+                    total: int | None = None) -> str:
+    """The scatter-add view's step: an input value times the kernel, added in place."""
     ih, iw = spec.input_size
-    row, col = divmod(step, iw)
+    row, col = divmod(step, iw) if cell is None else cell
+    total = ih * iw if total is None else total
     f = spec.forward
     top, left = row * f.stride[0] - f.padding[0], col * f.stride[1] - f.padding[1]
     kh, kw = f.effective_kernel_size
     oh, ow = spec.output_size
     bottom, right = top + kh - 1, left + kw - 1
     cropped = top < 0 or left < 0 or bottom >= oh or right >= ow
-    return (f"Step {step + 1} of {ih * iw}: input cell {_cell(row, col)} holds "
+    return (f"Step {step + 1} of {total}: input {_where((row, col), channel)} holds "
             f"{number(value)}; {number(value)} times the kernel is added to output rows "
             f"{_span(max(top, 0), min(bottom, oh - 1))} and columns "
             f"{_span(max(left, 0), min(right, ow - 1))}"

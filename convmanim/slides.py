@@ -139,17 +139,24 @@ def speaker_note(scene: Any, step: int) -> str:
     """
     from .captions import gather_caption, scatter_caption
     from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene, default_symbols
-    from .modes.numerical import NumericalScene, gather_numbers
+    from .modes.numerical import NumericalScene
+    from .modes.numerical_data import gather_numbers, scatter_numbers
 
     spec = scene.spec
-    if isinstance(scene, NumericalScene) and not getattr(spec, "has_channels", False):
-        x, kernel = type(scene).values()
+    if isinstance(scene, NumericalScene):
+        cls = type(scene)
+        x, kernel = cls.values()
+        bias = cls.bias_vector()
         if spec.is_transposed:
-            return scatter_caption(spec, step, float(x.flat[step]))
-        numbers = gather_numbers(spec, scene.mode, x, kernel)
-        weights = None if numbers.weights is None else numbers.weights
-        return gather_caption(spec, step, scene.mode, numbers.taps[step],
-                              numbers.tap_real[step], weights, float(numbers.output.flat[step]))
+            scattered = scatter_numbers(spec, x, kernel, bias).steps[step]
+            return scatter_caption(spec, step, scattered.value, cell=scattered.cell,
+                                   channel=scattered.in_channel if spec.has_channels else None,
+                                   total=cls.num_steps())
+        gathered = gather_numbers(spec, scene.mode, x, kernel, bias).steps[step]
+        return gather_caption(spec, step, scene.mode, gathered.values, gathered.real,
+                              gathered.weights, gathered.result, cell=gathered.cell,
+                              channel=gathered.out_channel if spec.has_channels else None,
+                              bias=gathered.bias, total=cls.num_steps())
     if isinstance(scene, AlphabetRelationshipScene):
         total = scene.num_steps()
         first = spec.num_outputs

@@ -160,6 +160,17 @@ def test_every_slide_has_its_step_as_speaker_note(tmp_path: Path) -> None:
     sections = [a for tag, a in page.tags if tag == "section"]
     assert len(sections) == len(page.notes) == 5  # one note per slide in the HTML too
     assert [" ".join(n.split()) for n in page.notes] == notes
+    # the PowerPoint export keeps one note per slide
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "manim_slides", "convert", "--to", "pptx",
+                    "--folder", str(tmp_path / "slides"), "intro", str(tmp_path / "i.pptx")],
+                   check=True, capture_output=True, timeout=300)
+    from pptx import Presentation
+
+    slides = Presentation(str(tmp_path / "i.pptx")).slides
+    assert [s.notes_slide.notes_text_frame.text for s in slides] == notes
 
     (deck,) = render_slides(_MaxDeck, "max", quality=TINY, output_dir=tmp_path, echo=False,
                             html=False)
