@@ -76,14 +76,19 @@ CANDIDATES: list[tuple[str, Encoding]] = [
     *[(f"veryfast crf 23 tune={t}, held", _vf(23, tune=t))
       for t in ("animation", "stillimage", "ssim", "psnr")],
     ("veryfast crf 23, held, keyint 10 s", _vf(23, keyint_seconds=10.0)),
-    *[(f"veryfast crf {c} psnr, held, keyint 10 s", _vf(c, tune="psnr", keyint_seconds=10.0))
-      for c in (24, 25)],
     *[(f"veryfast crf {c} psnr, held, k10, tuned", _vf(c, tune="psnr", keyint_seconds=10.0,
                                                       x264_params=_TUNED))
-      for c in (25, 26, 27)],
+      for c in (25, 26)],
+    ("veryfast crf 25 psnr, held, k30, tuned", _vf(25, tune="psnr", keyint_seconds=30.0,
+                                                   x264_params=_TUNED)),
+    ("veryfast crf 25 psnr, held, k10, tuned, umh", _vf(25, tune="psnr", keyint_seconds=10.0,
+                                                        x264_params=_TUNED + ":me=umh")),
+    ("faster crf 26 psnr, held, k10, tuned", Encoding(crf=26, preset="faster", tune="psnr",
+                                                      x264_params=_TUNED, keyint_seconds=10.0)),
     ("default, every frame", replace(DEFAULT_ENCODING, hold_frames=False)),
     ("default", DEFAULT_ENCODING),
 ]
+"""The default is ``veryfast crf 25 psnr, held, k30, tuned, umh``."""
 
 
 @dataclass

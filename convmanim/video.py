@@ -82,11 +82,11 @@ class Encoding:
         thread the same pictures always give the same bytes.
     """
 
-    crf: float = 26
+    crf: float = 25
     preset: str = "veryfast"
     tune: str | None = "psnr"
-    x264_params: str = "rc-lookahead=40:trellis=1:partitions=all"
-    keyint_seconds: float | None = 10.0
+    x264_params: str = "rc-lookahead=40:trellis=1:partitions=all:me=umh"
+    keyint_seconds: float | None = 30.0
     hold_frames: bool = True
     threads: int | None = None
 
