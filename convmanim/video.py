@@ -399,6 +399,8 @@ def join_mp4(sources: Sequence[str | os.PathLike[str]], dest: str | os.PathLike[
                     end = max(end, packet.pts + (packet.duration or 0))
                     packet.stream = out_stream
                     out.mux(packet)
+                if stream.duration is not None and not stream.start_time:
+                    end = max(end, offset + stream.duration)  # the last picture's end
                 offset = end
         starts.append(float(offset * tb))
         names = list(titles) if titles is not None else [Path(p).stem for p in sources]
