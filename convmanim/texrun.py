@@ -232,6 +232,8 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 _spare: LatexRun | None = None
+_spare_pid = 0
+"""The process that started :data:`_spare`: a forked child leaves its parent's alone."""
 
 
 def start_spare(parent: Path, head: str = DEFAULT_HEAD) -> None:
@@ -240,7 +242,9 @@ def start_spare(parent: Path, head: str = DEFAULT_HEAD) -> None:
     Does nothing without ``latex`` and ``dvisvgm`` or named pipes. The run is
     stopped and its folder removed when the process exits, if nobody took it.
     """
-    global _spare
+    global _spare, _spare_pid
+    if _spare is not None and _spare_pid != os.getpid():
+        _spare = None  # the parent's run, inherited by a fork: not this process's to use
     if _spare is not None or not hasattr(os, "mkfifo"):
         return
     if shutil.which("latex") is None or shutil.which("dvisvgm") is None:
@@ -248,6 +252,7 @@ def start_spare(parent: Path, head: str = DEFAULT_HEAD) -> None:
     try:
         parent.mkdir(parents=True, exist_ok=True)
         _spare = LatexRun(parent, head)
+        _spare_pid = os.getpid()
     except OSError:
         return  # only a head start: the render itself reports an unusable cache
     atexit.register(_drop_spare)
@@ -257,8 +262,8 @@ def take_spare(parent: Path, head: str, compiler: str = "latex") -> LatexRun | N
     """The spare run, if it was started for this folder and head and still waits."""
     global _spare
     spare, _spare = _spare, None
-    if spare is None:
-        return None
+    if spare is None or _spare_pid != os.getpid():
+        return None  # none, or the parent's (a forked child must not feed it)
     if spare.key == (str(parent), head, compiler) and spare.alive():
         return spare
     spare.close()
@@ -267,7 +272,7 @@ def take_spare(parent: Path, head: str, compiler: str = "latex") -> LatexRun | N
 
 def _drop_spare() -> None:
     global _spare
-    if _spare is not None:
+    if _spare is not None and _spare_pid == os.getpid():
         _spare.close()
         _spare = None
 
