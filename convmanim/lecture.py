@@ -46,7 +46,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -589,12 +589,9 @@ def _render_part(index: int) -> int:
 def _render_part_here(index: int) -> int:
     """:func:`_render_part`, in whatever process runs it."""
     from .render import open_render
-    from .video import warm_up_encoder
 
     lecture: Lecture = _WORK["lecture"]
     card, scene = lecture.cards[index], lecture.parts[index].scene
-    q = _WORK["quality"]
-    warm_up_encoder(q.width, q.height, q.fps, _WORK["encoding"])
     planned = card.planned_duration() + scene.planned_duration()
     with open_render(f"part-{index + 1}", formats=("mp4",), quality=_WORK["quality"],
                      output_dir=_WORK["staging"], progress=_WORK["progress"],
@@ -615,9 +612,8 @@ def _render_parts(count: int, jobs: int) -> Iterator[int]:
     """Render every part, ``jobs`` at a time; yield each index, in order, once done.
 
     Each part is rendered in a process of its own, forked from this one, even
-    with one job, after an encoder warm-up
-    (:func:`convmanim.video.warm_up_encoder`): the file does not depend on
-    ``jobs``, and memory does not build up from part to part. An interrupt or a failure
+    with one job: every part starts from the same state whatever ``jobs`` is,
+    and memory does not build up from part to part. An interrupt or a failure
     stops every worker. Where processes cannot be forked, the parts are
     rendered here, one after another.
     """
@@ -654,8 +650,10 @@ def render_lecture(
 
     Each part (its title card, then its scene) is rendered into an MP4 of its
     own, ``jobs`` parts at a time in separate processes, and the parts are
-    joined without re-encoding (:func:`convmanim.video.join_mp4`): the
-    pictures are the same, byte for byte, whatever ``jobs`` is. The file has
+    joined without re-encoding (:func:`convmanim.video.join_mp4`): the parts
+    draw the same pictures whatever ``jobs`` is (libx264 itself may encode
+    them a little differently from one run to the next; with ``crf`` 0 the
+    decoded frames are the same, bit for bit). The file has
     one chapter per part, named after the part's title, and
     ``NAME.chapters.vtt`` (WebVTT) beside it holds the same chapters. Both
     are written under temporary names and renamed together when complete.
@@ -711,10 +709,8 @@ def render_lecture(
     count = len(lecture.parts)
     try:
         with staging_folder(final) as staging:
-            # libx264's threads may make two runs differ: one thread per part (the
-            # parts themselves run at once) gives the same file whatever ``jobs`` is
             _WORK.update(lecture=lecture, quality=q, staging=staging,
-                         encoding=replace(encoding or DEFAULT_ENCODING, threads=1),
+                         encoding=encoding or DEFAULT_ENCODING,
                          progress=progress and (jobs == 1 or count == 1))
             try:
                 for index in _render_parts(count, default_jobs() if jobs is None else jobs):

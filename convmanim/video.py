@@ -40,7 +40,6 @@ __all__ = [
     "join_mp4",
     "read_chapters",
     "read_frames",
-    "warm_up_encoder",
     "write_webvtt_chapters",
 ]
 
@@ -239,31 +238,6 @@ class H264Writer:
         """Close the file without finishing it (the caller removes it)."""
         with suppress(Exception):  # the file is being thrown away
             self.container.close()
-
-
-def warm_up_encoder(width: int, height: int, fps: int,
-                    encoding: Encoding = DEFAULT_ENCODING) -> None:
-    """Encode two throwaway pictures at this size, in memory.
-
-    libx264 encodes the first video of a size that a process opens slightly
-    differently from the later ones (measured: the same pictures, other
-    bytes). A process that warms up first encodes every video the same way,
-    so that files made by several processes match the one made by one.
-    """
-    import io
-
-    import av
-
-    with av.open(io.BytesIO(), mode="w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=fps, options=encoding.options(fps))
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        for value in (0, 255):
-            picture = np.full((height, width, 4), value, np.uint8)
-            frame = av.VideoFrame.from_ndarray(picture, format="rgba").reformat(format="yuv420p")
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

@@ -165,14 +165,16 @@ transposed = true
 def test_parts_rendered_at_once_give_the_same_frames_and_chapters(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("small.toml").write_text(SMALL, encoding="utf-8")
+    # lossless (--crf 0): the decoded frames are the drawn ones, bit for bit
     for jobs in (1, 2):
-        result = _invoke(f"lecture small.toml j{jobs} -q 160x90@6 --jobs {jobs} --no-progress")
+        result = _invoke(f"lecture small.toml j{jobs} -q 160x90@6 --jobs {jobs} --no-progress "
+                         "--crf 0 --preset ultrafast")
         assert result.exit_code == 0, result.output
         assert result.stdout.splitlines()[-2:] == [f"media/j{jobs}.mp4",
                                                    f"media/j{jobs}.chapters.vtt"]
     one, two = (list(read_frames(f"media/j{jobs}.mp4")) for jobs in (1, 2))
     assert [count for _, count in one] == [count for _, count in two]
-    assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(one, two))
+    assert len(one) > 10 and all(np.array_equal(a, b) for (a, _), (b, _) in zip(one, two))
 
     # one chapter per part, named after it, from its title card to the next card
     lecture = load_lecture("small.toml")
