@@ -81,14 +81,15 @@ CANDIDATES: list[tuple[str, Encoding]] = [
       for c in (25, 26)],
     ("veryfast crf 25 psnr, held, k30, tuned", _vf(25, tune="psnr", keyint_seconds=30.0,
                                                    x264_params=_TUNED)),
-    ("veryfast crf 25 psnr, held, k10, tuned, umh", _vf(25, tune="psnr", keyint_seconds=10.0,
+    ("veryfast crf 25 psnr, held, k30, tuned, umh", _vf(25, tune="psnr", keyint_seconds=30.0,
                                                         x264_params=_TUNED + ":me=umh")),
     ("faster crf 26 psnr, held, k10, tuned", Encoding(crf=26, preset="faster", tune="psnr",
                                                       x264_params=_TUNED, keyint_seconds=10.0)),
     ("default, every frame", replace(DEFAULT_ENCODING, hold_frames=False)),
     ("default", DEFAULT_ENCODING),
 ]
-"""The default is ``veryfast crf 25 psnr, held, k30, tuned, umh``."""
+"""The default is ``veryfast crf 25 psnr, held, k10, tuned, umh``: the fastest no worse than
+``medium crf 23`` on both clips (``bench/results-2026-11-30-encoders.txt``)."""
 
 
 @dataclass

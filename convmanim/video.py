@@ -85,7 +85,7 @@ class Encoding:
     preset: str = "veryfast"
     tune: str | None = "psnr"
     x264_params: str = "rc-lookahead=40:trellis=1:partitions=all:me=umh"
-    keyint_seconds: float | None = 30.0
+    keyint_seconds: float | None = 10.0
     hold_frames: bool = True
     threads: int | None = None
 

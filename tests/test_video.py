@@ -87,7 +87,7 @@ def test_default_and_constant_rate_files_show_the_same_video(tmp_path: Path) -> 
 
 
 def test_encoding_settings() -> None:
-    assert DEFAULT_ENCODING.options(60)["x264-params"].endswith("keyint=1800")  # 30 s
+    assert DEFAULT_ENCODING.options(60)["x264-params"].endswith("keyint=600")  # 10 s
     base = Encoding.libx264_defaults().options(30)
     assert base == {"crf": "23", "preset": "medium"}
     with pytest.raises(VideoError, match="crf must be 0 to 51, got 60"):
