@@ -284,7 +284,7 @@ def parse_lecture(
     )
 
 
-THEME_COLOURS = ("background", "text", "muted", "accent", "accent_alt", "stroke", "connector",
+THEME_COLOURS = ("background", "text", "muted", "accent", "stroke", "connector",
                  "input_fill", "output_fill", "kernel_fill", "cell_text")
 """Colours a ``[theme]`` table may set, as ``"#RRGGBB"``."""
 THEME_KEYS = ("base", *THEME_COLOURS, "font")
