@@ -124,7 +124,7 @@ class _Recorder:
             view = self.parts
             link = view.links[view.active]
             taps = {
-                c: sorted(grid_cell(link.source.plane_of(c), t.get_center()) for t in w.taps)
+                c: sorted(grid_cell(link.source.plane_of(c), t) for t in w.tap_centers())
                 for c, w in link.windows.items()
             }
             cells = {o: grid_cell(link.target.plane_of(o), h.shade.get_center())
@@ -183,8 +183,8 @@ def test_transposed_filters_are_rotated_slices():
     kh, kw = spec.kernel_size
     win = spec.window(4)
     for c, window in link.windows.items():
-        dots = [m for m in window.submobjects if m not in (window.taps, window.weights)]
-        assert len(dots) == 1
+        dots = [m for m in window.submobjects if m is not window.taps]
+        assert len(dots) == 1 and dots[0] is window.mark
         plane = link.source.plane_of(c)
         # w_00 is multiplied at the bottom-right tap: the filter is rotated by 180°
         assert grid_cell(plane, dots[0].get_center()) == tuple(win[kh - 1, kw - 1])
@@ -205,7 +205,7 @@ def test_transposed_filters_are_rotated_slices():
 def test_forward_filters_carry_no_orientation_dot():
     scene = _play(ArithmeticScene, THREE_TO_TWO, still_step=0)
     for window in scene.parts.links[0].windows.values():
-        assert window.submobjects == [window.taps, window.weights]
+        assert window.submobjects == [window.taps] and window.mark is None
 
 
 def test_depthwise_separable_plays_depthwise_then_pointwise():

@@ -21,11 +21,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from manim import Dot, Mobject, VGroup, VMobject
+from manim import Animation, Dot, Mobject, VGroup, VMobject
 
-from ..geometry import Pair
+from ..geometry import DirectConv, Pair
 from ..theme import Theme
 from .grid import dashed_segments
+from .motion import Translate
 from .plane import SLANT_COL, SLANT_ROW, PlaneMap
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "ElisionMarker",
     "FilterBank",
     "PlaneSheet",
+    "SliceWindow",
     "StackLayout",
     "StackPlan",
     "elided_slots",
@@ -550,3 +552,87 @@ def tap_dot(plane: PlaneMap, cell: Pair, theme: Theme) -> Dot:
     radius = 0.17 * min(np.linalg.norm(plane.col), np.linalg.norm(plane.row))
     dot = Dot(plane.cell_center(*cell), radius=radius, color=theme.text)
     return dot.set_stroke(color=theme.background, width=0.8, opacity=1.0)
+
+
+class SliceWindow(VGroup):
+    """A filter's slice over one plane of a stack: the kernel's shaded taps, as one path.
+
+    It looks like a :class:`~convmanim.mobjects.kernel.KernelWindow` without
+    weights (each tap shaded with a thick outline, holes between dilated
+    taps), but all its taps are one path, because a stack has a window on
+    every plane and they all move every frame.
+
+    Parameters
+    ----------
+    plane
+        The plane the slice lies on.
+    direct
+        The direct conv: kernel size, dilation, stride and windows.
+    theme
+        Shadow colour, opacity and outline.
+    mark
+        If given, the tap ``(a, b)`` that multiplies the weight ``w_{00}``:
+        a dot marks it (see :func:`tap_dot`).
+    step
+        The step to start at.
+    """
+
+    def __init__(
+        self,
+        plane: PlaneMap,
+        direct: DirectConv,
+        theme: Theme,
+        *,
+        mark: Pair | None = None,
+        step: int = 0,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.plane = plane
+        self.direct = direct
+        self.step = step
+        win = direct.window(step)
+        self.taps = VMobject(
+            fill_color=theme.kernel_fill, fill_opacity=theme.kernel_opacity,
+            stroke_color=theme.stroke, stroke_width=theme.kernel_stroke_width,
+        )
+        kh, kw = direct.kernel_size
+        for a in range(kh):
+            for b in range(kw):
+                corners = plane.cell_corners(int(win[a, b, 0]), int(win[a, b, 1]))
+                self.taps.start_new_path(corners[0])
+                self.taps.add_points_as_corners([*corners[1:], corners[0]])
+        self.add(self.taps)
+        self.mark = None
+        if mark is not None:
+            self.mark = tap_dot(plane, (int(win[mark][0]), int(win[mark][1])), theme)
+            self.add(self.mark)
+
+    def tap_centers(self) -> list[np.ndarray]:
+        """The screen centre of every drawn tap, read from the path (tap order)."""
+        return [np.mean(np.unique(sub.round(9), axis=0), axis=0)
+                for sub in self.taps.get_subpaths()]
+
+    def footprint(self, step: int | None = None) -> np.ndarray:
+        """Screen corners of the window's bounding box at ``step`` (now by default)."""
+        y0, x0 = self.direct.window_origin(self.step if step is None else step)
+        eh, ew = self.direct.effective_kernel_size
+        return self.plane.rect_corners(y0, x0, y0 + eh, x0 + ew)
+
+    def offset_to(self, step: int) -> np.ndarray:
+        """Screen vector from the current step's window to ``step``'s."""
+        y0, x0 = self.direct.window_origin(self.step)
+        y1, x1 = self.direct.window_origin(step)
+        return self.plane.vector(y1 - y0, x1 - x0)
+
+    def move_to_step(self, step: int) -> SliceWindow:
+        """Jump to ``step`` at once."""
+        self.shift(self.offset_to(step))
+        self.step = step
+        return self
+
+    def animate_to_step(self, step: int, **kwargs: object) -> Animation:
+        """Glide to ``step``; :attr:`step` changes at once (see ``KernelWindow``)."""
+        anim = Translate(self, self.offset_to(step), **kwargs)
+        self.step = step
+        return anim

@@ -32,11 +32,11 @@ from ..mobjects.stack import (
     ChannelStack,
     ElisionMarker,
     FilterBank,
+    SliceWindow,
     StackLayout,
     StackPlan,
     elided_slots,
     layout_stacks,
-    tap_dot,
 )
 from ..theme import Theme
 from .base import ConvScene, fmt_size
@@ -188,7 +188,7 @@ class ChannelLink:
     source, target
         The input stack and the output stack.
     windows
-        ``{input channel: KernelWindow}`` on every drawn input plane: the
+        ``{input channel: SliceWindow}`` on every drawn input plane: the
         filters' slices over the window.
     highlights
         ``{output channel: CellHighlight}`` on every drawn output plane: the
@@ -204,7 +204,7 @@ class ChannelLink:
     conv: AnySpec
     source: ChannelStack
     target: ChannelStack
-    windows: dict[int, KernelWindow]
+    windows: dict[int, SliceWindow]
     highlights: dict[int, CellHighlight]
     source_pillars: list[tuple[int, int, Pillars]]
     target_pillars: list[tuple[int, int, Pillars]]
@@ -219,17 +219,12 @@ class ChannelLink:
         multiplies ``w_{00}`` (for a transposed conv: the rotated corner).
         """
         direct = conv.direct()
-        windows: dict[int, KernelWindow] = {}
         origin = None
         if mark_origin:
             taps = direct.tap_weight()
             origin = tuple(int(v) for v in np.argwhere((taps == 0).all(axis=-1))[0])
-        for c in source.channels:
-            window = KernelWindow(source.plane_of(c), direct, theme)
-            if origin is not None:
-                r, col = direct.window(0)[origin]
-                window.add(tap_dot(source.plane_of(c), (int(r), int(col)), theme))
-            windows[c] = window
+        windows = {c: SliceWindow(source.plane_of(c), direct, theme, mark=origin)
+                   for c in source.channels}
         cell = conv.step_cell(0)
         highlights = {o: CellHighlight(target.plane_of(o), cell, theme) for o in target.channels}
 
