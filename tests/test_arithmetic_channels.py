@@ -12,6 +12,7 @@ the independent loop oracles (tests/oracle.py); the channel bookkeeping
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -539,3 +540,24 @@ def test_scene_file_channel_scenes_build_at_a_middle_step():
                            draw=False)
         assert isinstance(scene.parts, ChannelView)
     assert kinds == {"groups", "depthwise", "transposed", "separable", "plain"}
+
+
+@pytest.mark.parametrize("base,spec,kept", [
+    (ArithmeticScene, THREE_TO_TWO, True),
+    (DepthwiseSeparableScene, ConvSpec(5, 3, padding=1, in_channels=3, out_channels=4), False),
+    (ArithmeticScene, DILATED.transposed(), False),
+], ids=["kept", "separable", "tall-formula"])
+def test_intro_formula_stays_beside_the_filters_or_fades(base, spec, kept):
+    """The formula stays under the panel only where the filter banks still fit below it."""
+    for quality in (HD, SD):
+        scene = _play(base, spec, quality, intro=True, still_step=3)
+        view = scene.parts
+        assert scene.keep_formula is kept
+        assert (view.formula in scene.mobjects) is kept
+        w, h = config.frame_width, config.frame_height
+        for mob in scene.mobjects:
+            assert -w / 2 - 1e-6 <= mob.get_left()[0] and mob.get_right()[0] <= w / 2 + 1e-6
+            assert -h / 2 - 1e-6 <= mob.get_bottom()[1] and mob.get_top()[1] <= h / 2 + 1e-6
+        column = [view.panel, *([view.formula] if kept else []), *view.banks]
+        for upper, lower in itertools.pairwise(column):
+            assert upper.get_bottom()[1] > lower.get_top()[1]

@@ -97,6 +97,9 @@ _SEPARATOR = r",\;\; "
 BANK_GAP = 0.25
 """Screen gap between the filters of a filter bank."""
 
+BANK_MIN_HEIGHT = 1.3
+"""Screen height a filter bank needs under the panel, its label included."""
+
 
 def _shape(dims: tuple[int, ...]) -> str:
     r"""LaTeX for a tensor shape: ``3\times 5\times 5``."""
@@ -621,7 +624,12 @@ class ArithmeticScene(ConvScene):
             width = fw / 2 - MARGIN - panel.get_left()[0]
             if formula.width > width:
                 formula.scale_to_fit_width(width)
-            bank_top -= formula.height + 0.5
+            room = bank_top - (-fh / 2 + MARGIN) - BANK_MIN_HEIGHT * len(convs)
+            if formula.height + 0.5 <= room:
+                bank_top -= formula.height + 0.5
+            else:
+                # the filters need the room: the formula is shown by the intro, then fades
+                self.keep_formula = False
         banks = self._banks(convs, colors[1:], bank_names, layout,
                             (panel.get_left()[0], fw / 2 - MARGIN, -fh / 2 + MARGIN, bank_top))
         return ChannelView(stacks, links, labels, banks, panel, formula, layout)
