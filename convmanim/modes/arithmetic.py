@@ -583,7 +583,7 @@ class ArithmeticScene(ConvScene):
         while True:
             plans = [StackPlan.of(g, elided_slots(n, k), grouping)
                      for g, n, k, grouping in zip(grids, counts, keeps, groupings)]
-            layout = layout_stacks(plans, region, STACK_GAP)
+            layout = layout_stacks(plans, region, STACK_GAP, top_aligned=True)
             thin = layout.thickness_pixels(ppu)
             if thin >= MIN_CELL_PIXELS:
                 break
