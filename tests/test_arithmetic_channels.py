@@ -561,3 +561,26 @@ def test_intro_formula_stays_beside_the_filters_or_fades(base, spec, kept):
         column = [view.panel, *([view.formula] if kept else []), *view.banks]
         for upper, lower in itertools.pairwise(column):
             assert upper.get_bottom()[1] > lower.get_top()[1]
+
+
+def test_step_captions_say_what_every_filter_does():
+    def caption(base, spec, step):
+        return type("S", (base,), {"spec": spec})().step_caption(step)
+
+    text = caption(ArithmeticScene, THREE_TO_TWO, 4)
+    assert text.startswith("Step 5 of 9: the 3×3 kernel covers rows 2 to 4 and columns 2 to 4")
+    assert text.endswith("each of the 2 filters (3×3×3) reads this window on all 3 input "
+                         "channels and writes that cell of its own output channel.")
+    assert "on the 2 input channels of its group" in caption(ArithmeticScene, GROUPS2, 0)
+    assert "each of the 3 filters (1×3×3) reads this window on its own input channel" in \
+        caption(ArithmeticScene, DEPTHWISE, 0)
+    spec = ConvSpec(4, 3, padding=1, in_channels=3, out_channels=4)
+    assert caption(DepthwiseSeparableScene, spec, 0).startswith(
+        "Step 1 of 32, depthwise phase: the 3×3 kernel covers rows 0 to 2")
+    last = caption(DepthwiseSeparableScene, spec, 31)
+    assert last.startswith("Step 32 of 32, pointwise phase: the 1×1 kernel covers rows 3 and "
+                           "columns 3 of the 4×4 input and gives output cell row 3, column 3")
+    assert "each of the 4 filters (3×1×1) reads this window on all 3 input channels" in last
+    # without channels, the caption is the single-channel view's
+    assert caption(ArithmeticScene, ConvSpec(5, 3), 0).endswith("gives output cell row 0, "
+                                                                 "column 0.")

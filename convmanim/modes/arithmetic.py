@@ -18,6 +18,7 @@ from typing import ClassVar
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Animation, Mobject, VGroup, VMobject, config
 
+from ..captions import window_caption
 from ..geometry import AnySpec, ConvSpec, SpecError
 from ..labels import math_label
 from ..limits import check_render_size
@@ -375,6 +376,27 @@ class ChannelView:
     def _stack_parts(stack: ChannelStack) -> list[Mobject]:
         parts: list[Mobject] = list(stack.sheets.values())
         return parts if stack.marker is None else [*parts, stack.marker]
+
+
+def _channel_caption(conv: AnySpec, caption: str) -> str:
+    """``caption`` (a window's, ending in a full stop) with what the filters do there."""
+    c_out, (n_in, _) = conv.out_channels, conv.channels_per_group
+    kh, kw = conv.kernel_size
+    if n_in == 1:
+        who = "on the input channel" if conv.groups == 1 else "on its own input channel"
+    elif conv.groups == 1:
+        who = "on both input channels" if n_in == 2 else f"on all {n_in} input channels"
+    else:
+        who = f"on the {n_in} input channels of its group"
+    filters = f"each of the {c_out} filters" if c_out > 1 else "the filter"
+    return (f"{caption[:-1]}: {filters} ({n_in}×{kh}×{kw}) reads this window {who} and "
+            f"writes that cell of its own output channel.")
+
+
+def _drop_step_prefix(caption: str) -> str:
+    """A caption without its leading ``Step i of n: ``."""
+    head, sep, rest = caption.partition(": ")
+    return rest if sep and head.startswith("Step ") else caption
 
 
 class ArithmeticScene(ConvScene):
@@ -753,6 +775,13 @@ class ArithmeticScene(ConvScene):
         """The output-size formula with the numbers put in."""
         return self.parts.formula
 
+    def step_caption(self, step: int) -> str:
+        """Where the kernel lies at ``step``; with channels, which filters read it and write."""
+        caption = window_caption(self.spec, step)
+        if not self.spec.has_channels:
+            return caption
+        return _channel_caption(self.spec, caption)
+
 
 class DepthwiseSeparableScene(ArithmeticScene):
     """A depthwise-separable conv: a depthwise ``k×k`` conv, then a pointwise ``1×1`` conv.
@@ -839,6 +868,14 @@ class DepthwiseSeparableScene(ArithmeticScene):
             if ratio >= 1 else
             rf"= {dw} + {pw} = {dw + pw}\ \ (\approx {1 / ratio:.1f}\times\ \text{{more}})",
         ]
+
+    def step_caption(self, step: int) -> str:
+        """Which phase ``step`` is in, and what its filters do."""
+        link, local = self._phase(step)
+        conv = self.stages()[link]
+        phase = "depthwise" if link == 0 else "pointwise"
+        caption = _drop_step_prefix(_channel_caption(conv, window_caption(conv, local)))
+        return f"Step {step + 1} of {self.num_steps()}, {phase} phase: {caption}"
 
     # ---------------------------------------------------------------- steps
     def _phase(self, step: int) -> tuple[int, int]:
