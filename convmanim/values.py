@@ -24,18 +24,43 @@ import numpy as np
 
 from .geometry import Pair, SpecError
 
-__all__ = ["as_grid", "as_values", "format_value", "parse_values", "read_values"]
+__all__ = [
+    "as_grid",
+    "as_values",
+    "format_value",
+    "is_exact",
+    "parse_values",
+    "plain_value",
+    "read_values",
+]
 
 _TEXT_SUFFIXES = (".csv", ".txt")
 _SEPARATORS = re.compile(r"[,\s]+")
-_MAX_DECIMALS = 2
+_EXACT_DECIMALS = 3
+"""A number exact to this many decimals is printed exactly (1.005, −0.125)."""
+_MOST_DECIMALS = 12
+"""Decimals a rounded number may grow to so that it does not look like an integer."""
+
+
+def _tolerance(v: float) -> float:
+    return 1e-9 * max(1.0, abs(v))
+
+
+def _text(v: float, decimals: int) -> str:
+    text = f"{round(v, decimals):.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def format_value(value: float) -> str:
-    """Print a number with the fewest decimals that are exact, up to 2.
+    """Print a number exactly when it has at most 3 decimals, else rounded but honest.
 
-    Integers print without a decimal point; other numbers are rounded to 2
-    decimals when they need more, and trailing zeros are dropped.
+    A number with at most 3 decimals prints exactly, without trailing zeros.
+    Any other number is rounded to 3 decimals, or to more when 3 would make it
+    look like an integer: a number that is not an integer never prints as one
+    (``0.9999`` is ``"0.9999"``, not ``"1"``). Whether a number was rounded
+    is :func:`is_exact`'s answer; captions write ``≈`` for it.
 
     Parameters
     ----------
@@ -45,27 +70,56 @@ def format_value(value: float) -> str:
     Returns
     -------
     str
-        For example ``"17"``, ``"1.5"``, ``"0.25"``, ``"1.33"`` (for 4/3),
-        ``"-2"``.
+        For example ``"17"``, ``"1.5"``, ``"1.005"``, ``"0.999"``,
+        ``"-0.125"``, ``"1.333"`` (for 4/3), ``"-2"``.
+
+    Raises
+    ------
+    SpecError
+        For ``nan`` or an infinity.
 
     Examples
     --------
-    >>> [format_value(v) for v in (3.0, 1.5, 0.25, 4 / 3, 2 / 3, -0.5, 0.1 + 0.2)]
-    ['3', '1.5', '0.25', '1.33', '0.67', '-0.5', '0.3']
+    >>> [format_value(v) for v in (3.0, 1.5, 1.005, 0.999, -0.125, 4 / 3, 0.1 + 0.2)]
+    ['3', '1.5', '1.005', '0.999', '-0.125', '1.333', '0.3']
+    >>> [format_value(v) for v in (0.99995, 2.00001, 1e-5, -0.0)]
+    ['0.99995', '2.00001', '0.00001', '0']
     """
     v = float(value)
     if not math.isfinite(v):
         raise SpecError(f"cannot print the non-finite value {v!r}")
-    tolerance = 1e-9 * max(1.0, abs(v))
-    decimals = _MAX_DECIMALS
-    for d in range(_MAX_DECIMALS + 1):
+    tolerance = _tolerance(v)
+    for d in range(_EXACT_DECIMALS + 1):
         if abs(round(v, d) - v) <= tolerance:
-            decimals = d
-            break
-    text = f"{round(v, decimals):.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+            return _text(v, d)
+    for d in range(_EXACT_DECIMALS, _MOST_DECIMALS + 1):
+        text = _text(v, d)
+        if "." in text:
+            return text
+    return repr(v)  # pragma: no cover - closer to an integer than any decimal shows
+
+
+def is_exact(value: float) -> bool:
+    """Whether :func:`format_value` prints ``value`` exactly (not rounded).
+
+    Examples
+    --------
+    >>> is_exact(1.005), is_exact(-0.125), is_exact(17.0), is_exact(4 / 3)
+    (True, True, True, False)
+    """
+    v = float(value)
+    return abs(float(format_value(v)) - v) <= _tolerance(v)
+
+
+def plain_value(value: float) -> str:
+    """:func:`format_value` for plain text: a real minus sign (U+2212), as LaTeX draws it.
+
+    Examples
+    --------
+    >>> plain_value(-0.125), plain_value(3)
+    ('−0.125', '3')
+    """
+    return format_value(value).replace("-", "\u2212")
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
