@@ -159,7 +159,14 @@ def _seed_options(transposed: bool) -> Callable[[Callable[..., Any]], Callable[.
             click.option("--theme", type=click.Choice(["light", "dark"]), default="light",
                          show_default=True, help="Colour theme."),
             click.option("--step-time", type=click.FloatRange(min=0.1, max=60),
-                         default=1.0, show_default=True, help="Seconds per step."),
+                         default=None,
+                         help="Seconds per step, the same for every step. Default: paced, "
+                              "the first steps long enough to read their caption, then "
+                              "faster."),
+            click.option("--subtitles", is_flag=True,
+                         help="Also write NAME.vtt (WebVTT): one cue per step, its caption in "
+                              "plain words and numbers; MP4, MOV and WebM carry the cues as a "
+                              "subtitle track. Implies -a."),
             click.option("--stepwise", is_flag=True,
                          help="No motion: one still frame per step, like the original GIFs."),
             click.option("--intro", is_flag=True,
@@ -332,22 +339,25 @@ def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) ->
     from .render import render_animation, render_still, resolve_quality
 
     spec = spec_from_options(options)
-    animated = options["animation"] or bool(options["formats"])
+    animated = options["animation"] or bool(options["formats"]) or options["subtitles"]
     _check_still_type(animated or bool(options.get("slides")))
     _check_before_render(spec, options, animated=animated or bool(options.get("slides")))
     quality = resolve_quality(options["quality_animation"] if animated else options["quality"])
     attrs: dict[str, Any] = {
         "spec": spec,
         "theme": options["theme"],
-        "step_time": options["step_time"],
         "smooth": not options["stepwise"],
         "intro": options["intro"],
         **extra,
     }
+    if options["step_time"] is not None:
+        attrs["step_time"] = options["step_time"]
     name = options["name"]
     if options.get("slides"):
         if options["formats"]:
             raise click.UsageError("--slides writes a slide deck: drop --format")
+        if options["subtitles"]:
+            raise click.UsageError("--slides writes a slide deck: drop --subtitles")
         from .slides import render_slides
 
         render_slides(
@@ -366,6 +376,7 @@ def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) ->
             quality=quality,
             output_dir=options["output_dir"],
             progress=not options["no_progress"],
+            subtitles=options["subtitles"],
             encoding=encoding_from(options),
         )
     else:
@@ -551,10 +562,6 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
 
     from .modes.numerical import NumericalScene
 
-    if click.get_current_context().get_parameter_source("step_time") in (
-        click.core.ParameterSource.DEFAULT, None,
-    ):
-        options = {**options, "step_time": NumericalScene.step_time}
     _render(NumericalScene, options, extra)
 
 
@@ -681,9 +688,13 @@ A lecture file (TOML):
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Parts rendered at once, each in a process of its own (default: the "
                    "number of cores). Memory grows with it: one scene per process.")
+@click.option("--subtitles", is_flag=True,
+              help="Also write NAME.vtt, one subtitle file for the whole lecture (one cue per "
+                   "step), and carry the cues as the MP4's subtitle track.")
 @_apply(_encoding_options())
 def lecture(file: str, name: str | None, quality: str | None, output_dir: str, check: bool,
-            no_progress: bool, no_tex: bool, jobs: int | None, **encoder: Any) -> None:
+            no_progress: bool, no_tex: bool, jobs: int | None, subtitles: bool,
+            **encoder: Any) -> None:
     """Render a lecture file: a title card, then a scene, for each part, into one MP4.
 
     NAME is the file name without extension (default: FILE's name without
@@ -714,7 +725,8 @@ def lecture(file: str, name: str | None, quality: str | None, output_dir: str, c
     else:
         check_tex_installed()
     render_lecture(plan, name or Path(file).stem, quality=quality, output_dir=output_dir,
-                   progress=not no_progress, jobs=jobs, encoding=encoding_from(encoder))
+                   progress=not no_progress, jobs=jobs, encoding=encoding_from(encoder),
+                   subtitles=subtitles)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -595,7 +595,8 @@ def _render_part_here(index: int) -> int:
     planned = card.planned_duration() + scene.planned_duration()
     with open_render(f"part-{index + 1}", formats=("mp4",), quality=_WORK["quality"],
                      output_dir=_WORK["staging"], progress=_WORK["progress"],
-                     planned_seconds=planned, encoding=_WORK["encoding"]) as session:
+                     planned_seconds=planned, encoding=_WORK["encoding"],
+                     subtitles=_WORK.get("subtitles", False)) as session:
         session.play(card, f"part {index + 1}/{len(lecture.parts)} title")
         session.play(scene, f"part {index + 1}/{len(lecture.parts)}")
     return index
@@ -645,6 +646,7 @@ def render_lecture(
     log: Callable[[str], None] | None = None,
     jobs: int | None = None,
     encoding: Any = None,
+    subtitles: bool = False,
 ) -> Path:
     """Render every part of ``lecture`` into ``OUTPUT_DIR/NAME.mp4``, with chapters.
 
@@ -681,6 +683,10 @@ def render_lecture(
         Each process holds one scene in memory, so memory grows with ``jobs``.
     encoding
         The encoder's settings (:class:`convmanim.video.Encoding`).
+    subtitles
+        Also write ``NAME.vtt``, one subtitle file for the whole video (one
+        cue per step of every part, where it plays), and carry the cues as
+        the MP4's subtitle track.
 
     Returns
     -------
@@ -694,6 +700,7 @@ def render_lecture(
     """
     from .files import FileError, commit, staging_folder
     from .render import Quality, RenderError, check_name, prepare_output_dir, resolve_quality
+    from .subtitles import Cue, read_webvtt, webvtt
     from .video import DEFAULT_ENCODING, VideoError, join_mp4, write_webvtt_chapters
 
     chosen = quality if quality is not None else (lecture.quality or "h")
@@ -706,11 +713,12 @@ def render_lecture(
     out = prepare_output_dir(output_dir)
     final = out / f"{name}.mp4"
     vtt = out / f"{name}.chapters.vtt"
+    captions = out / f"{name}.vtt"
     count = len(lecture.parts)
     try:
         with staging_folder(final) as staging:
             _WORK.update(lecture=lecture, quality=q, staging=staging,
-                         encoding=encoding or DEFAULT_ENCODING,
+                         encoding=encoding or DEFAULT_ENCODING, subtitles=subtitles,
                          progress=progress and (jobs == 1 or count == 1))
             try:
                 for index in _render_parts(count, default_jobs() if jobs is None else jobs):
@@ -722,16 +730,30 @@ def render_lecture(
             finally:
                 _WORK.clear()
             joined, chapters_file = staging / final.name, staging / vtt.name
+            cues: list[Cue] | None = None
+            if subtitles:  # each part's cues, then where the part starts in the whole
+                cues = [read_webvtt((staging / f"part-{n}.vtt").read_text(encoding="utf-8"))
+                        for n in range(1, count + 1)]
             try:
                 chapters = join_mp4([staging / f"part-{n}.mp4" for n in range(1, count + 1)],
-                                    joined, [part.title for part in lecture.parts])
+                                    joined, [part.title for part in lecture.parts],
+                                    cues=cues)
             except VideoError as exc:
                 raise RenderError(str(exc)) from None
             write_webvtt_chapters(chapters_file, chapters)
-            commit([(joined, final), (chapters_file, vtt)])
+            pairs = [(joined, final), (chapters_file, vtt)]
+            if cues is not None:
+                whole = staging / captions.name
+                whole.write_text(webvtt([cue.shifted(ch.start) for part, ch in
+                                         zip(cues, chapters) for cue in part]),
+                                 encoding="utf-8")
+                pairs.append((whole, captions))
+            commit(pairs)
     except FileError as exc:
         raise RenderError(str(exc)) from None
     if echo:
         print(final)
         print(vtt)
+        if subtitles:
+            print(captions)
     return final

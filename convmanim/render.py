@@ -44,6 +44,7 @@ from .files import (
     remove_quietly,
     shown_path,
 )
+from .subtitles import Cue, add_subtitle_stream, cues_from_srt, mux_cues, webvtt
 from .video import DEFAULT_ENCODING, Encoding
 
 __all__ = [
@@ -229,13 +230,15 @@ class _Mp4Encoder:
     """MP4 (H.264) through :class:`convmanim.video.H264Writer`."""
 
     def __init__(self, final: Path, width: int, height: int, fps: int,
-                 encoding: Encoding) -> None:
+                 encoding: Encoding, subtitles: bool = False) -> None:
         from .video import H264Writer
 
         self.final = final
+        self.cues: list[Cue] = []
         self.handle, self.tmp = _open_temp(final)
         try:
-            self.writer = H264Writer(self.handle, width, height, fps, encoding)
+            self.writer = H264Writer(self.handle, width, height, fps, encoding,
+                                     subtitles=subtitles)
         except BaseException:
             self.handle.close()
             remove_quietly(self.tmp)
@@ -249,7 +252,7 @@ class _Mp4Encoder:
         self.writer.write(frame, num_frames)
 
     def close(self) -> None:
-        self.writer.close()
+        self.writer.close(self.cues)
         self.handle.close()
 
     def abort(self) -> None:
@@ -261,10 +264,12 @@ class _Mp4Encoder:
 class _VideoEncoder:
     """WebM (VP9) or MOV (QuickTime Animation with alpha) through PyAV."""
 
-    def __init__(self, final: Path, fmt: str, width: int, height: int, fps: int) -> None:
+    def __init__(self, final: Path, fmt: str, width: int, height: int, fps: int,
+                 subtitles: bool = False) -> None:
         import av
 
         self.final = final
+        self.cues: list[Cue] = []
         self.handle, self.tmp = _open_temp(final)
         try:
             self.container = av.open(self.handle, mode="w", format=fmt)
@@ -282,6 +287,7 @@ class _VideoEncoder:
         self.stream.width = width
         self.stream.height = height
         self.stream.pix_fmt = pix_fmt
+        self.subtitles = add_subtitle_stream(self.container, fmt) if subtitles else None
         self.frames = 0
 
     def write(self, frame: np.ndarray, num_frames: int) -> None:
@@ -300,6 +306,8 @@ class _VideoEncoder:
     def close(self) -> None:
         for packet in self.stream.encode():
             self.container.mux(packet)
+        if self.subtitles is not None:
+            mux_cues(self.container, self.subtitles, self.cues)
         self.container.close()
         self.handle.close()
 
@@ -610,7 +618,12 @@ class RenderSession:
     fps
         The frame rate the files are written at.
     paths
-        The files being written, in the order of the formats.
+        The files being written, in the order of the formats (then the
+        subtitles, when asked for).
+    cues
+        The subtitle cues of the scenes played so far, in the files' time.
+    frames
+        Frames written so far.
     """
 
     def __init__(self, quality: Quality, fps: int, paths: list[Path], pipeline: _Pipeline,
@@ -618,6 +631,8 @@ class RenderSession:
         self.quality = quality
         self.fps = fps
         self.paths = paths
+        self.cues: list[Cue] = []
+        self.frames = 0
         self._pipeline = pipeline
         self._bar = bar
 
@@ -631,6 +646,9 @@ class RenderSession:
         label
             Shown on the progress bar while it plays.
 
+        The scene's subtitle cues (manim's subcaptions) join :attr:`cues`,
+        shifted to where the scene starts in the files.
+
         Returns
         -------
         Scene
@@ -640,12 +658,16 @@ class RenderSession:
 
         if label is not None:
             self._bar.set_description(label)
+        start = self.frames / self.fps
         scene = make_scene(scene_cls, on_frame=self._write)
         _play(scene)
+        self.cues += [cue.shifted(start)
+                      for cue in cues_from_srt(scene.renderer.file_writer.subcaptions)]
         return scene
 
     def _write(self, frame: np.ndarray, count: int) -> None:
         self._pipeline.put(frame, count)
+        self.frames += count
         self._bar.update(count)
 
 
@@ -659,6 +681,7 @@ def open_render(
     progress: bool = True,
     planned_seconds: float = 0.0,
     encoding: Encoding = DEFAULT_ENCODING,
+    subtitles: bool = False,
 ) -> Iterator[RenderSession]:
     """Open ``NAME.FORMAT`` files in ``output_dir`` for scenes to be played into.
 
@@ -667,6 +690,11 @@ def open_render(
     ends normally the files are finished and renamed into place; if it raises
     (or the process is interrupted), they are removed and nothing is left at
     the final paths.
+
+    With ``subtitles``, the scenes' cues (one per step, see
+    :meth:`convmanim.modes.base.ConvScene.step_captions`) are written to
+    ``NAME.vtt`` (WebVTT) and, as a text track, into the MP4, MOV and WebM
+    files: one subtitle file for everything played in the session.
 
     Parameters
     ----------
@@ -685,6 +713,8 @@ def open_render(
         Expected length, for the progress bar.
     encoding
         The MP4's encoder settings (see :class:`convmanim.video.Encoding`).
+    subtitles
+        Also write ``NAME.vtt`` and a subtitle track in each video file.
 
     Yields
     ------
@@ -710,36 +740,61 @@ def open_render(
     check_name(name)
     out = prepare_output_dir(output_dir)
     finals = [out / f"{name}.{fmt}" for fmt in fmts]
-    _check_targets(finals)
+    vtt = out / f"{name}.vtt" if subtitles else None
+    _check_targets(finals + ([vtt] if vtt is not None else []))
     transparent = "mov" in fmts
     # A GIF-only render needs no more frames than the GIF shows.
     fps = min(q.fps, GIF_FPS) if fmts == ["gif"] else q.fps
     encoders: list[Any] = []
     pipeline: _Pipeline | None = None
+    vtt_tmp: Path | None = None
     try:
         for fmt, final in zip(fmts, finals):
             if fmt == "gif":
                 encoders.append(_GifEncoder(final, fps))
             elif fmt == "mp4":
-                encoders.append(_Mp4Encoder(final, q.width, q.height, fps, encoding))
+                encoders.append(_Mp4Encoder(final, q.width, q.height, fps, encoding,
+                                            subtitles=subtitles))
             else:
-                encoders.append(_VideoEncoder(final, fmt, q.width, q.height, fps))
+                encoders.append(_VideoEncoder(final, fmt, q.width, q.height, fps,
+                                              subtitles=subtitles))
         pipeline = _Pipeline(encoders)
+        paths = [enc.final for enc in encoders] + ([vtt] if vtt is not None else [])
         with _sigterm_as_interrupt(), quality_config(q, fps=fps, transparent=transparent), \
                 _progress(round(planned_seconds * fps), name, progress) as bar:
-            yield RenderSession(q, fps, [enc.final for enc in encoders], pipeline, bar)
+            session = RenderSession(q, fps, paths, pipeline, bar)
+            yield session
         pipeline.join()
         pipeline = None
         for enc in encoders:
+            enc.cues = session.cues
             _close(enc)
-        _commit([(enc.tmp, enc.final) for enc in encoders])
+        pairs = [(enc.tmp, enc.final) for enc in encoders]
+        if vtt is not None:
+            vtt_tmp = _write_text(vtt, webvtt(session.cues))
+            pairs.append((vtt_tmp, vtt))
+        _commit(pairs)
     except BaseException:
         if pipeline is not None:
             pipeline.cancel()  # before any encoder is closed
         for enc in encoders:
             enc.abort()
             remove_quietly(enc.tmp)
+        if vtt_tmp is not None:
+            remove_quietly(vtt_tmp)
         raise
+
+
+def _write_text(final: Path, text: str) -> Path:
+    """Write ``text`` to a new temporary file beside ``final``; return its path."""
+    handle, tmp = _open_temp(final)
+    try:
+        with handle:
+            handle.write(text.encode("utf-8"))
+    except OSError as exc:
+        remove_quietly(tmp)
+        raise RenderError(_write_failure(final, exc)) from None
+    return tmp
 
 
 def _check_targets(finals: Sequence[Path]) -> None:
@@ -779,6 +834,7 @@ def render_animation(
     progress: bool = True,
     echo: bool = True,
     encoding: Encoding = DEFAULT_ENCODING,
+    subtitles: bool = False,
 ) -> list[Path]:
     """Render ``scene_cls`` as one or more animations in a single pass.
 
@@ -801,26 +857,40 @@ def render_animation(
         Print each path written, one per line.
     encoding
         The MP4's encoder settings (see :class:`convmanim.video.Encoding`).
+    subtitles
+        Also write ``NAME.vtt`` (WebVTT, one cue per step) beside the
+        animation, and the same cues as a subtitle track in each video file.
 
     Returns
     -------
     list[pathlib.Path]
-        The files written, in the order of ``formats``.
+        The files written, in the order of ``formats``, then ``NAME.vtt``.
 
     Raises
     ------
     RenderError
         For an unknown format, an unwritable directory or a failed encoder.
     """
-    planned = getattr(scene_cls, "planned_duration", None)
-    with open_render(name, formats=formats, quality=quality, output_dir=output_dir,
-                     progress=progress, encoding=encoding,
-                     planned_seconds=planned() if callable(planned) else 0.0) as session:
+    q = quality if isinstance(quality, Quality) else resolve_quality(quality)
+    with open_render(name, formats=formats, quality=q, output_dir=output_dir,
+                     progress=progress, subtitles=subtitles, encoding=encoding,
+                     planned_seconds=_planned_seconds(scene_cls, q.fps)) as session:
         session.play(scene_cls)
     if echo:
         for p in session.paths:
             print(p)
     return session.paths
+
+
+def _planned_seconds(scene_cls: type, fps: int) -> float:
+    """The scene's ``planned_duration`` at ``fps`` (for the progress bar), or 0."""
+    planned = getattr(scene_cls, "planned_duration", None)
+    if not callable(planned):
+        return 0.0
+    try:
+        return float(planned(fps))
+    except TypeError:  # a planned_duration() that takes no frame rate
+        return float(planned())
 
 
 def render_still(

@@ -29,6 +29,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from .subtitles import Cue, add_subtitle_stream, mux_cues
+
 __all__ = [
     "DEFAULT_ENCODING",
     "PRESETS",
@@ -147,7 +149,8 @@ class H264Writer:
     """
 
     def __init__(self, path: str | os.PathLike[str] | BinaryIO, width: int, height: int,
-                 fps: int, encoding: Encoding = DEFAULT_ENCODING) -> None:
+                 fps: int, encoding: Encoding = DEFAULT_ENCODING, *,
+                 subtitles: bool = False) -> None:
         import av
 
         self.encoding = encoding
@@ -162,6 +165,7 @@ class H264Writer:
             self.stream.height = height
             self.stream.pix_fmt = "yuv420p"
             self.stream.codec_context.time_base = self.time_base
+            self.subtitles = add_subtitle_stream(self.container, "mp4") if subtitles else None
         except BaseException:
             self.container.close()
             raise
@@ -223,8 +227,8 @@ class H264Writer:
                 self.container.mux(self._last_packet)
             self._last_packet = packet
 
-    def close(self) -> None:
-        """Encode what is left and finish the file."""
+    def close(self, cues: Sequence[Cue] = ()) -> None:
+        """Encode what is left, add the subtitle ``cues`` (if it has a track), finish the file."""
         self._flush()
         self._mux(self.stream.encode(None))
         last = self._last_packet
@@ -232,6 +236,8 @@ class H264Writer:
             self._last_packet = None
             last.duration = max(1, self.frames - last.pts)
             self.container.mux(last)
+        if self.subtitles is not None:
+            mux_cues(self.container, self.subtitles, cues)
         self.container.close()
 
     def abort(self) -> None:
@@ -310,7 +316,8 @@ def read_chapters(path: str | os.PathLike[str]) -> list[Chapter]:
 
 # ---------------------------------------------------------------------- joining
 def join_mp4(sources: Sequence[str | os.PathLike[str]], dest: str | os.PathLike[str],
-             titles: Sequence[str] | None = None) -> list[Chapter]:
+             titles: Sequence[str] | None = None,
+             cues: Sequence[Sequence[Cue]] | None = None) -> list[Chapter]:
     """Join MP4 files into ``dest`` by copying their packets, without re-encoding.
 
     The files must hold one H.264 stream each, written with the same size,
@@ -325,6 +332,10 @@ def join_mp4(sources: Sequence[str | os.PathLike[str]], dest: str | os.PathLike[
         The joined file (MP4).
     titles
         When given, ``dest`` gets one chapter per source with these titles.
+    cues
+        When given, each source's subtitle cues (times from its own start):
+        ``dest`` gets one subtitle track holding them all, each where its
+        source plays.
 
     Returns
     -------
@@ -344,6 +355,7 @@ def join_mp4(sources: Sequence[str | os.PathLike[str]], dest: str | os.PathLike[
     starts: list[float] = []
     with av.open(str(dest), mode="w", format="mp4") as out:
         out_stream: Any = None
+        track: Any = None
         extradata: bytes | None = None
         offset = 0  # in the output stream's time base, once known
         last_dts: int | None = None
@@ -353,6 +365,8 @@ def join_mp4(sources: Sequence[str | os.PathLike[str]], dest: str | os.PathLike[
                 here = bytes(stream.codec_context.extradata or b"")
                 if out_stream is None:
                     out_stream = out.add_stream_from_template(stream)
+                    if cues is not None:
+                        track = add_subtitle_stream(out, "mp4")
                     extradata = here
                     tb = stream.time_base
                 elif here != extradata or stream.time_base != tb:
@@ -377,6 +391,9 @@ def join_mp4(sources: Sequence[str | os.PathLike[str]], dest: str | os.PathLike[
                     end = max(end, offset + stream.duration)  # the last picture's end
                 offset = end
         starts.append(float(offset * tb))
+        if track is not None and cues is not None:
+            mux_cues(out, track, [cue.shifted(start) for part, start in zip(cues, starts)
+                                  for cue in part])
         names = list(titles) if titles is not None else [Path(p).stem for p in sources]
         chapters = [Chapter(title, start, end)
                     for title, start, end in zip(names, starts, starts[1:])]

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from convmanim import AlphabetScene, ArithmeticScene, ConvSpec, NumericalScene
 from convmanim.cli import main
 from tests.conftest import read_video
 
@@ -39,10 +40,21 @@ SEED_STILLS = [
      "media/arithmetic_transposed_conv.png"),
 ]
 SEED_ANIMATIONS = [
-    ("arithmetic -i 5 -p 1 -k 3 -s 2 arithmetic_conv -a", "media/arithmetic_conv.mp4", 9),
+    ("arithmetic -i 5 -p 1 -k 3 -s 2 arithmetic_conv -a", "media/arithmetic_conv.mp4",
+     ConvSpec(5, 3, stride=2, padding=1)),
     ("arithmetic -i 5 -p 1 -k 3 -s 2 -t arithmetic_transposed_conv -a",
-     "media/arithmetic_transposed_conv.mp4", 25),
+     "media/arithmetic_transposed_conv.mp4", ConvSpec(5, 3, stride=2, padding=1).transposed()),
 ]
+
+
+def _paced_frames(base, spec, fps, least=2):
+    """Frames of the steps of a default (paced) scene: each step's seconds, rounded."""
+    scene_cls = type("Paced", (base,), {"spec": spec})
+    durations = scene_cls.step_durations()
+    assert len(durations) == spec.num_steps
+    # paced: the first step is read slowly, the later ones settle at one pace
+    assert durations[0] > durations[-1] == scene_cls.settled_step_time
+    return sum(max(least, round(d * fps)) for d in durations)
 
 
 @pytest.mark.parametrize("line,path", SEED_STILLS)
@@ -55,18 +67,19 @@ def test_seed_still_command_lines_run_unchanged(run, line, path):
     assert img.shape[:2] == (480, 854)
 
 
-@pytest.mark.parametrize("line,path,steps", SEED_ANIMATIONS)
-def test_seed_animation_command_lines_run_unchanged(run, line, path, steps):
+@pytest.mark.parametrize("line,path,spec", SEED_ANIMATIONS)
+def test_seed_animation_command_lines_run_unchanged(run, line, path, spec):
     result, files = run(line)
     assert result.exit_code == 0, result.output
     assert files == [path]
     assert result.stdout.strip().splitlines()[-1] == path
     meta = iio.immeta(path, plugin="pyav")
     frames = read_video(path)
-    # 1 s per step plus a 1 s hold at the end, at 15 fps (480p15)
-    assert frames.shape == ((steps + 1) * 15, 480, 854, 3)
+    # the paced steps plus a 1 s hold at the end, at 15 fps (480p15)
+    count = _paced_frames(ArithmeticScene, spec, 15) + 15
+    assert frames.shape == (count, 480, 854, 3)
     assert meta["fps"] == 15
-    assert meta["duration"] == pytest.approx(steps + 1)
+    assert meta["duration"] == pytest.approx(count / 15)
 
 
 # The original README's numerical and alphabet lines (the max pooling line with the -m max
@@ -80,21 +93,24 @@ SEED_MODE_STILLS = [
     ("alphabet -i 5 -k 3 -s 2 -p 1 alphabet_transposed_conv_s2 -t",
      "media/alphabet_transposed_conv_s2.png"),
 ]
-# (line, file, steps, seconds per step, frame size, fps): numerical steps last 1.5 s;
-# -qa 150 (DPI) is 720p30.
+# (line, file, scene class, frame size, fps): -qa 150 (DPI) is 720p30.
+_S2 = ConvSpec(5, 3, stride=2, padding=1)
 SEED_MODE_ANIMATIONS = [
-    ("numerical -i 5 -p 1 -k 3 -s 2 numerical_conv -a", "media/numerical_conv.mp4", 9, 1.5,
+    ("numerical -i 5 -p 1 -k 3 -s 2 numerical_conv -a", "media/numerical_conv.mp4",
+     type("N", (NumericalScene,), {"spec": _S2}), (480, 854), 15),
+    ("numerical -i 6 -k 2 -s 2 numerical_max -m max -a", "media/numerical_max.mp4",
+     type("M", (NumericalScene,), {"spec": ConvSpec(6, 2, stride=2), "mode": "max"}),
      (480, 854), 15),
-    ("numerical -i 6 -k 2 -s 2 numerical_max -m max -a", "media/numerical_max.mp4", 9, 1.5,
-     (480, 854), 15),
-    ("alphabet -i 5 -k 3 alphabet_conv -a -qa 150", "media/alphabet_conv.mp4", 9, 1.0,
-     (720, 1280), 30),
+    ("alphabet -i 5 -k 3 alphabet_conv -a -qa 150", "media/alphabet_conv.mp4",
+     type("A", (AlphabetScene,), {"spec": ConvSpec(5, 3)}), (720, 1280), 30),
     ("alphabet -i 5 -k 3 alphabet_transposed_conv -t -a -qa 150",
-     "media/alphabet_transposed_conv.mp4", 25, 1.0, (720, 1280), 30),
+     "media/alphabet_transposed_conv.mp4",
+     type("A", (AlphabetScene,), {"spec": ConvSpec(5, 3).transposed()}), (720, 1280), 30),
     ("alphabet -i 5 -k 3 -s 2 -p 1 alphabet_conv_s2 -a -qa 150", "media/alphabet_conv_s2.mp4",
-     9, 1.0, (720, 1280), 30),
+     type("A", (AlphabetScene,), {"spec": _S2}), (720, 1280), 30),
     ("alphabet -i 5 -k 3 -s 2 -p 1 alphabet_transposed_conv_s2 -t -a -qa 150",
-     "media/alphabet_transposed_conv_s2.mp4", 25, 1.0, (720, 1280), 30),
+     "media/alphabet_transposed_conv_s2.mp4",
+     type("A", (AlphabetScene,), {"spec": _S2.transposed()}), (720, 1280), 30),
 ]
 
 
@@ -106,15 +122,17 @@ def test_seed_numerical_and_alphabet_stills_run_unchanged(run, line, path):
     assert iio.imread(path).shape[:2] == (480, 854)
 
 
-@pytest.mark.parametrize("line,path,steps,step_time,size,fps", SEED_MODE_ANIMATIONS)
-def test_seed_numerical_and_alphabet_animations_run_unchanged(run, line, path, steps, step_time,
-                                                              size, fps):
+@pytest.mark.parametrize("line,path,scene_cls,size,fps", SEED_MODE_ANIMATIONS)
+def test_seed_numerical_and_alphabet_animations_run_unchanged(run, line, path, scene_cls, size,
+                                                              fps):
     result, files = run(line)
     assert result.exit_code == 0, result.output
     assert files == [path]
     frames = read_video(path)
-    # every step a whole number of frames (22 for 1.5 s at 15 fps), then a 1 s hold
-    assert frames.shape == (steps * round(step_time * fps) + fps, *size, 3)
+    # every (paced) step a whole number of frames, then a 1 s hold
+    least = 1 if issubclass(scene_cls, NumericalScene) else 2
+    count = _paced_frames(scene_cls, scene_cls.spec, fps, least) + fps
+    assert frames.shape == (count, *size, 3)
     assert iio.immeta(path, plugin="pyav")["fps"] == fps
 
 

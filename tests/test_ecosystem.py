@@ -105,6 +105,7 @@ def test_every_step_loop_marks_the_end_of_each_step(base: type, attrs: dict[str,
 
 class _Conv4(ArithmeticScene):
     spec = ConvSpec(3, 2)  # 2x2 output: 4 steps
+    step_time = 1.0
 
 
 class _Intro(ArithmeticScene):
@@ -268,8 +269,10 @@ def test_example_notebook_executes(tmp_path: Path) -> None:
     mp4 = tmp_path / "scene.mp4"
     mp4.write_bytes(base64.b64decode(re.search(r"base64,([^\"]+)\"", videos[0])[1]))
     frames = iio.imread(mp4, plugin="pyav")
-    # -qm: 720p30; 2x2 output: 4 steps of 1 s, then a 1 s hold
-    assert frames.shape == (5 * 30, 720, 1280, 3)
+    # -qm: 720p30; 2x2 output: 4 paced steps, then a 1 s hold
+    paced = type("MyScene", (AlphabetScene,), {"spec": ConvSpec(6, 3, stride=2)})
+    steps = sum(max(2, round(d * 30)) for d in paced.step_durations())
+    assert frames.shape == (steps + 30, 720, 1280, 3)
     assert frames[0].std() > 10  # a drawing, not a blank frame
     stills = [out.data["image/png"] for out in outputs if "image/png" in out.get("data", {})]
     assert len(stills) == 1

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from convmanim.cli import main
 from convmanim.lecture import LectureError, load_lecture, parse_lecture
 from convmanim.render import render_still
+from convmanim.subtitles import read_cues
 from convmanim.video import read_chapters, read_frames
 from tests import oracle
 from tests.conftest import read_video
@@ -70,7 +71,7 @@ def _mae(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.mark.render
 def test_example_lecture_renders_every_part_at_low_quality(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = _invoke(f"lecture {EXAMPLE} -ql")
+    result = _invoke(f"lecture {EXAMPLE} -ql --subtitles")
     assert result.exit_code == 0, result.output
     # progress: one line per part as it starts (the bar itself needs a terminal)
     assert [line.split(" (")[0] for line in result.stderr.strip().splitlines()] == [
@@ -78,10 +79,11 @@ def test_example_lecture_renders_every_part_at_low_quality(tmp_path, monkeypatch
         "convmanim: part 3/5 Dilation", "convmanim: part 4/5 The transposed convolution",
         "convmanim: part 5/5 Transposed, in numbers",
     ]
-    assert result.stdout.strip().splitlines()[-2:] == ["media/lecture.mp4",
-                                                       "media/lecture.chapters.vtt"]
+    assert result.stdout.strip().splitlines()[-3:] == ["media/lecture.mp4",
+                                                       "media/lecture.chapters.vtt",
+                                                       "media/lecture.vtt"]
     assert sorted(p.name for p in (tmp_path / "media").iterdir()) == [
-        "lecture.chapters.vtt", "lecture.mp4"]
+        "lecture.chapters.vtt", "lecture.mp4", "lecture.vtt"]
 
     meta = iio.immeta("media/lecture.mp4", plugin="pyav")
     frames = read_video("media/lecture.mp4")
@@ -90,7 +92,20 @@ def test_example_lecture_renders_every_part_at_low_quality(tmp_path, monkeypatch
     assert len(plan) == 5
     assert frames.shape == (sum(c + p for c, p in plan), 480, 854, 3)
 
+    # one subtitle file for the whole video: every step of every part, where it plays
     lecture = load_lecture(EXAMPLE)
+    cues = read_cues("media/lecture.mp4")
+    vtt = Path("media/lecture.vtt").read_text(encoding="utf-8").strip().split("\n\n")[1:]
+    assert [c.text for c in cues] == [b.splitlines()[2] for b in vtt] == [
+        line for part in lecture.parts for line in part.scene.step_captions()]
+    start, k = 0, 0
+    for (card_frames, part_frames), part in zip(plan, lecture.parts):
+        assert cues[k].start == pytest.approx((start + card_frames) / 15, abs=1e-3)
+        k += part.scene.num_steps()
+        assert cues[k - 1].end == pytest.approx((start + card_frames + part_frames - 15) / 15,
+                                                abs=1e-3)  # the part's last step, then 1 s
+        start += card_frames + part_frames
+
     refs = [np.asarray(iio.imread(render_still(card, f"card{n}", quality="l",
                                                output_dir=tmp_path / "refs", echo=False)))
             for n, card in enumerate(lecture.cards)]

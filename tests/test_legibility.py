@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -47,3 +48,123 @@ def test_a_non_integer_never_prints_as_an_integer(value: Fraction):
     decimals = len(text.split(".")[1]) if "." in text else 0
     assert abs(shown - float(value)) <= 0.5 * 10.0 ** -decimals + 1e-9
     assert is_exact(float(value)) == math.isclose(shown, float(value), abs_tol=1e-9)
+
+
+# ------------------------------------------------------------------ pacing
+def _durations(base, spec, **attrs):
+    return type("Paced", (base,), {"spec": spec, **attrs}).step_durations()
+
+
+def test_paced_steps_start_slow_enough_to_read_and_speed_up():
+    from convmanim import AlphabetScene, ConvSpec
+    from convmanim.modes.base import READING_RATE
+
+    cls = type("T", (AlphabetScene,), {"spec": ConvSpec(5, 3, stride=2, padding=1).transposed()})
+    durations = cls.step_durations()
+    captions = cls.step_captions()
+    assert len(durations) == len(captions) == 25
+    # the first caption (a nine-term dot product) gets time to be read
+    assert "…" not in captions[0] or len(captions[0]) > 40
+    assert durations[0] >= len(captions[0]) / READING_RATE
+    assert all(a >= b for a, b in itertools.pairwise(durations))  # never slower again
+    assert durations[-1] == cls.settled_step_time == 1.0
+    assert sum(durations) <= 25 * 1.0 + 12  # a 25-step scene stays short
+
+
+def test_step_time_fixes_one_time_per_step():
+    from convmanim import ArithmeticScene, ConvSpec, NumericalScene
+
+    assert _durations(ArithmeticScene, ConvSpec(5, 3), step_time=0.7) == [0.7] * 9
+    assert _durations(NumericalScene, ConvSpec(5, 3), step_time=2.0) == [2.0] * 9
+
+
+def test_the_relationship_scene_reads_each_part_slowly_at_first():
+    from convmanim import AlphabetRelationshipScene, ConvSpec
+
+    cls = type("R", (AlphabetRelationshipScene,), {"spec": ConvSpec(4, 3)})
+    durations = cls.step_durations()
+    n = ConvSpec(4, 3).num_steps
+    assert durations[0] > durations[n - 1] and durations[n] > durations[-1]
+    assert cls.step_captions()[n].startswith("c00 = ")
+
+
+# ------------------------------------------------------------------ subtitles
+@pytest.mark.render
+def test_subtitles_write_one_cue_per_step_beside_the_mp4_and_inside_it(tmp_path):
+    import av
+    from click.testing import CliRunner
+
+    from convmanim import ConvSpec, NumericalScene
+    from convmanim.cli import main
+    from convmanim.subtitles import read_cues
+    from tests.conftest import TINY
+
+    result = CliRunner().invoke(main, [
+        "numerical", "-i", "3", "-k", "2", "-m", "max", "-qa", TINY, "--subtitles",
+        "--output-dir", str(tmp_path), "--no-progress", "pool",
+    ])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-2:] == [str(tmp_path / "pool.mp4"),
+                                                       str(tmp_path / "pool.vtt")]
+    vtt = (tmp_path / "pool.vtt").read_text(encoding="utf-8")
+    blocks = vtt.strip().split("\n\n")
+    assert blocks[0] == "WEBVTT"
+    cues = [b.splitlines() for b in blocks[1:]]
+    scene_cls = type("P", (NumericalScene,), {"spec": ConvSpec(3, 2), "mode": "max"})
+    captions = scene_cls.step_captions()
+    assert len(cues) == scene_cls.num_steps() == 4  # exactly one cue per step
+    assert [c[0] for c in cues] == ["1", "2", "3", "4"]
+    assert [c[2] for c in cues] == captions
+    # back to back, each as long as its step: 6 fps, paced steps rounded to frames
+    times = [tuple(c[1].split(" --> ")) for c in cues]
+    assert times[0][0] == "00:00:00.000"
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(times))
+    frames = [max(1, round(d * 6)) for d in scene_cls.step_durations()]
+    assert times[-1][1] == f"00:00:{sum(frames) / 6:06.3f}"
+
+    with av.open(str(tmp_path / "pool.mp4")) as container:
+        assert [s.type for s in container.streams] == ["video", "subtitle"]
+        assert container.streams.subtitles[0].codec_context.name == "mov_text"
+    track = read_cues(tmp_path / "pool.mp4")
+    assert [c.text for c in track] == captions
+    assert track[-1].end == pytest.approx(sum(frames) / 6, abs=1e-3)
+
+
+def test_subtitles_refuse_a_slide_deck(tmp_path):
+    from click.testing import CliRunner
+
+    from convmanim.cli import main
+
+    result = CliRunner().invoke(main, ["arithmetic", "--slides", "--subtitles",
+                                       "--output-dir", str(tmp_path), "deck"])
+    assert result.exit_code == 2
+    assert "--slides writes a slide deck: drop --subtitles" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.render
+def test_manim_render_writes_its_own_srt(tmp_path):
+    import subprocess
+    import sys
+
+    scene = tmp_path / "scene.py"
+    scene.write_text(
+        "from convmanim import ArithmeticScene, ConvSpec\n"
+        "class Tiny(ArithmeticScene):\n"
+        "    spec = ConvSpec(3, 2)\n"
+        "    step_time = 0.5\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "manim", "render", "-ql", "--frame_rate", "6",
+         "-r", "160,90", "--media_dir", str(tmp_path / "media"), str(scene), "Tiny"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    (srt,) = (tmp_path / "media").rglob("Tiny.srt")
+    blocks = srt.read_text(encoding="utf-8").strip().split("\n\n")
+    assert len(blocks) == 4  # one per step
+    assert blocks[0].splitlines()[1:] == [
+        "00:00:00,000 --> 00:00:00,500",
+        "Output row 0, column 0: the kernel on input rows 0 to 1, columns 0 to 1",
+    ]

@@ -16,6 +16,7 @@ matrix before the viewer's eyes (each entry travelling from ``(r, c)`` to
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -64,6 +65,7 @@ __all__ = [
     "ChannelLayout",
     "ChannelMatrixView",
     "MatrixView",
+    "dot_product_captions",
     "plan_channel_layout",
     "plan_layout",
 ]
@@ -80,9 +82,76 @@ GAP = 0.28
 CAPTION_SIZE = 30
 
 
+PLAIN_TERMS = 9
+"""A plain-words dot product lists at most this many terms (the first four, ``…``, the last two)."""
+
+
 def subscript(symbol: str, r: int, c: int, wide: bool) -> str:
     """``a_{01}``, or ``a_{0,11}`` when an index may have two digits."""
     return f"{symbol}_{{{r},{c}}}" if wide else f"{symbol}_{{{r}{c}}}"
+
+
+def plain_symbol(symbol: str) -> str:
+    r"""A symbol as plain text: ``a`` stays ``a``, ``\alpha`` is ``α``."""
+    if not symbol.startswith("\\"):
+        return symbol
+    name = symbol[1:]
+    case = "CAPITAL" if name[:1].isupper() else "SMALL"
+    letter = name[3:] if name.startswith("var") else name  # \varphi: a form of φ
+    try:
+        return unicodedata.lookup(f"GREEK {case} LETTER {letter.upper()}")
+    except KeyError:
+        return name
+
+
+def dot_product_captions(spec: AnySpec, symbols: tuple[str, str]) -> list[str]:
+    """Each matrix row's dot product in plain text: ``b01 = w00·a01 + w01·a02 + … + w22·a13``.
+
+    With channels, each letter names its channels in brackets, as the screen
+    writes them in a superscript: ``b(1)01 = w(1,0)00·a(0)01 + …``.
+
+    Parameters
+    ----------
+    spec
+        The conv (rows of ``C``) or the transposed conv (rows of ``Cᵀ``).
+    symbols
+        ``(input, output)`` letters, as :func:`~convmanim.limits.check_symbols` allows.
+
+    Examples
+    --------
+    >>> dot_product_captions(ConvSpec(3, 2), ("a", "b"))[1]
+    'b01 = w00·a01 + w01·a02 + w10·a11 + w11·a12'
+    >>> dot_product_captions(ConvSpec(2, 1, in_channels=2), ("a", "b"))[0]
+    'b(0)00 = w(0,0)00·a(0)00 + w(0,1)00·a(1)00'
+    """
+    index = spec.conv_index_matrix()
+    wide = max(*spec.input_size, *spec.output_size) > 10
+    kernel_wide = max(spec.kernel_size) > 10
+    kw = spec.kernel_size[1]
+    sym_in, sym_out = (plain_symbol(s) for s in symbols)
+    channels = spec.has_channels
+    weights = spec.matrix_weights() if channels else {}
+
+    def name(symbol: str, r: int, c: int, two: bool, channel: str = "") -> str:
+        where = f"{r},{c}" if two else f"{r}{c}"
+        return f"{symbol}({channel}){where}" if channels else f"{symbol}{where}"
+
+    lines = []
+    for row, entries in enumerate(index):
+        terms = []
+        for j in np.nonzero(entries >= 0)[0].tolist():
+            if channels:
+                o, c, a, b = weights[(row, j)]
+                w = name("w", a, b, kernel_wide, f"{o},{c}")
+            else:
+                w = name("w", *divmod(int(entries[j]), kw), kernel_wide)
+            ic, ir, icol = spec.input_index(j)
+            terms.append(f"{w}·{name(sym_in, ir, icol, wide, str(ic))}")
+        if len(terms) > PLAIN_TERMS:
+            terms = [*terms[:4], "…", *terms[-2:]]
+        oc, r, c = spec.output_index(row)
+        lines.append(f"{name(sym_out, r, c, wide, str(oc))} = " + (" + ".join(terms) or "0"))
+    return lines
 
 
 @dataclass(frozen=True)
@@ -1244,6 +1313,12 @@ class AlphabetScene(ConvScene):
         """The size limits of :func:`convmanim.limits.check_render_size`, as from the CLI."""
         check_render_size(self.spec, "alphabet", animated=self.still_step is None)
 
+    @classmethod
+    def step_captions(cls) -> list[str]:
+        """Each step's dot product, the current row of the matrix times the input vector."""
+        symbols = default_symbols(cls.spec) if cls.symbols is None else check_symbols(cls.symbols)
+        return dot_product_captions(cls.spec, symbols)
+
     def build_parts(self) -> MatrixView:
         """Lay out and build the grids, the matrix, the vectors and the captions."""
         symbols = default_symbols(self.spec) if self.symbols is None \
@@ -1315,9 +1390,21 @@ class AlphabetRelationshipScene(AlphabetScene):
         check_render_size(forward.transposed(), "alphabet", animated=animated)
 
     @classmethod
+    def step_captions(cls) -> list[str]:
+        """The conv's dot products with ``C``, then the transposed conv's with ``Cᵀ``."""
+        f = cls._forward()
+        return dot_product_captions(f, ("a", "b")) + dot_product_captions(f.transposed(),
+                                                                          ("b", "c"))
+
+    @classmethod
+    def pace_restarts(cls) -> list[int]:
+        """The transposed conv's first steps are read slowly again."""
+        return [0, cls._forward().num_outputs]
+
+    @classmethod
     def planned_duration(cls) -> float:
         """Both plays, the transposition and the final hold."""
-        return cls.num_steps() * cls.step_time + cls.transpose_time + 1.0 + cls.end_hold
+        return sum(cls.step_durations()) + cls.transpose_time + 1.0 + cls.end_hold
 
     def build_parts(self) -> tuple[MatrixView, MatrixView]:
         """Both views, with one cell size so that entries keep their size."""

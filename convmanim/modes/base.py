@@ -10,6 +10,13 @@ A mode subclasses :class:`ConvScene` and implements four hooks:
 * :meth:`ConvScene.step_animations` returns the animations that move to a step
   (and :meth:`ConvScene.after_glide` makes instant changes once they are over).
 
+Each mode also says what every step shows in plain words
+(:meth:`ConvScene.step_captions`): the same sentence is the step's subtitle
+cue (through manim's subcaption API, so ``manim render`` writes it to an
+``.srt``) and sets the pace. By default a step lasts long enough to read its
+caption at first, and later steps speed up (:meth:`ConvScene.step_durations`);
+a :attr:`ConvScene.step_time` fixes one time for every step.
+
 Scenes are configured by class attributes, so a ready scene is three lines::
 
     class StridedConv(ArithmeticScene):
@@ -18,6 +25,8 @@ Scenes are configured by class attributes, so a ready scene is three lines::
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from manim import (
@@ -38,12 +47,50 @@ from ..labels import batched, math_label, text_label
 from ..mobjects.flight import Fade
 from ..theme import Theme, get_theme
 
-__all__ = ["ConvScene", "fmt_size"]
+__all__ = ["PACE_DECAY", "READING_RATE", "ConvScene", "fmt_size", "paced_durations",
+           "reading_seconds"]
+
+READING_RATE = 12.0
+"""Characters of a caption read per second: a formula reads slower than prose."""
+READING_LEAD = 0.6
+"""Seconds to find the caption before reading it."""
+LONGEST_READ = 8.0
+"""No step waits longer than this for its caption to be read."""
+PACE_DECAY = 0.6
+"""Each paced step gives its caption this fraction of the reading time of the step before."""
 
 
 def fmt_size(pair: tuple[int, int]) -> str:
     r"""LaTeX for a grid size: ``5\times 5``."""
     return rf"{pair[0]}\times {pair[1]}"
+
+
+def reading_seconds(caption: str) -> float:
+    """Seconds to read ``caption`` (at :data:`READING_RATE`, at most :data:`LONGEST_READ`).
+
+    Examples
+    --------
+    >>> round(reading_seconds("b11 = w00·a11 + w01·a12 + w02·a13 + w10·a21 + … + w22·a33"), 2)
+    5.35
+    """
+    return min(LONGEST_READ, READING_LEAD + len(caption) / READING_RATE)
+
+
+def paced_durations(captions: Sequence[str], settled: float) -> list[float]:
+    """Seconds per step: time to read the first captions, then faster, down to ``settled``.
+
+    Step ``k`` lasts its caption's :func:`reading_seconds` times
+    ``PACE_DECAY ** k``, and never less than ``settled``: a viewer reads the
+    first step's sentence, skims the next ones (only the numbers change) and
+    then follows the motion. A 25-step scene with a nine-term dot product lasts
+    about 7 s more than at ``settled`` seconds per step.
+
+    Examples
+    --------
+    >>> [round(t, 2) for t in paced_durations(["x" * 60] * 6, 1.0)]
+    [5.6, 3.36, 2.02, 1.21, 1.0, 1.0]
+    """
+    return [max(settled, reading_seconds(c) * PACE_DECAY**k) for k, c in enumerate(captions)]
 
 
 class ConvScene(Scene):
@@ -58,9 +105,15 @@ class ConvScene(Scene):
         ``"light"`` (white, the original look), ``"dark"``, or a
         :class:`~convmanim.theme.Theme`.
     step_time
-        Seconds per step: the glide to the step and the pause on it.
+        Seconds per step, the glide to the step and the pause on it, the same
+        for every step. ``None`` (the default) paces the steps instead: the
+        first ones last long enough to read their caption, the later ones
+        :attr:`settled_step_time` (see :meth:`step_durations`).
+    settled_step_time
+        Seconds per step once paced steps have sped up.
     glide
-        Fraction of :attr:`step_time` spent moving.
+        Fraction of a step spent moving (of :attr:`settled_step_time` when
+        paced: a longer step holds longer, it does not move slower).
     smooth
         ``False`` jumps from step to step with no motion: one still frame per
         step, as the original tool's GIFs were.
@@ -89,7 +142,8 @@ class ConvScene(Scene):
 
     spec: ClassVar[AnySpec] = ConvSpec(5, 3, stride=2, padding=1)
     theme: ClassVar[str | Theme] = "light"
-    step_time: ClassVar[float] = 1.0
+    step_time: ClassVar[float | None] = None
+    settled_step_time: ClassVar[float] = 1.0
     glide: ClassVar[float] = 0.5
     smooth: ClassVar[bool] = True
     intro: ClassVar[bool] = False
@@ -122,10 +176,53 @@ class ConvScene(Scene):
             raise SpecError(f"step must be in 0..{n - 1} ({n} steps), got {step}")
 
     @classmethod
+    def step_captions(cls) -> list[str]:
+        """What each step shows, in plain words and numbers: one line per step.
+
+        The step's subtitle cue, and the speaker's note on its slide; it also
+        sets the pace (:meth:`step_durations`). Modes override it with their
+        caption (``b01 = w10·a01 + w11·a02 + … + w22·a13``); this default
+        names the output cell.
+        """
+        spec = cls.spec
+        n = cls.num_steps()
+        return [f"Step {e + 1} of {n}: output row {r}, column {c}"
+                for e, (r, c) in ((e, spec.step_cell(e)) for e in range(n))]
+
+    @classmethod
+    def step_caption(cls, step: int) -> str:
+        """The caption of ``step`` in plain words (see :meth:`step_captions`)."""
+        cls.check_step(step)
+        return cls.step_captions()[step]
+
+    @classmethod
+    def pace_restarts(cls) -> list[int]:
+        """Steps where the pace starts slow again (a new part of the scene): ``[0]``."""
+        return [0]
+
+    @classmethod
+    def step_durations(cls) -> list[float]:
+        """Seconds of each step, before rounding to whole frames.
+
+        :attr:`step_time` for every step when it is set; otherwise
+        :func:`paced_durations` of the captions, starting slow again at each
+        of :meth:`pace_restarts`.
+        """
+        n = cls.num_steps()
+        if cls.step_time is not None:
+            return [float(cls.step_time)] * n
+        captions = cls.step_captions()
+        bounds = [*sorted(set(cls.pace_restarts()) | {0}), n]
+        out: list[float] = []
+        for start, stop in itertools.pairwise(bounds):
+            out += paced_durations(captions[start:stop], cls.settled_step_time)
+        return out
+
+    @classmethod
     def planned_duration(cls) -> float:
         """Seconds of video :meth:`construct` plays (for progress bars)."""
         intro = cls.intro_time if cls.intro else 0.0
-        return intro + cls.num_steps() * cls.step_time + cls.end_hold
+        return intro + sum(cls.step_durations()) + cls.end_hold
 
     # --------------------------------------------------------------- hooks
     def build_parts(self) -> Any:
@@ -231,22 +328,48 @@ class ConvScene(Scene):
         if self.intro_time > 4.0:
             self.wait(self.intro_time - 4.0)
 
-    def step_frames(self) -> tuple[int, int]:
-        """Frames of each step's glide and hold, at the current frame rate.
+    def step_frames(self, step: int = 0) -> tuple[int, int]:
+        """Frames of ``step``'s glide and hold, at the current frame rate.
 
-        A step lasts :attr:`step_time` rounded to whole frames (at least two),
-        of which :attr:`glide` is the glide (at least one frame) and the rest
-        the hold (at least one frame), so that manim never stretches a run
-        time shorter than a frame and the video lasts what was planned.
+        A step lasts its :meth:`step_durations` rounded to whole frames (at
+        least two), of which :attr:`glide` is the glide (at least one frame;
+        a fraction of :attr:`settled_step_time` when paced) and the rest the
+        hold (at least one frame), so that manim never stretches a run time
+        shorter than a frame and the video lasts what was planned.
         """
         fps = config.frame_rate
-        total = max(2, round(self.step_time * fps))
-        glide = min(max(1, round(total * self.glide)), total - 1)
+        seconds = self._durations()[step]
+        total = max(2, round(seconds * fps))
+        moving = seconds if self.step_time is not None else min(seconds, self.settled_step_time)
+        glide = min(max(1, round(moving * fps * self.glide)), total - 1)
         return glide, total - glide
 
-    def still_frames(self) -> int:
-        """Frames of a step without motion (``smooth = False``): at least one."""
-        return max(1, round(self.step_time * config.frame_rate))
+    def still_frames(self, step: int = 0) -> int:
+        """Frames of ``step`` without motion (``smooth = False``): at least one."""
+        return max(1, round(self._durations()[step] * config.frame_rate))
+
+    def _durations(self) -> list[float]:
+        """:meth:`step_durations`, computed once per scene."""
+        durations = self.__dict__.get("_step_seconds")
+        if durations is None:
+            durations = self._step_seconds = self.step_durations()
+        return durations
+
+    def _captions(self) -> list[str]:
+        """:meth:`step_captions`, computed once per scene."""
+        captions = self.__dict__.get("_step_lines")
+        if captions is None:
+            captions = self._step_lines = self.step_captions()
+        return captions
+
+    def cue_step(self, step: int, frames: int) -> None:
+        """Add ``step``'s caption as a subtitle lasting ``frames`` frames, from now.
+
+        Through manim's subcaption API: ``manim render`` writes the cues to an
+        ``.srt`` beside the video, and :mod:`convmanim.render` to a WebVTT
+        file and the MP4's subtitle track.
+        """
+        self.add_subcaption(self._captions()[step], duration=frames / config.frame_rate)
 
     def play_steps(self) -> None:
         """Play every step in row-major order, then hold the last one."""
@@ -303,12 +426,15 @@ class ConvScene(Scene):
         ``set_step``, ``step_animations`` and ``after_glide`` methods of this
         class (the scene itself, or one view of a scene that shows several).
         """
-        glide, hold = self.step_frames()
         for step in range(count):
+            glide, hold = self.step_frames(offset + step)
             if step == 0 or not self.smooth:
+                frames = glide + hold if self.smooth else self.still_frames(offset + step)
+                self.cue_step(offset + step, frames)
                 stepper.set_step(step)
-                self.hold_frames(glide + hold if self.smooth else self.still_frames())
+                self.hold_frames(frames)
             else:
+                self.cue_step(offset + step, glide + hold)
                 self.play_frames(stepper.step_animations(step), glide)
                 stepper.after_glide(step)
                 self.hold_frames(hold)

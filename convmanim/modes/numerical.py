@@ -313,7 +313,7 @@ class NumericalScene(ConvScene):
     kernel_values: ClassVar[np.ndarray | None] = None
     bias_values: ClassVar[np.ndarray | None] = None
     bias: ClassVar[bool | None] = None
-    step_time: ClassVar[float] = 1.5
+    settled_step_time: ClassVar[float] = 1.5
     keep_formula: ClassVar[bool] = False  # no room beside the grids: it fades out
     glide: ClassVar[float] = 0.35
     write: ClassVar[float] = 0.4
@@ -1137,21 +1137,21 @@ class NumericalScene(ConvScene):
         return anims
 
     def play_steps(self) -> None:
-        """Play every step: glide, caption, write, pause; each lasts :attr:`step_time`."""
+        """Play every step: glide, caption, write, pause (see :meth:`step_durations`).
+
+        The glide and the writing take their share of :attr:`settled_step_time`
+        (of :attr:`step_time` when it is set); a paced step's extra time is
+        the pause, with its caption on screen.
+        """
         self.freeze_still_parts()
         fps = config.frame_rate
-        per_step = max(1, round(self.step_time * fps))
-        n_glide = round(self.glide * per_step)
-        n_write = round(self.write * per_step)
-        if n_glide + n_write > per_step:
-            n_write = per_step - n_glide
+        moving = self.step_time if self.step_time is not None else self.settled_step_time
         transposed = self.spec.is_transposed
         # caption in, then the numbers fly (and, scattering, add up)
         shares = (0.3, 0.4, 0.3) if transposed else (0.4, 0.6, 0.0)
-        n_caption = round(shares[0] * n_write)
-        n_fly = round(shares[1] * n_write)
-        n_merge = n_write - n_caption - n_fly
         for step in range(self.num_steps()):
+            per_step = max(1, round(self._durations()[step] * fps))
+            self.cue_step(step, per_step)
             if not self.smooth:
                 self.set_step(step)
                 self.hold_frames(per_step)
@@ -1160,6 +1160,11 @@ class NumericalScene(ConvScene):
                 continue
             if step == 0:
                 self._place(0)
+            n_glide = min(per_step, round(self.glide * moving * fps))
+            n_write = min(round(self.write * moving * fps), per_step - n_glide)
+            n_caption = round(shares[0] * n_write)
+            n_fly = round(shares[1] * n_write)
+            n_merge = n_write - n_caption - n_fly
             self.play_frames(self.step_animations(step), n_glide)
             caption = self._caption_parts(step)
             self.play_frames([Fade(m, fade_in=True) for m in caption], n_caption)
