@@ -1,12 +1,60 @@
-"""Colours and sizes: the original tool's Solarized look, light and dark."""
+"""Colours and sizes: the original tool's Solarized look, light and dark.
+
+The contrast rule
+-----------------
+Every piece of text has a WCAG 2.x contrast of at least :data:`MIN_CONTRAST`
+(4.5:1, level AA) against whatever is behind it, in both themes and in every
+state a step comes to rest in: a plain cell, a cell under the kernel's shadow
+(or under the current output cell's), a cell veiled because the step does not
+read its channel, the background, a highlighted matrix row. The scenes keep
+it in two ways:
+
+* Text is never drawn under a translucent layer. A shadow or a veil lies
+  below the labels in z-order; a label that may sit under the kernel is drawn
+  again above the shadow, in the ink that reads on the shaded cell
+  (:class:`~convmanim.mobjects.grid.ShadedLabels`).
+* A label on a fill takes :meth:`Theme.ink_on` that fill: the one of the
+  theme's :attr:`Theme.inks` with the most contrast. In the light theme the
+  digits of a blue or cyan cell are near-black, and turn Solarized's base3
+  (near-white) under the kernel's dark shadow; in the dark theme the kernel's
+  shadow is light, and the digits stay near-black.
+
+:meth:`Theme.text_pairs` lists every text colour with every fill it can sit
+on; the tests check each pair, in both themes. Colours here are the seed's
+Solarized palette: the cells keep Solarized blue ``#268BD2`` and cyan
+``#2AA198``, the kernel its ``#073642`` shadow at 40%; only the inks were
+chosen for contrast (``#00141A``, base03 darkened, on the cells; base01
+``#586E75`` for muted text on white).
+
+The size rule
+-------------
+A label that carries meaning (a number, an entry's name, a weight, a
+caption) is at least :data:`MIN_LABEL_PX` pixels tall at the chosen
+resolution, measured as its bounding box. Where it cannot be, the scene
+changes the layout (fewer cells shown, a matrix that pages) or shows the
+same fact another way (a kernel's 180° rotation as an orientation mark
+instead of its weights' names); it never claims what it does not show.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+MIN_CONTRAST = 4.5
+"""WCAG 2.x AA for text: the least contrast any text has against what is behind it."""
+
+MIN_LABEL_PX = 10.0
+"""The least height, in pixels at the chosen resolution, of a label that carries meaning.
+
+A label that cannot be this tall is not drawn smaller: the layout changes
+(fewer cells, paging) or the picture shows the same fact another way.
+"""
+
 __all__ = [
     "DARK",
     "LIGHT",
+    "MIN_CONTRAST",
+    "MIN_LABEL_PX",
     "THEMES",
     "Theme",
     "blend",
@@ -34,13 +82,21 @@ class Theme:
     stroke
         Cell outlines, padding dashes and the kernel outline.
     text
-        Labels and captions.
+        Labels and captions on the background (and on the background under
+        a shadow: a highlighted matrix row).
     connector
         The lines joining the kernel's corners to the output cell.
     accent
         The colour that links a matrix row to the cells it touches.
     muted
-        Secondary text: elision dots, zero entries.
+        Secondary text on the background: notes, a title card's small lines.
+    cell_text
+        The dark ink of labels on the cells.
+    shade_text
+        The light ink of labels on cells under a dark shadow.
+    veil_opacity
+        Opacity of the background sheet that veils a channel a step does not
+        read.
     grid_stroke_width, kernel_stroke_width, connector_stroke_width
         Stroke widths in manim units (resolution independent).
     font
@@ -58,8 +114,10 @@ class Theme:
     text: str = "#002B36"
     connector: str = "#002B36"
     accent: str = "#D33682"
-    muted: str = "#657B83"
-    cell_text: str = "#002B36"
+    muted: str = "#586E75"
+    cell_text: str = "#00141A"
+    shade_text: str = "#FDF6E3"
+    veil_opacity: float = 0.75
     grid_stroke_width: float = 2.5
     kernel_stroke_width: float = 5.0
     connector_stroke_width: float = 1.6
@@ -68,6 +126,55 @@ class Theme:
     def with_(self, **changes: object) -> Theme:
         """Return a copy with some fields changed."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------ contrast
+    @property
+    def inks(self) -> tuple[str, ...]:
+        """The colours a label on a fill may take (see :meth:`ink_on`)."""
+        return (self.cell_text, self.text, self.shade_text)
+
+    def shaded(self, fill: str) -> str:
+        """``fill`` under the kernel's shadow (and the current output cell's)."""
+        return blend(self.kernel_fill, fill, self.kernel_opacity)
+
+    def veiled(self, fill: str) -> str:
+        """``fill`` under the veil of a channel the step does not read."""
+        return blend(self.background, fill, self.veil_opacity)
+
+    def ink_on(self, fill: str) -> str:
+        """The ink of a label on ``fill``: of :attr:`inks`, the one with the most contrast."""
+        return readable_on(fill, *self.inks)
+
+    def surfaces(self) -> dict[str, str]:
+        """Every fill a label can sit on, by name: plain, shaded and veiled cells."""
+        plain = {"background": self.background, "input": self.input_fill,
+                 "output": self.output_fill}
+        out = dict(plain)
+        out.update({f"shaded {name}": self.shaded(fill) for name, fill in plain.items()})
+        out.update({f"veiled {name}": self.veiled(fill) for name, fill in plain.items()
+                    if name != "background"})
+        return out
+
+    def text_pairs(self) -> list[tuple[str, str, str, str]]:
+        """Every text colour with every fill it can sit on: ``(text, colour, surface, fill)``.
+
+        * captions, titles, grid names and the matrix's entries (``text``) on
+          the background, and on a highlighted matrix row (the background under
+          a shadow);
+        * notes and a title card's small lines (``muted``) and its heading
+          (``accent``) on the background;
+        * a cell's label (``ink_on``) on each of :meth:`surfaces`;
+        * a kernel weight (``text``) in its box, which has the background's fill.
+        """
+        bg, shade = self.background, self.shaded(self.background)
+        pairs = [("text", self.text, "background", bg),
+                 ("text", self.text, "shaded background", shade),
+                 ("muted", self.muted, "background", bg),
+                 ("accent", self.accent, "background", bg),
+                 ("weight", self.text, "weight box", bg)]
+        pairs += [(f"label on {name}", self.ink_on(fill), name, fill)
+                  for name, fill in self.surfaces().items()]
+        return pairs
 
 
 LIGHT = Theme(name="light", background="#FFFFFF")
@@ -83,7 +190,8 @@ DARK = Theme(
     connector="#EEE8D5",
     accent="#F06FB0",
     muted="#93A1A1",
-    cell_text="#002B36",
+    cell_text="#00141A",
+    shade_text="#EEE8D5",
 )
 """For dark slides: black background, light strokes and a light kernel shadow."""
 
