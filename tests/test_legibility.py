@@ -1,4 +1,4 @@
-"""Legible in a lecture hall: honest numbers, pacing and subtitles."""
+"""Legible in a lecture hall: contrast, honest numbers, pacing and subtitles."""
 
 from __future__ import annotations
 
@@ -6,11 +6,60 @@ import itertools
 import math
 from fractions import Fraction
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convmanim.theme import (
+    DARK,
+    LIGHT,
+    MIN_CONTRAST,
+    blend,
+    contrast_ratio,
+    relative_luminance,
+)
 from convmanim.values import format_value, is_exact, plain_value
+
+
+# ------------------------------------------------------------------ contrast
+def test_wcag_formulas_against_known_values():
+    assert relative_luminance("#FFFFFF") == pytest.approx(1.0)
+    assert relative_luminance("#000000") == 0.0
+    assert contrast_ratio("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast_ratio("#FFFFFF", "#000000") == pytest.approx(21.0)
+    assert contrast_ratio("#268BD2", "#268BD2") == 1.0
+    # #767676 is the lightest grey that passes AA on white; #777777 fails it
+    assert contrast_ratio("#767676", "#FFFFFF") == pytest.approx(4.54, abs=0.01)
+    assert contrast_ratio("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)
+    # one channel by hand: 0x80 = 128 -> ((128/255 + 0.055)/1.055)**2.4
+    c = ((128 / 255 + 0.055) / 1.055) ** 2.4
+    assert relative_luminance("#008000") == pytest.approx(0.7152 * c)
+    assert blend("#000000", "#FFFFFF", 0.4) == "#999999"
+
+
+@pytest.mark.parametrize("theme", [LIGHT, DARK], ids=["light", "dark"])
+def test_every_text_colour_reads_on_every_fill_it_can_sit_on(theme):
+    pairs = theme.text_pairs()
+    surfaces = theme.surfaces()
+    # every surface a label can sit on is listed, shaded and veiled cells included
+    assert {"background", "input", "output", "shaded background", "shaded input",
+            "shaded output", "veiled input", "veiled output"} <= set(surfaces)
+    assert {s for _, _, s, _ in pairs} >= set(surfaces)
+    low = [(role, colour, surface, fill, round(contrast_ratio(colour, fill), 2))
+           for role, colour, surface, fill in pairs
+           if contrast_ratio(colour, fill) < MIN_CONTRAST]
+    assert not low, low
+
+
+@pytest.mark.parametrize("theme", [LIGHT, DARK], ids=["light", "dark"])
+def test_a_shaded_cell_is_the_kernel_over_the_cell(theme):
+    # the composite fill is the shadow drawn at its opacity over the cell
+    assert theme.shaded(theme.input_fill) == blend(theme.kernel_fill, theme.input_fill,
+                                                   theme.kernel_opacity)
+    assert theme.ink_on(theme.input_fill) == theme.cell_text
+    expected = theme.shade_text if theme.name == "light" else theme.cell_text
+    assert theme.ink_on(theme.shaded(theme.input_fill)) == expected
 
 
 # ------------------------------------------------------------------ honest numbers
@@ -168,3 +217,80 @@ def test_manim_render_writes_its_own_srt(tmp_path):
         "00:00:00,000 --> 00:00:00,500",
         "Output row 0, column 0: the kernel on input rows 0 to 1, columns 0 to 1",
     ]
+
+
+# ------------------------------------------------------------ contrast, measured
+def _render_still(scene_cls, quality="h"):
+    """Play ``scene_cls`` (a still step) at ``quality``; return (scene, RGB pixels)."""
+    from convmanim.render import play_scene, quality_config, resolve_quality
+
+    q = resolve_quality(quality)
+    scene = play_scene(scene_cls, q, draw=False)
+    with quality_config(q):
+        image = scene.renderer.final_image(scene)
+    return scene, np.asarray(image.convert("RGB"))
+
+
+def _pixel_box(camera, mob):
+    """``(top, bottom, left, right)`` pixel rows and columns of ``mob``'s bounding box."""
+    px = camera.pixel_width / camera.frame_width
+    left, bottom = mob.get_corner([-1, -1, 0])[:2]
+    right, top = mob.get_corner([1, 1, 0])[:2]
+    x0 = camera.pixel_width / 2 + (left - camera.frame_center[0]) * px
+    x1 = camera.pixel_width / 2 + (right - camera.frame_center[0]) * px
+    y0 = camera.pixel_height / 2 - (top - camera.frame_center[1]) * px
+    y1 = camera.pixel_height / 2 - (bottom - camera.frame_center[1]) * px
+    return int(np.floor(y0)), int(np.ceil(y1)), int(np.floor(x0)), int(np.ceil(x1))
+
+
+def _hex(rgb) -> str:
+    return "#" + "".join(f"{int(v):02X}" for v in rgb)
+
+
+def measured_contrast(camera, image, mob) -> tuple[float, str, str]:
+    """The contrast of a label's pixels against the fill behind it, read off the picture.
+
+    The fill is the commonest colour in the label's box; the text's colour is
+    the median of its glyphs' core pixels (those at least 70% as far, in
+    contrast, from the fill as the farthest one), away from anti-aliased edges.
+    """
+    top, bottom, left, right = _pixel_box(camera, mob)
+    box = image[max(0, top):bottom, max(0, left):right].reshape(-1, 3)
+    colours, counts = np.unique(box, axis=0, return_counts=True)
+    fill = _hex(colours[np.argmax(counts)])
+    ratios = np.array([contrast_ratio(_hex(c), fill) for c in colours])
+    core = np.repeat(colours[ratios >= 1 + 0.7 * (ratios.max() - 1)],
+                     counts[ratios >= 1 + 0.7 * (ratios.max() - 1)], axis=0)
+    ink = _hex(np.median(core, axis=0).round())
+    return contrast_ratio(ink, fill), ink, fill
+
+
+def _check_labels(scene, image, labels, what):
+    low = []
+    for name, mob in labels:
+        ratio, ink, fill = measured_contrast(scene.camera, image, mob)
+        if ratio < MIN_CONTRAST:
+            low.append((what, name, ink, fill, round(ratio, 2)))
+    assert not low, low
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_alphabet_highlighted_step_text_reads_at_1080p(theme):
+    from convmanim import AlphabetScene, ConvSpec
+
+    cls = type("A", (AlphabetScene,), {"spec": ConvSpec(5, 3, stride=2, padding=1),
+                                       "theme": theme, "still_step": 4})
+    scene, image = _render_still(cls)
+    view = scene.parts
+    shaded_in, shaded_out = view.shaded
+    labels = [(f"a{cell} under the kernel", shaded_in.get_copy(*cell))
+              for cell in shaded_in.cells]
+    labels += [("b11 under its highlight", shaded_out.get_copy(1, 1))]
+    labels += [(f"weight {n}", box[1]) for n, box in enumerate(view.kernel.weights)]
+    labels += [("a00, plain", view.in_grid.get_label(1, 1)),
+               ("b00, plain", view.out_grid.get_label(0, 0)),
+               ("caption", view.caption), ("matrix title", view.matrix_title)]
+    labels += [(f"highlighted {n}", m) for n, m in enumerate(view.marks[2:])]
+    assert len(view.kernel.weights) == 9 and len(shaded_in.cells) >= 9
+    _check_labels(scene, image, labels, "alphabet")

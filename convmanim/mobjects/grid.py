@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-from manim import Mobject, Polygon, VGroup, VMobject
+from manim import Animation, Mobject, Polygon, VGroup, VMobject
 
 from ..geometry import Pair
 from ..theme import Theme
+from .motion import Rearrange, set_visibility
 from .plane import PlaneMap
 
-__all__ = ["CellGrid", "cell_polygon", "dashed_segments", "place_in_cell"]
+__all__ = ["CellGrid", "ShadedLabels", "cell_polygon", "dashed_segments", "place_in_cell"]
 
 
 def cell_polygon(
@@ -258,3 +259,84 @@ class CellGrid(VGroup):
     def cells_at(self, positions: Iterable[tuple[int, int]]) -> VGroup:
         """The filled cells among ``positions`` (skipping empty ones)."""
         return VGroup(*(self.get_cell(r, c) for r, c in positions if self.has_cell(r, c)))
+
+
+class ShadedLabels(VGroup):
+    """A grid's labels drawn again above a shadow, in the ink that reads on the shaded cell.
+
+    The kernel's shadow (or the current output cell's) is translucent and
+    lies above the grid, so it would tint the labels under it: dark digits
+    under a dark shadow. These copies lie above the shadow instead, each in
+    :meth:`~convmanim.theme.Theme.ink_on` its cell's shaded fill, and cover
+    the tinted labels exactly. Only the copies of the cells under the shadow
+    are shown (:meth:`set_cells`); they fade across as the shadow glides
+    (:meth:`animate_cells`).
+
+    Parameters
+    ----------
+    grid
+        The grid whose labels are copied (as they are when first needed).
+    theme
+        The shadow's colour and opacity, and the inks.
+    """
+
+    def __init__(self, grid: CellGrid, theme: Theme, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.grid = grid
+        self.theme = theme
+        self.cells: tuple[tuple[int, int], ...] = ()
+        self._copies: dict[tuple[int, int], Mobject] = {}
+
+    def ink(self, r: int, c: int) -> str:
+        """The ink of cell ``(r, c)``'s label under the shadow."""
+        fill = self.grid.fill_color_value if self.grid.has_cell(r, c) else self.theme.background
+        return self.theme.ink_on(self.theme.shaded(fill))
+
+    def get_copy(self, r: int, c: int) -> Mobject | None:
+        """The copy of cell ``(r, c)``'s label, or ``None`` if it has none."""
+        if (r, c) not in self._copies:
+            label = self.grid.get_label(r, c)
+            if label is None:
+                return None
+            self._copies[(r, c)] = label.copy().set_color(self.ink(r, c))
+        return self._copies[(r, c)]
+
+    def _labelled(self, cells: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+        rows, cols = self.grid.grid_size
+        out = []
+        for r, c in cells:
+            cell = (int(r), int(c))
+            if 0 <= cell[0] < rows and 0 <= cell[1] < cols and self.get_copy(*cell) is not None:
+                out.append(cell)
+        return tuple(dict.fromkeys(out))
+
+    def set_cells(self, cells: Iterable[tuple[int, int]]) -> ShadedLabels:
+        """Show the copies of ``cells`` (the cells under the shadow) at once."""
+        self.cells = self._labelled(cells)
+        self.submobjects = [set_visibility(self._copies[cell], 1.0) for cell in self.cells]
+        return self
+
+    def animate_cells(self, cells: Iterable[tuple[int, int]], **kwargs: object) -> Animation | None:
+        """Fade out the copies the shadow leaves and fade in those it reaches.
+
+        Returns ``None`` when the cells do not change. :meth:`set_cells` (or
+        :meth:`prune`) afterwards drops the faded ones.
+        """
+        new = self._labelled(cells)
+        if new == self.cells:
+            return None
+        moves = []
+        for cell in dict.fromkeys(self.cells + new):
+            before, after = cell in self.cells, cell in new
+            if before != after:
+                copy = self._copies[cell]
+                set_visibility(copy, 1.0 if before else 0.0)
+                moves.append((copy, np.zeros(3), float(before), float(after)))
+        self.submobjects = [m for m, *_ in moves] + [self._copies[c] for c in new
+                                                     if c in self.cells]
+        self.cells = new
+        return Rearrange(self, moves, **kwargs)
+
+    def prune(self) -> ShadedLabels:
+        """Drop the copies faded out by the last :meth:`animate_cells`."""
+        return self.set_cells(self.cells)

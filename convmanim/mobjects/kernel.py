@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from manim import Animation, Line, Mobject, VGroup
+from manim import Animation, Line, Mobject, Rectangle, VGroup
 
 from ..geometry import DirectConv
 from ..theme import Theme
@@ -13,7 +13,27 @@ from .grid import cell_polygon, place_in_cell
 from .motion import MoveLines, Translate
 from .plane import PlaneMap
 
-__all__ = ["CellHighlight", "Connectors", "KernelWindow"]
+__all__ = ["CellHighlight", "Connectors", "KernelWindow", "weight_box"]
+
+WEIGHT_PAD = 0.18
+"""Room around a weight in its box, as a fraction of the weight's height."""
+
+
+def weight_box(label: Mobject, theme: Theme) -> VGroup:
+    """A kernel weight in a small box of the background's colour: ``VGroup(box, label)``.
+
+    The box sets the weight apart from the cell's own value, and gives it
+    the same ground wherever the window lies (a blue cell, padding, under
+    the shadow), so its contrast is the text's on the background.
+    """
+    pad = WEIGHT_PAD * max(label.height, 1e-6)
+    label.set_color(theme.text)
+    box = Rectangle(
+        width=label.width + 2 * pad, height=label.height + 2 * pad,
+        fill_color=theme.background, fill_opacity=1.0,
+        stroke_color=theme.stroke, stroke_width=0.4 * theme.grid_stroke_width,
+    ).move_to(label.get_center())
+    return VGroup(box, label)
 
 
 class KernelWindow(VGroup):
@@ -36,6 +56,19 @@ class KernelWindow(VGroup):
         in tap order (for a transposed conv these are already rotated).
     step
         The step to start at.
+    weight_height, weight_width
+        Largest height and width of a weight (its box included), as fractions
+        of a cell.
+    boxed
+        Draw each weight in a box of the background's colour
+        (:func:`weight_box`): apart from the cell's value, and readable on
+        any cell.
+
+    Attributes
+    ----------
+    weights
+        The weights in their corners: each a ``VGroup(box, label)`` when
+        boxed, else the label.
     """
 
     def __init__(
@@ -46,6 +79,9 @@ class KernelWindow(VGroup):
         *,
         weight_labels: Sequence[Sequence[Mobject]] | None = None,
         step: int = 0,
+        weight_height: float = 0.26,
+        weight_width: float = 0.5,
+        boxed: bool = True,
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)
@@ -72,9 +108,11 @@ class KernelWindow(VGroup):
             for a in range(kh):
                 for b in range(kw):
                     label = weight_labels[a][b]
+                    if boxed:
+                        label = weight_box(label, theme)
                     place_in_cell(
                         label, plane, win[a, b, 0], win[a, b, 1],
-                        height=0.26, max_width=0.5, anchor="bottom_right",
+                        height=weight_height, max_width=weight_width, anchor="bottom_right",
                     )
                     self.weights.add(label)
         self.add(self.taps, self.weights)

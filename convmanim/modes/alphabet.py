@@ -43,8 +43,8 @@ from ..limits import (
     check_render_size,
     check_symbols,
 )
-from ..mobjects.grid import CellGrid
-from ..mobjects.kernel import CellHighlight, KernelWindow
+from ..mobjects.grid import CellGrid, ShadedLabels
+from ..mobjects.kernel import WEIGHT_PAD, CellHighlight, KernelWindow
 from ..mobjects.matrix import (
     BlockMatrix,
     ColumnVector,
@@ -55,7 +55,7 @@ from ..mobjects.matrix import (
 from ..mobjects.motion import Rearrange, Translate, set_visibility
 from ..mobjects.plane import PlaneMap
 from ..mobjects.shadow import KernelShadow
-from ..theme import Theme
+from ..theme import MIN_LABEL_PX, Theme
 from .base import ConvScene, fmt_size
 
 __all__ = [
@@ -72,6 +72,10 @@ __all__ = [
 
 LABEL_PX = 13.0
 """Smallest label height, in pixels, that still reads well."""
+WEIGHT_FRACTION = 0.22
+"""A kernel weight's height in the input grid, as a fraction of a cell (at least 10 px)."""
+WEIGHT_ROOM = 0.44
+"""Height under a cell's label left for a weight in its box, as a fraction of the cell."""
 LABEL_FRACTION = 0.5
 """Label height as a fraction of its cell."""
 MARGIN = 0.3
@@ -437,16 +441,26 @@ class MatrixView:
             labels=out_labels, label_height=0.36,
         )
         weights = None
-        if lay.grid_labels:
+        # a weight (in its box) fits under the cell's label, at least MIN_LABEL_PX high
+        weight_h = max(MIN_LABEL_PX / (config.pixel_height / fh), WEIGHT_FRACTION * g)
+        boxed_h = weight_h * (1 + 2 * WEIGHT_PAD)
+        if lay.grid_labels and boxed_h <= WEIGHT_ROOM * g:
             tap = direct.tap_weight()
             kh, kw = direct.kernel_size
             weights = [
                 [self._tex(self._weight(int(tap[a, b, 0]) * kw + int(tap[a, b, 1])),
-                           color=theme.cell_text) for b in range(kw)]
+                           color=theme.text) for b in range(kw)]
                 for a in range(kh)
             ]
-        self.kernel = KernelWindow(in_plane, direct, theme, weight_labels=weights)
+        self.kernel = KernelWindow(in_plane, direct, theme, weight_labels=weights,
+                                   weight_height=boxed_h / g, weight_width=0.92)
+        px = config.pixel_height / fh
+        if any(w[1].height * px < MIN_LABEL_PX - 0.01 for w in self.kernel.weights):
+            # too narrow a cell: the matrix's row and the caption show the weights
+            self.kernel.weights.submobjects = []
         self.out_highlight = CellHighlight(out_plane, spec.step_cell(0), theme)
+        # the labels under the shadows, again above them in readable ink
+        self.shaded = VGroup(ShadedLabels(self.in_grid, theme), ShadedLabels(self.out_grid, theme))
         self.titles = VGroup(out_title, in_title)
         self.divider = Line(
             [lay.divider_x, fh / 2 - MARGIN, 0], [lay.divider_x, -fh / 2 + MARGIN, 0],
@@ -611,7 +625,7 @@ class MatrixView:
         caption.
         """
         return [self.matrix, self.caption, self.vec_out, self.vec_in, self.kernel,
-                self.out_highlight, self.row_band, self.marks]
+                self.out_highlight, self.shaded, self.row_band, self.marks]
 
     def still_parts(self) -> list[Mobject]:
         """Parts no step changes: the static ones, and the matrix if it fits whole."""
@@ -671,15 +685,46 @@ class MatrixView:
         self.step = step
         return anims
 
+    def shaded_cells(self, step: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """The input grid's cells under the kernel and the output cell, at ``step``."""
+        return ([(int(r), int(c)) for r, c in self.direct.window(step).reshape(-1, 2)],
+                [self.spec.step_cell(step)])
+
     def move_left(self, step: int) -> None:
         """Put the kernel and the output highlight at ``step`` at once."""
         self.kernel.move_to_step(step)
         self.out_highlight.move_to_cell(self.spec.step_cell(step))
+        for shaded, cells in zip(self.shaded, self.shaded_cells(step)):
+            shaded.set_cells(cells)
 
     def animate_left(self, step: int) -> list[Animation]:
-        """Glide the kernel and the output highlight to ``step``."""
-        return [self.kernel.animate_to_step(step),
-                self.out_highlight.animate_to_cell(self.spec.step_cell(step))]
+        """Glide the kernel and the output highlight to ``step``; their labels cross-fade."""
+        anims = [self.kernel.animate_to_step(step),
+                 self.out_highlight.animate_to_cell(self.spec.step_cell(step))]
+        for shaded, cells in zip(self.shaded, self.shaded_cells(step)):
+            shaded.prune()
+            anim = shaded.animate_cells(cells)
+            if anim is not None:
+                anims.append(anim)
+        return anims
+
+    def readable_copies(self, step: int) -> list[Mobject]:
+        """The labels under ``step``'s highlights, above them in readable ink.
+
+        The highlighted row's entries (over the row's band) and the output
+        vector's current entry (under its shadow); drawn with the marks.
+        """
+        theme = self.theme
+        copies: list[Mobject] = []
+        on_band = theme.ink_on(theme.shaded(theme.background))
+        for c in np.nonzero(self.index[step] >= 0)[0]:
+            if self.matrix.in_window(step, int(c)):
+                copies.append(self.matrix.entry(step, int(c)).copy().set_color(on_band))
+        slot = self.vec_out.entry_slot(step)
+        if slot is not None:
+            label = self.vec_out.get_cell(step)[1]
+            copies.append(label.copy().set_color(theme.ink_on(theme.shaded(theme.output_fill))))
+        return copies
 
     def hide_marks(self) -> None:
         """Remove the accent outlines (before a glide)."""
@@ -712,7 +757,7 @@ class MatrixView:
             p = self.vec_out.slot_center(slot)
             marks.append(highlight_rect(p[0] - w / 2, p[0] + w / 2, p[1] + h / 2,
                                         p[1] - h / 2, theme=theme, accent=False))
-        self.marks.submobjects = marks
+        self.marks.submobjects = marks + self.readable_copies(step)
         self.caption.submobjects = [self.captions[step]]
 
 
@@ -1046,6 +1091,7 @@ class ChannelMatrixView(MatrixView):
         self.highlights = [CellHighlight(p, spec.step_cell(0), theme) for p in self.out_planes]
         self.kernel = VGroup(*self.kernels)
         self.out_highlight = VGroup(*self.highlights)
+        self.shaded = VGroup()  # the channels' grids carry no labels
         self.titles = VGroup(out_title, in_title, *tags)
         self.divider = Line(
             [lay.divider_x, fh / 2 - MARGIN, 0], [lay.divider_x, -fh / 2 + MARGIN, 0],
@@ -1245,7 +1291,7 @@ class ChannelMatrixView(MatrixView):
             h = lay.cell_h
             marks.append(highlight_rect(p[0] - w / 2, p[0] + w / 2, p[1] + h / 2,
                                         p[1] - h / 2, theme=theme, accent=False))
-        self.marks.submobjects = marks
+        self.marks.submobjects = marks + self.readable_copies(step)
         self.caption.submobjects = [self.captions[step]]
 
 
@@ -1460,7 +1506,8 @@ class AlphabetRelationshipScene(AlphabetScene):
         """Send every entry of ``C`` from ``(r, c)`` to ``(c, r)`` of ``Cᵀ``."""
         conv.hide_marks()
         self.remove(conv.caption)
-        fades = [conv.kernel, conv.out_highlight, conv.row_band, conv.vec_in, conv.vec_out,
+        fades = [conv.kernel, conv.out_highlight, conv.shaded, conv.row_band, conv.vec_in,
+                 conv.vec_out,
                  conv.in_grid, conv.out_grid, conv.titles, conv.vec_titles]
         self.play(*(FadeOut(m) for m in fades), run_time=0.5)
         tconv.matrix.set_origin(tconv.matrix.window_for_row(0))
@@ -1497,7 +1544,8 @@ class AlphabetRelationshipScene(AlphabetScene):
         static = [m for m in tconv.static_parts() if m is not tconv.matrix_title]
         self.add(conv.divider, tconv.matrix_title, tconv.matrix)
         newcomers = [m for m in static if m is not tconv.divider] + [
-            tconv.kernel, tconv.out_highlight, tconv.row_band, tconv.vec_in, tconv.vec_out]
+            tconv.kernel, tconv.out_highlight, tconv.shaded, tconv.row_band, tconv.vec_in,
+            tconv.vec_out]
         self.play(*(FadeIn(m) for m in newcomers), run_time=1.0)
         self.remove(*self.mobjects)
         self.add(*tconv.all_parts())
