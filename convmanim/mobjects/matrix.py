@@ -39,6 +39,10 @@ __all__ = [
 ]
 
 
+CLIP_MARGIN = 0.08
+"""A scrolling entry fades out over this fraction of a cell before it reaches the frame."""
+
+
 def _fit_label(label: Mobject, width: float, height: float) -> Mobject:
     if label.height > 0:
         label.scale(height / label.height)
@@ -286,12 +290,14 @@ class SparseMatrix(VGroup):
         """The window origin centred on row ``r`` and its non-zero entries.
 
         Near the matrix's edges the window stops at the edge; a window as large
-        as the matrix never moves.
+        as the matrix never moves. A row wider than the window shows its first
+        entries, then as many as fit.
         """
         rows, cols = self.shape
         wr, wc = self.window
         nonzero = np.nonzero(self.index[r] >= 0)[0]
         lo, hi = (int(nonzero.min()), int(nonzero.max())) if nonzero.size else (0, 0)
+        hi = min(hi, lo + wc - 1)
         return (_follow(r, r, wr, rows), _follow(lo, hi, wc, cols))
 
     def entry(self, r: int, c: int) -> Mobject:
@@ -363,10 +369,25 @@ class SparseMatrix(VGroup):
             b = 1.0 if self._marker_needed(side, origin) else 0.0
             if a != b:
                 moves.append((mob, np.zeros(3), a, b))
-        moves += self._frame_moves(old, origin)
+        frame_moves = self._frame_moves(old, origin)
+        clipped = {id(m): "xy" for m in keep}
+        clipped.update({id(m): axes for m, axes in self._frame_clipping(frame_moves)})
+        moves += frame_moves
         self.entries.submobjects = keep
         self.origin = origin
-        return Rearrange(self, moves, **kwargs)
+        return Rearrange(self, moves, clip=[self.frame_rect()], clipped=clipped,
+                         margin=CLIP_MARGIN * min(self.cell_w, self.cell_h), **kwargs)
+
+    def frame_rect(self) -> tuple[float, float, float, float]:
+        """``(left, right, top, bottom)`` of the window's frame: what scrolls stays in it."""
+        left, top = self.top_left[0], self.top_left[1]
+        return (left, left + self.window[1] * self.cell_w, top, top - self.window[0] * self.cell_h)
+
+    def _frame_clipping(
+        self, moves: list[tuple[Mobject, np.ndarray, float, float]]
+    ) -> list[tuple[Mobject, str]]:
+        """The frame parts among ``moves`` to clip, and along which axes (none here)."""
+        return []
 
     def _frame_moves(
         self, old: Pair, new: Pair
@@ -666,6 +687,17 @@ class BlockMatrix(SparseMatrix):
                 moves.append((mob, end - start, 1.0 if a else 0.0, 1.0 if b else 0.0))
         self.frame.submobjects = [m for m, *_ in moves]  # until :meth:`prune`
         return moves
+
+    def frame_rect(self) -> tuple[float, float, float, float]:
+        """``(left, right, top, bottom)`` of the window's frame, every block column across."""
+        left, top = self.top_left[0], self.top_left[1]
+        return (left, left + self.width_shown, top, top - self.window[0] * self.cell_h)
+
+    def _frame_clipping(
+        self, moves: list[tuple[Mobject, np.ndarray, float, float]]
+    ) -> list[tuple[Mobject, str]]:
+        """Separators and row headers slide up and down: clipped to the frame's height."""
+        return [(m, "y") for m, *_ in moves]
 
     def prune(self) -> BlockMatrix:
         """Drop entries and frame parts left outside the window by the last scroll."""

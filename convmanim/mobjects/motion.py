@@ -16,7 +16,33 @@ from manim import Animation, Line, Mobject
 
 from ..manim_internals import get_alphas, has_colours, set_alphas
 
-__all__ = ["MoveLines", "Rearrange", "Translate", "set_visibility"]
+__all__ = ["MoveLines", "Rearrange", "Translate", "clip_factor", "set_visibility"]
+
+Rect = tuple[float, float, float, float]
+"""``(left, right, top, bottom)`` of a screen rectangle."""
+
+
+def clip_factor(lo: np.ndarray, hi: np.ndarray, rects: Sequence[Rect], margin: float,
+                axes: str = "xy") -> float:
+    """How visible a box ``[lo, hi]`` is when clipped to ``rects``: from 0 to 1.
+
+    1 when the box lies inside one of the rectangles at least ``margin`` from
+    its edges (along ``axes``), 0 when any part of it sticks out of every
+    one, and in between as it nears an edge: a scrolling entry fades as it
+    reaches the frame and is gone before it would cross it.
+    """
+    best = 0.0
+    for left, right, top, bottom in rects:
+        gaps = []
+        if "x" in axes:
+            gaps += [lo[0] - left, right - hi[0]]
+        if "y" in axes:
+            gaps += [lo[1] - bottom, top - hi[1]]
+        gap = min(gaps)
+        if gap < 0:
+            continue
+        best = max(best, 1.0 if margin <= 0 else min(1.0, gap / margin))
+    return best
 
 
 class _Copyless(Animation):
@@ -140,6 +166,16 @@ class Rearrange(_Copyless):
         ``(mobject, offset, start_visibility, end_visibility)`` for each
         mobject: it travels by ``offset`` while its visibility goes linearly
         (in eased time) from start to end.
+    clip
+        Rectangles ``(left, right, top, bottom)`` the ``clipped`` mobjects are
+        shown in: one is drawn only while its whole box lies inside one of
+        them (see :func:`clip_factor`), so that nothing that scrolls leaves
+        its frame.
+    clipped
+        ``id(mobject) -> axes`` (``"xy"``, or ``"y"`` for a part as wide as
+        the frame) of the moved mobjects to clip.
+    margin
+        Distance from an edge over which a clipped mobject fades out.
     **kwargs
         ``run_time``, ``rate_func``, ... as for any animation.
     """
@@ -148,26 +184,47 @@ class Rearrange(_Copyless):
         self,
         mobject: Mobject,
         moves: Sequence[tuple[Mobject, np.ndarray, float, float]],
+        *,
+        clip: Sequence[Rect] = (),
+        clipped: dict[int, str] | None = None,
+        margin: float = 0.0,
         **kwargs: object,
     ) -> None:
         self.moves = [(m, np.asarray(v, dtype=float), a, b) for m, v, a, b in moves]
+        self.clip = list(clip)
+        self.clipped = dict(clipped or {})
+        self.margin = margin
         self._start: list[list[tuple[Mobject, np.ndarray]]] = []
+        self._boxes: list[tuple[np.ndarray, np.ndarray] | None] = []
         super().__init__(mobject, **kwargs)
 
     def begin(self) -> None:
-        """Remember every start point."""
+        """Remember every start point (and the start box of each clipped mobject)."""
         self._start = [
             [(m, m.points.copy()) for m in mob.family_members_with_points()]
             for mob, _, _, _ in self.moves
         ]
+        self._boxes = []
+        for (mob, *_), members in zip(self.moves, self._start):
+            points = [start for _, start in members if len(start)]
+            if self.clip and id(mob) in self.clipped and points:
+                stacked = np.concatenate(points)
+                self._boxes.append((stacked.min(axis=0), stacked.max(axis=0)))
+            else:
+                self._boxes.append(None)
         super().begin()
+        self.interpolate_mobject(0.0)
 
     def interpolate_mobject(self, alpha: float) -> None:
         """Place and fade every mobject at the eased fraction of its way."""
         t = self.rate_func(alpha)
-        for (mob, offset, v0, v1), members in zip(self.moves, self._start):
+        for (mob, offset, v0, v1), members, box in zip(self.moves, self._start, self._boxes):
             for member, start in members:
                 member.points = start + t * offset
-            if v0 != v1 or v0 < 1:
-                set_visibility(mob, v0 + t * (v1 - v0))
+            visibility = v0 + t * (v1 - v0)
+            if box is not None:
+                visibility *= clip_factor(box[0] + t * offset, box[1] + t * offset, self.clip,
+                                          self.margin, self.clipped[id(mob)])
+            if visibility != 1 or v0 != v1 or v0 < 1:
+                set_visibility(mob, visibility)
 
