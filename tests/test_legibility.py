@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -294,3 +295,115 @@ def test_alphabet_highlighted_step_text_reads_at_1080p(theme):
     labels += [(f"highlighted {n}", m) for n, m in enumerate(view.marks[2:])]
     assert len(view.kernel.weights) == 9 and len(shaded_in.cells) >= 9
     _check_labels(scene, image, labels, "alphabet")
+
+
+# ------------------------------------------------------------------ motion
+def _visible(mob) -> bool:
+    return any(m.fill_rgbas[:, 3].max(initial=0) > 1e-3 or m.stroke_rgbas[:, 3].max(initial=0)
+               > 1e-3 for m in mob.family_members_with_points() if hasattr(m, "fill_rgbas"))
+
+
+def _inside(mob, rect, tol=1e-6) -> bool:
+    left, right, top, bottom = rect
+    points = np.concatenate([m.points for m in mob.family_members_with_points()])
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    return left - tol <= lo[0] and hi[0] <= right + tol and bottom - tol <= lo[1] \
+        and hi[1] <= top + tol
+
+
+def _play_watching(scene_cls, quality, watch):
+    """Play ``scene_cls``, calling ``watch(scene)`` on every frame as it is written."""
+    from convmanim.render import quality_config, resolve_quality
+    from convmanim.writer import make_scene
+
+    holder = {}
+    with quality_config(resolve_quality(quality)):
+        scene = make_scene(scene_cls, on_frame=lambda frame, count: watch(holder["scene"]))
+        holder["scene"] = scene
+        scene.render()
+    return scene
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("spec", [
+    "ConvSpec(7, 3)", "ConvSpec(6, 3, in_channels=2, out_channels=2)",
+], ids=["one channel", "channels"])
+def test_a_paging_matrix_stays_inside_its_frame_on_every_frame(spec):
+    from convmanim import AlphabetScene, ConvSpec  # noqa: F401 - for eval
+
+    cls = type("P", (AlphabetScene,), {"spec": eval(spec), "step_time": 0.5})
+    seen = {"frames": 0, "partial": 0, "origins": set()}
+
+    def watch(scene):
+        matrix = scene.parts.matrix
+        rect = matrix.frame_rect()
+        seen["frames"] += 1
+        seen["origins"].add(matrix.origin)
+        drawn = {id(m) for m in matrix.entries.submobjects}
+        for rc, mob in matrix.entries_all.items():
+            if id(mob) in drawn and _visible(mob):
+                assert _inside(mob, rect), (seen["frames"], rc, matrix.origin)
+                alphas = [m.fill_rgbas[:, 3].max() for m in mob.family_members_with_points()]
+                seen["partial"] += max(alphas) < 0.99
+
+    _play_watching(cls, "854x480@6", watch)
+    assert len(seen["origins"]) > 2  # it paged, more than once
+    assert seen["partial"] > 0  # frames caught entries mid-slide, fading at the frame
+
+
+# ------------------------------------------------------------------ size
+_SYMBOLS_ONLY = re.compile(r"\\(vdots|cdots|ldots|dots|times|cdot|top)|[^A-Za-z0-9]")
+
+
+def label_heights(scene) -> list[tuple[float, str]]:
+    """``(pixels, tex)`` of every visible label with a letter or a digit in it."""
+    from convmanim.labels import Label
+
+    px = scene.camera.pixel_height / scene.camera.frame_height
+    out, seen = [], set()
+    for top in [*scene.mobjects, *scene.foreground_mobjects]:
+        for mob in top.get_family():
+            if not isinstance(mob, Label) or id(mob) in seen:
+                continue
+            seen.add(id(mob))
+            tex = mob.get_tex_string()
+            if not _SYMBOLS_ONLY.sub("", tex.replace(r"\text", "")) or not _visible(mob):
+                continue
+            out.append((mob.height * px, tex))
+    return out
+
+
+def _size_cases():
+    from convmanim import (
+        AlphabetRelationshipScene,
+        AlphabetScene,
+        ArithmeticScene,
+        ConvSpec,
+        NumericalScene,
+    )
+
+    s2 = ConvSpec(5, 3, stride=2, padding=1)
+    return {
+        "arithmetic transposed": type("A", (ArithmeticScene,), {"spec": s2.transposed()}),
+        "numerical conv": type("N", (NumericalScene,), {"spec": s2}),
+        "numerical scatter": type("N", (NumericalScene,), {"spec": s2.transposed()}),
+        "alphabet conv": type("L", (AlphabetScene,), {"spec": s2}),
+        "alphabet 7x7 (pages)": type("L", (AlphabetScene,), {"spec": ConvSpec(7, 3)}),
+        "relationship, C^T": type("R", (AlphabetRelationshipScene,), {"spec": s2}),
+    }
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("quality", ["l", "m", "h"], ids=["480p", "720p", "1080p"])
+@pytest.mark.parametrize("case", list(_size_cases()))
+def test_no_meaning_carrying_label_is_below_10_px(case, quality):
+    from convmanim.render import play_scene
+    from convmanim.theme import MIN_LABEL_PX
+
+    base = _size_cases()[case]
+    step = base.num_steps() - 5 if case.startswith("relationship") else 4
+    scene = play_scene(type("S", (base,), {"still_step": step}), quality, draw=False)
+    heights = label_heights(scene)
+    assert len(heights) >= 5
+    small = sorted((round(h, 2), tex) for h, tex in heights if h < MIN_LABEL_PX - 0.01)
+    assert not small, small[:10]

@@ -242,8 +242,10 @@ def plan_layout(
 
     Cells are as large as fits, up to :data:`MAX_CELL` high, and their labels
     never smaller than :data:`LABEL_PX` pixels at this resolution, except
-    that the window always holds a whole row's non-zero entries. A matrix that
-    does not fit at that size is shown through a window that scrolls.
+    that the window holds a whole row's non-zero entries if labels down to
+    :data:`~convmanim.theme.MIN_LABEL_PX` allow it (otherwise it shows the
+    row's first entries, and the caption the whole row). A matrix that does
+    not fit at that size is shown through a window that scrolls.
 
     Parameters
     ----------
@@ -266,7 +268,9 @@ def plan_layout(
     gh, gw = direct.grid_size
     oh, ow = spec.output_size
     wide = max(*spec.input_size, *spec.output_size) > 10
-    ratio = (2.6 if wide else 2.05) / 0.8  # cell width needed per unit of label height
+    # cell width needed per unit of label height: the widest of w_{ab} and a_{rc}, at 0.8
+    w_aspect = 3.1 if max(spec.kernel_size) > 10 else WEIGHT_ASPECT
+    ratio = max(w_aspect, 2.6 if wide else 2.06) / 0.8
 
     # Left: the two grids, one above the other, each under a title line.
     left_height = fh - 2 * MARGIN - 2 * 0.45 - 0.3
@@ -291,7 +295,10 @@ def plan_layout(
     if cell is None:
         cell_w = min(1.5 * tallest, width / cols)
         if cell_w < min_label * ratio:
-            cell_w = min(min_label * ratio, width / (_row_span(index) + 1))
+            # a whole row's entries in view, but never below the size rule's
+            # least height: then the window shows part of the row
+            cell_w = max(min(min_label * ratio, width / (_row_span(index) + 1)),
+                         MIN_LABEL_PX / px * ratio)
         label_h = min(tallest * LABEL_FRACTION, cell_w / ratio)
         # Rows a little taller than the labels need, not more.
         cell_h = min(tallest, max(1.2 * cell_w, label_h / LABEL_FRACTION))
