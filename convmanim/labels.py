@@ -512,6 +512,11 @@ class LabelMaker:
         """Width of a label, without copying it."""
         return self._get_template(tex, font_size).width
 
+    def size(self, tex: str, font_size: float = 28) -> tuple[float, float]:
+        """``(width, height)`` of a label, without copying it."""
+        template = self._get_template(tex, font_size)
+        return template.width, template.height
+
     def _get_template(self, tex: str, font_size: float) -> Mobject:
         key = (tex, float(font_size), self.color, True)
         if key not in self._templates:

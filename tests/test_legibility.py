@@ -288,7 +288,7 @@ def test_alphabet_highlighted_step_text_reads_at_1080p(theme):
     labels = [(f"a{cell} under the kernel", shaded_in.get_copy(*cell))
               for cell in shaded_in.cells]
     labels += [("b11 under its highlight", shaded_out.get_copy(1, 1))]
-    labels += [(f"weight {n}", box[1]) for n, box in enumerate(view.kernel.weights)]
+    labels += [(f"weight {n}", w) for n, w in enumerate(view.kernel.weights)]
     labels += [("a00, plain", view.in_grid.get_label(1, 1)),
                ("b00, plain", view.out_grid.get_label(0, 0)),
                ("caption", view.caption), ("matrix title", view.matrix_title)]
@@ -407,3 +407,99 @@ def test_no_meaning_carrying_label_is_below_10_px(case, quality):
     assert len(heights) >= 5
     small = sorted((round(h, 2), tex) for h, tex in heights if h < MIN_LABEL_PX - 0.01)
     assert not small, small[:10]
+
+
+# ------------------------------------------------------------ numerical
+def _numerical(spec, **attrs):
+    from convmanim import NumericalScene
+
+    return type("N", (NumericalScene,), {"spec": spec, **attrs})
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("transposed", [False, True], ids=["conv", "scatter"])
+def test_numerical_highlighted_step_text_reads_at_1080p(theme, transposed):
+    from convmanim import ConvSpec
+
+    spec = ConvSpec(5, 3, stride=2, padding=1)
+    cls = _numerical(spec.transposed() if transposed else spec, theme=theme, still_step=4,
+                     input_values=np.array([[1, 0.5, -2], [1.25, 3, 0], [4, 2, 1]])
+                     if transposed else None)
+    scene, image = _render_still(cls)
+    p = scene.parts
+    shaded = p.shaded[0]
+    labels = [(f"input {cell} under the shadow", shaded.get_copy(*cell)) for cell in shaded.cells]
+    labels += [(f"weight {n}", w) for n, w in enumerate(p.kernel.weights)]
+    labels += [("caption", p.captions[4]), ("header", p.header)]
+    if transposed:
+        lit = scene._lit_sums(4)
+        labels += [(f"sum {key}", mob) for key, mob in scene._shown.items()]
+        assert len(lit) == 9
+    else:
+        labels += [(f"result {e}", mob) for e, mob in p.results.items()]
+    assert len(shaded.cells) >= 1 and len(p.kernel.weights) == 9
+    _check_labels(scene, image, labels, "numerical")
+
+
+def test_captions_write_approx_for_rounded_numbers():
+    from convmanim import ConvSpec
+
+    avg = _numerical(ConvSpec(3, 3), mode="average",
+                     input_values=np.array([[1, 1, 2], [0, 0, 0], [0, 0, 0]]))
+    assert avg.step_captions() == ["Output (0, 0) = (1 + 1 + 2 + 0 + 0 + 0 + 0 + 0 + 0)/9 ≈ 0.444"]
+    exact = _numerical(ConvSpec(3, 3), mode="average",
+                       input_values=np.array([[1.005, 0.999, -0.125], [0, 0, 0], [0, 0, -0.079]]))
+    assert exact.step_captions() == [
+        "Output (0, 0) = (1.005 + 0.999 − 0.125 + 0 + 0 + 0 + 0 + 0 − 0.079)/9 = 0.2"]
+    conv = _numerical(ConvSpec(3, 2), input_values=np.arange(9).reshape(3, 3),
+                      kernel_values=np.array([[1, 0], [0, -0.125]]))
+    assert conv.step_captions()[0] == "Output (0, 0) = 0·1 + 1·0 + 3·0 + 4·(−0.125) = −0.5"
+
+
+def test_scatter_caption_arithmetic_agrees_as_displayed():
+    from convmanim import ConvSpec
+    from convmanim.modes.numerical_data import scatter_caption_tex, scatter_numbers
+
+    spec = ConvSpec(3, 2).transposed()
+    y = np.array([[4 / 3, 1 / 3], [-2 / 3, 1.005]])
+    kernel = np.array([[2.0, 1.0], [-1.0, 3.0]])
+    numbers = scatter_numbers(spec, y, kernel)
+    for step in numbers.steps:
+        parts, where = scatter_caption_tex(step.value, step.kernels, step.products)
+        factor = float(parts[0].removesuffix(r"\cdot").strip("() "))
+        shown = [parts[i] for i in where]
+        relation = r"\approx" if r"\approx" in parts else "="
+        assert relation == ("=" if step.value in (1.005,) else r"\approx")
+        # the displayed value times each weight prints as the displayed product
+        assert [format_value(factor * w) for w in step.kernels.ravel()] == shown, parts
+
+
+@pytest.mark.render
+def test_one_font_size_per_grid_and_weights_boxed_below_the_values():
+    from convmanim import ConvSpec
+    from convmanim.labels import math_label
+    from convmanim.render import play_scene
+
+    x = np.array([[1, 1.44, -0.125, 3], [10.5, 2, 0, 1], [1, 1, 1, 1], [2, 2, 2, 2]])
+    cls = _numerical(ConvSpec(4, 3, padding=1), input_values=x,
+                     kernel_values=np.array([[1, 0.5, 2], [0, 1, 1], [-1, 2, 1]]), still_step=15)
+    scene = play_scene(cls, "h", draw=False)
+    p = scene.parts
+
+    def font_sizes(labels):
+        """Each label's drawn size over its size at one font size: its font size, relative."""
+        return {round(m.height / math_label(m.get_tex_string()).height, 6) for m in labels}
+
+    assert len(font_sizes(p.input_grid.get_labels())) == 1  # "1" as "1.44" and "-0.125"
+    results = [p.results[e] for e in range(16)]
+    assert len(font_sizes(results)) == 1
+    heights = [m.height for m in p.input_grid.get_labels()]
+    # the longest entry fits its cell: it set the size
+    widest = max(m.width for m in p.input_grid.get_labels())
+    assert widest <= 0.8 * p.input_grid.plane.cell_size + 1e-9
+    # weights: in boxes of the background's colour, smaller than the values
+    assert len(p.kernel.boxes) == len(p.kernel.weights) == 9
+    assert all(box.get_fill_color().to_hex().upper() == LIGHT.background for box in p.kernel.boxes)
+    assert max(w.height for w in p.kernel.weights) < min(heights)
+    assert len(font_sizes(p.kernel.weights)) == 1

@@ -222,8 +222,10 @@ def test_frames_add_up_to_the_planned_duration():
 
 # ------------------------------------------------------------ window, caption, cell agree
 def _parse_caption(tex: str):
-    lhs, result = tex.rsplit("=", 1)
-    return lhs.strip(), result.strip()
+    """``(left-hand side, relation, result)``: the relation is ``=``, or ``≈`` when rounded."""
+    at = max(tex.rfind("="), tex.rfind(r"\approx"))
+    sign = r"\approx" if tex.startswith(r"\approx", at) else "="
+    return tex[:at].strip(), sign, tex[at + len(sign):].strip()
 
 
 @pytest.mark.parametrize("case", [GATHER[0], GATHER[2], GATHER[3], GATHER[6]], ids=_id)
@@ -254,9 +256,11 @@ def test_caption_window_and_highlight_agree_with_the_oracle(case):
     # the caption on screen is this step's, and its arithmetic is the window's
     captions = [c for c in p.captions.values() if c in scene.mobjects]
     assert len(captions) == 1
-    lhs, result = _parse_caption(captions[0].get_tex_string())
+    lhs, sign, result = _parse_caption(captions[0].get_tex_string())
     expected = _gather_oracle(spec, mode, x, w)[step // ow, step % ow]
     _check_number(result, expected)
+    # a rounded result is written with ≈, an exact one with =
+    assert sign == ("=" if float(result) == expected else r"\approx"), (sign, result)
     if mode == "convolution":
         terms = [t.split(r"\cdot") for t in lhs.split(" + ")]
         assert [float(a.strip(" ()")) for a, _ in terms] == vals
@@ -274,7 +278,7 @@ def test_caption_window_and_highlight_agree_with_the_oracle(case):
 def test_long_captions_are_elided():
     spec = ConvSpec(6, 4, stride=2)
     scene = play_scene(_scene(spec, still_step=0), TINY)
-    lhs, _ = _parse_caption(scene.parts.captions[0].get_tex_string())
+    lhs, _, _ = _parse_caption(scene.parts.captions[0].get_tex_string())
     assert r"\dots" in lhs
     assert len(lhs.split(" + ")) == 7  # 4 terms, the dots, 2 terms
 
@@ -302,7 +306,10 @@ def test_scatter_canvas_window_and_caption_agree_with_the_oracle(spec):
     want = np.array([plane.cell_center(r, c) for r, c in windows[step].reshape(-1, 2)])
     np.testing.assert_allclose(got, want, atol=1e-6)
     y, w = cls.values()
-    assert [m.get_tex_string() for m in p.kernel.weights] == [str(int(v)) for v in w.ravel()]
+    # the weights in the window, unrotated; where they would be under 10 px (this tiny
+    # render) the window has none, and the caption below writes them
+    if p.kernel.weights:
+        assert [m.get_tex_string() for m in p.kernel.weights] == [str(int(v)) for v in w.ravel()]
     # the highlight is on the scattered input cell
     np.testing.assert_allclose(p.highlight.shade.get_center(),
                                p.input_grid.plane.cell_center(step // iw, step % iw), atol=1e-6)

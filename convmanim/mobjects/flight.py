@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from manim import Mobject, VGroup, VMobject
+from manim import ManimColor, Mobject, VGroup, VMobject, interpolate_color
 
 from ..manim_internals import copy_colours, get_alphas, has_colours, set_alphas
 from .motion import _Copyless
 
-__all__ = ["Fade", "Relocate", "ghost"]
+__all__ = ["Fade", "Recolor", "Relocate", "ghost"]
 
 
 class Relocate(_Copyless):
@@ -61,6 +61,45 @@ class Relocate(_Copyless):
         scale = 1.0 + t * (self.factor - 1.0)
         for member, start in zip(self._members, self._start):
             member.points = centre + (start - self._centre) * scale
+
+
+class Recolor(_Copyless):
+    """Turn ``mobject``'s fill and stroke colours into ``color``, keeping their opacities.
+
+    A number under the kernel's shadow changes ink as the shadow arrives or
+    leaves (see :meth:`convmanim.theme.Theme.ink_on`). Only a few numbers
+    change ink in a step, so the public ``set_fill``/``set_stroke`` serve.
+
+    Parameters
+    ----------
+    mobject
+        What changes colour (with all its submobjects).
+    color
+        The colour it ends in.
+    **kwargs
+        ``run_time``, ``rate_func``, ... as for any animation.
+    """
+
+    def __init__(self, mobject: Mobject, color: str, **kwargs: Any) -> None:
+        self.target = ManimColor(color)
+        self._start: list[tuple[VMobject, ManimColor, ManimColor]] = []
+        super().__init__(mobject, **kwargs)
+
+    def begin(self) -> None:
+        """Remember every colour."""
+        self._start = [
+            (m, m.get_fill_color(), m.get_stroke_color())
+            for m in self.mobject.family_members_with_points()
+            if isinstance(m, VMobject)
+        ]
+        super().begin()
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        """Mix every colour toward the target by the eased fraction."""
+        t = self.rate_func(alpha)
+        for member, fill, stroke in self._start:
+            member.set_fill(interpolate_color(fill, self.target, t), family=False)
+            member.set_stroke(interpolate_color(stroke, self.target, t), family=False)
 
 
 class Fade(_Copyless):

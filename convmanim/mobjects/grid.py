@@ -35,7 +35,7 @@ def place_in_cell(
     r: int,
     c: int,
     *,
-    height: float = 0.42,
+    height: float | None = 0.42,
     max_width: float = 0.82,
     anchor: str = "center",
 ) -> Mobject:
@@ -50,7 +50,8 @@ def place_in_cell(
     r, c
         The cell.
     height, max_width
-        Label size as a fraction of the cell (``max_width`` wins for wide labels).
+        Label size as a fraction of the cell (``max_width`` wins for wide
+        labels); ``height=None`` keeps the label's size.
     anchor
         ``"center"``, ``"upper_left"`` (leaving the bottom-right corner free)
         or ``"bottom_right"`` (small weight labels in the corner, as the
@@ -62,7 +63,7 @@ def place_in_cell(
         ``mob``, moved and transformed.
     """
     size = plane.cell_size
-    if mob.height > 0:
+    if height is not None and mob.height > 0:
         mob.scale(height * size / mob.height)
     if mob.width > max_width * size:
         mob.scale(max_width * size / mob.width)
@@ -235,15 +236,21 @@ class CellGrid(VGroup):
         self,
         labels: Mapping[tuple[int, int], Mobject],
         *,
-        height: float = 0.42,
+        height: float | None = 0.42,
         anchor: str = "center",
+        max_width: float = 0.82,
     ) -> CellGrid:
-        """Place ``labels`` in their cells (replacing any that were there)."""
+        """Place ``labels`` in their cells (replacing any that were there).
+
+        ``height=None`` keeps each label's size (a grid of numbers sized
+        together); see :func:`place_in_cell`.
+        """
         for (r, c), mob in labels.items():
             old = self._label_at.pop((r, c), None)
             if old is not None:
                 self.labels.remove(old)
-            place_in_cell(mob, self.plane, r, c, height=height, anchor=anchor)
+            place_in_cell(mob, self.plane, r, c, height=height, anchor=anchor,
+                          max_width=max_width)
             self._label_at[(r, c)] = mob
             self.labels.add(mob)
         return self

@@ -67,8 +67,9 @@ class KernelWindow(VGroup):
     Attributes
     ----------
     weights
-        The weights in their corners: each a ``VGroup(box, label)`` when
-        boxed, else the label.
+        The weights' labels in their corners, in tap order.
+    boxes
+        The boxes behind them, when boxed (drawn just under the weights).
     """
 
     def __init__(
@@ -104,18 +105,26 @@ class KernelWindow(VGroup):
             )
         )
         self.weights = VGroup()
+        self.boxes = VGroup()
         if weight_labels is not None:
             for a in range(kh):
                 for b in range(kw):
                     label = weight_labels[a][b]
-                    if boxed:
-                        label = weight_box(label, theme)
+                    placed = weight_box(label, theme) if boxed else label
                     place_in_cell(
-                        label, plane, win[a, b, 0], win[a, b, 1],
+                        placed, plane, win[a, b, 0], win[a, b, 1],
                         height=weight_height, max_width=weight_width, anchor="bottom_right",
                     )
+                    if boxed:
+                        self.boxes.add(placed[0])
                     self.weights.add(label)
-        self.add(self.taps, self.weights)
+        self.add(self.taps, self.boxes, self.weights)
+
+    def drop_weights(self) -> KernelWindow:
+        """Leave the weights (and their boxes) out: too small to read here."""
+        self.weights.submobjects = []
+        self.boxes.submobjects = []
+        return self
 
     def get_tap(self, a: int, b: int) -> Mobject:
         """The shaded cell of tap ``(a, b)``."""

@@ -462,9 +462,9 @@ class MatrixView:
         self.kernel = KernelWindow(in_plane, direct, theme, weight_labels=weights,
                                    weight_height=boxed_h / g, weight_width=0.92)
         px = config.pixel_height / fh
-        if any(w[1].height * px < MIN_LABEL_PX - 0.01 for w in self.kernel.weights):
+        if any(w.height * px < MIN_LABEL_PX - 0.01 for w in self.kernel.weights):
             # too narrow a cell: the matrix's row and the caption show the weights
-            self.kernel.weights.submobjects = []
+            self.kernel.drop_weights()
         self.out_highlight = CellHighlight(out_plane, spec.step_cell(0), theme)
         # the labels under the shadows, again above them in readable ink
         self.shaded = VGroup(ShadedLabels(self.in_grid, theme), ShadedLabels(self.out_grid, theme))

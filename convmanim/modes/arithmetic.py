@@ -565,7 +565,7 @@ class ArithmeticScene(ConvScene):
         # shown by default only where they can be read
         if (self.show_weights is None and len(kernel.weights)
                 and min(_glyph_pixels(w, in_plane) for w in kernel.weights) < MIN_WEIGHT_PIXELS):
-            kernel.weights.submobjects = []
+            kernel.drop_weights()
         highlight = CellHighlight(out_plane, spec.step_cell(0), theme)
         connectors = Connectors(kernel.footprint(), highlight.corners(), theme)
 

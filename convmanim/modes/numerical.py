@@ -29,7 +29,7 @@ from the geometry core, before anything is drawn.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -49,10 +49,11 @@ from manim import (
 
 from ..geometry import AnySpec, ConvSpec, DirectConv, Pair, SpecError, TransposedConvSpec
 from ..labels import LabelMaker, math_label
-from ..mobjects.flight import Fade, Relocate, ghost
-from ..mobjects.grid import CellGrid, cell_polygon, place_in_cell
-from ..mobjects.kernel import CellHighlight, KernelWindow
+from ..mobjects.flight import Fade, Recolor, Relocate, ghost
+from ..mobjects.grid import CellGrid, ShadedLabels, cell_polygon, place_in_cell
+from ..mobjects.kernel import WEIGHT_PAD, CellHighlight, KernelWindow
 from ..mobjects.plane import PlaneMap
+from ..theme import MIN_LABEL_PX as LEAST_PX
 from ..theme import blend, contrast_ratio, readable_on
 from ..values import as_values, format_value
 from .base import ConvScene
@@ -65,6 +66,9 @@ from .numerical_data import (
     default_bias,
     default_values,
     gather_numbers,
+    plain_gather_caption,
+    plain_scatter_caption,
+    relation,
     scatter_caption_tex,
     scatter_numbers,
     step_caption_tex,
@@ -97,11 +101,17 @@ NUMBER_WIDTH = 0.76
 """Widest a number may be, as a fraction of the cell."""
 INFINITY_HEIGHT = 0.28
 """Height of the minus infinity written in max pooling's padding."""
-WEIGHTED_NUMBER_WIDTH = 0.6
-WEIGHTED_NUMBER_SHIFT = (-0.05, -0.08)
-"""Where a weight may sit in its corner, the number moves up and left (rows, columns)."""
-WEIGHT_SCALE = 1.2
-"""Weights are drawn this much larger than the kernel window's default."""
+WEIGHTED_NUMBER_WIDTH = 0.78
+"""Widest a number may be where a weight may sit in its cell (it then moves up, clear of the
+weight's box in the bottom-right corner)."""
+CELL_INSET = 0.06
+"""Room between a weight's box (or a number) and its cell's edge, as a fraction of a cell."""
+WEIGHT_HEIGHT = 0.32
+"""A weight's box height, as a fraction of a cell."""
+WEIGHT_WIDTH = 0.9
+"""Widest a weight's box may be, as a fraction of a cell (the number sits above it)."""
+WEIGHT_TO_VALUE = 0.8
+"""Tallest a weight may be, as a fraction of the height of the grid's numbers."""
 CAPTION_FONT = 34
 CHANNEL_LABEL_FONT = 22
 SUB_FONT = 24
@@ -189,6 +199,9 @@ class NumericalParts:
         Scatter: per step, the products that fly to the taps (none for a still).
     size_formula
         The output-size formula shown by the intro, if any.
+    shaded
+        One per input grid: its numbers under the kernel's shadow (or the
+        scattered cell's highlight), drawn again above it in readable ink.
     """
 
     header: VGroup
@@ -206,6 +219,7 @@ class NumericalParts:
     sums: list[dict[tuple[int, int, int], Mobject]]
     flyers: dict[int, list[Flyer]]
     size_formula: Mobject | None
+    shaded: list[ShadedLabels]
 
     @property
     def input_grid(self) -> CellGrid:
@@ -399,6 +413,18 @@ class NumericalScene(ConvScene):
             return default_bias(cls.spec, cls.seed)
         return as_values("bias_values", cls.bias_values, cls.spec.bias_shape)
 
+    @classmethod
+    def step_captions(cls) -> list[str]:
+        """Each step's arithmetic in plain words and numbers (``Output (0, 1) = 3·0 + … = 17``)."""
+        x, kernel = cls.values()
+        bias = cls.bias_vector()
+        channels = cls._shape_spec().has_channels
+        if isinstance(cls.spec, TransposedConvSpec):
+            scatter = scatter_numbers(cls.spec, x, kernel, bias)
+            return [plain_scatter_caption(step, channels) for step in scatter.steps]
+        gather = gather_numbers(cls.spec, cls.mode, x, kernel, bias)  # type: ignore[arg-type]
+        return [plain_gather_caption(step, cls.mode, channels) for step in gather.steps]
+
     # ---------------------------------------------------------------- build
     def build_parts(self) -> NumericalParts:
         """Compute every number, then build and lay out the grids, labels and captions."""
@@ -416,37 +442,94 @@ class NumericalScene(ConvScene):
         self.check_step(self.still_step)
         return range(self.still_step, self.still_step + 1)
 
-    def _settle(self, mob: Mobject, plane: PlaneMap, *, weighted: bool) -> Mobject:
-        """Narrow a placed number and, where a weight may sit, move it up and left."""
-        limit = (WEIGHTED_NUMBER_WIDTH if weighted else NUMBER_WIDTH) * plane.cell_size
-        if mob.width > limit:
-            mob.scale(limit / mob.width)
-        if weighted:
-            mob.shift(plane.vector(*WEIGHTED_NUMBER_SHIFT))
-        return mob
+    def _maker(self) -> LabelMaker:
+        maker = self._labels
+        if maker is None:
+            maker = self._labels = LabelMaker(self.get_theme().cell_text)
+        return maker
 
     def _tex(self, tex: str, color: str) -> Mobject:
         """A cell's number or weight: one shared typesetting per distinct label."""
-        maker = self._labels
-        if maker is None:
-            maker = self._labels = LabelMaker(color)
-        return maker.math(tex, font_size=DEFAULT_FONT_SIZE, color=color)
+        return self._maker().math(tex, font_size=DEFAULT_FONT_SIZE, color=color)
 
-    def _number(
-        self, value: float, plane: PlaneMap, cell: tuple[int, int], *, weighted: bool = False
-    ) -> Mobject:
-        """A number laid into ``cell`` of ``plane``."""
+    def _number_scale(self, values: Iterable[float], plane: PlaneMap, *, weighted: bool) -> float:
+        """One size for every number a grid ever shows: the largest at which its longest fits.
+
+        Every number of the grid is drawn at ``DEFAULT_FONT_SIZE`` times the
+        factor returned: a digit :data:`NUMBER_HEIGHT` of a cell high, unless
+        the widest number would then be wider than its room (less where a
+        weight may sit), in which case every number is as small as that one.
+        The size of a number never encodes its value.
+        """
+        maker = self._maker()
+        digit = maker.size("0", DEFAULT_FONT_SIZE)[1]
+        texts = {format_value(v) for v in values}
+        widest = max((maker.size(t, DEFAULT_FONT_SIZE)[0] for t in texts), default=0.0)
+        limit = (WEIGHTED_NUMBER_WIDTH if weighted else NUMBER_WIDTH) * plane.cell_size
+        factor = NUMBER_HEIGHT * plane.cell_size / max(digit, 1e-9)
+        if widest * factor > limit:
+            factor = limit / widest
+        return factor
+
+    def _digit_height(self, factor: float) -> float:
+        """Height of a digit drawn at a grid's size ``factor``."""
+        return self._maker().size("0", DEFAULT_FONT_SIZE)[1] * factor
+
+    def _weight_height(self, plane: PlaneMap, value_height: float) -> float | None:
+        """Height of the weights sliding over a grid whose digits are ``value_height`` high.
+
+        :data:`WEIGHT_HEIGHT` of a cell with its box, at most
+        :data:`WEIGHT_TO_VALUE` of the grid's digits (a weight never looks
+        larger than the value it multiplies), and never below the size
+        rule's :data:`~convmanim.theme.MIN_LABEL_PX`. ``None`` when a weight
+        that tall does not fit under the cell's number: the window then
+        carries no weights, and the caption, which writes every product,
+        shows them.
+        """
+        size = plane.cell_size
+        height = WEIGHT_HEIGHT * size / (1 + 2 * WEIGHT_PAD)
+        height = min(height, WEIGHT_TO_VALUE * value_height)
+        height = max(height, LEAST_PX / (config.pixel_height / config.frame_height))
+        room = size * (1 - 3 * CELL_INSET) - value_height
+        return height if height * (1 + 2 * WEIGHT_PAD) <= room else None
+
+    def _number_shift(self, plane: PlaneMap, value_height: float,
+                      weight_height: float | None) -> float:
+        """Rows a number moves up in its cell, clear of a weight's box in the corner."""
+        if weight_height is None:
+            return 0.0
+        size = plane.cell_size
+        box = weight_height * (1 + 2 * WEIGHT_PAD) / size + CELL_INSET
+        half = value_height / size / 2
+        centre = min(0.5, 1.0 - box - CELL_INSET / 2 - half)  # from the cell's top
+        return max(centre, CELL_INSET + half) - 0.5
+
+    def _place_number(self, mob: Mobject, plane: PlaneMap, cell: tuple[int, int],
+                      factor: float, shift: float = 0.0) -> Mobject:
+        """Lay ``mob`` (at ``DEFAULT_FONT_SIZE``) into ``cell`` at the grid's one size.
+
+        ``shift`` moves it down (up when negative) that many rows.
+        """
+        mob.scale(factor)
+        place_in_cell(mob, plane, *cell, height=None, max_width=1e9)
+        return mob.shift(plane.vector(shift, 0.0))
+
+    def _number(self, value: float, plane: PlaneMap, cell: tuple[int, int], factor: float,
+                shift: float = 0.0) -> Mobject:
+        """A number laid into ``cell`` of ``plane``, at its grid's size ``factor``."""
         mob = self._tex(format_value(value), self.get_theme().cell_text)
-        place_in_cell(mob, plane, *cell, height=NUMBER_HEIGHT)
-        return self._settle(mob, plane, weighted=weighted)
+        return self._place_number(mob, plane, cell, factor, shift)
 
     def _label_grid(
-        self, grid: CellGrid, labels: dict[tuple[int, int], Mobject], *, weighted: bool
+        self, grid: CellGrid, labels: dict[tuple[int, int], Mobject], factor: float,
+        shift: float = 0.0,
     ) -> None:
-        """Write ``labels`` into ``grid``'s cells, narrowed as :meth:`_settle` does."""
-        grid.set_labels(labels, height=NUMBER_HEIGHT)
+        """Write ``labels`` into ``grid``'s cells, all at the grid's size ``factor``."""
         for mob in labels.values():
-            self._settle(mob, grid.plane, weighted=weighted)
+            mob.scale(factor)
+        grid.set_labels(labels, height=None, max_width=1e9)
+        for mob in labels.values():
+            mob.shift(grid.plane.vector(shift, 0.0))
 
     def _grid_label(self, role: str, size: tuple[int, ...]) -> Mobject:
         shape = r"\times ".join(str(n) for n in size)
@@ -469,26 +552,42 @@ class NumericalScene(ConvScene):
         for o in range(spec.out_channels):
             tex = rf"\text{{channel }} {o}"
             if bias is not None:
-                tex += rf",\;\; b_{{{o}}} = {format_value(bias[o])}"
+                tex += rf",\;\; b_{{{o}}} {relation(bias[o])} {format_value(bias[o])}"
             texts.append(tex)
         return [_at_least(math_label(t, font_size=CHANNEL_LABEL_FONT, color=color))
                 for t in texts]
 
     def _kernel(
-        self, plane: PlaneMap, direct: DirectConv, weights: np.ndarray | None
+        self, plane: PlaneMap, direct: DirectConv, weights: np.ndarray | None,
+        weight_height: float | None = None,
     ) -> KernelWindow:
-        """The kernel window, with its weights (if any) a little larger than the default."""
+        """The kernel window, each weight (if any) in a box in its tap's corner.
+
+        The box keeps a weight apart from the cell's own value, and every
+        weight of a window has one size, ``weight_height`` (see
+        :meth:`_weight_height`): a weight never looks larger than the value
+        it multiplies.
+        """
         labels = None
+        if weight_height is None:
+            weights = None  # too small to read here: the caption writes them
         if weights is not None:
             color = self.get_theme().text
             labels = [[self._tex(format_value(w), color) for w in row] for row in weights]
-        kernel = KernelWindow(plane, direct, self.get_theme(), weight_labels=labels)
-        if weights is not None:
-            win = direct.window(kernel.step)
-            inset = 0.06 * plane.cell_size
-            for label, (r, c) in zip(kernel.weights, win.reshape(-1, 2)):
-                corner = plane.point(r + 1, c + 1) + np.array([-inset, inset, 0.0])
-                label.scale(WEIGHT_SCALE, about_point=corner)
+        boxed = (weight_height or 0.0) * (1 + 2 * WEIGHT_PAD) / plane.cell_size
+        kernel = KernelWindow(plane, direct, self.get_theme(), weight_labels=labels,
+                              weight_height=boxed, weight_width=WEIGHT_WIDTH)
+        if weights is not None and len(kernel.weights):
+            # one font size: that of the weight the corner narrowed most
+            maker = self._maker()
+            scales = [w.height / maker.size(w.get_tex_string(), DEFAULT_FONT_SIZE)[1]
+                      for w in kernel.weights]
+            smallest = min(scales)
+            for w, box, scale in zip(kernel.weights, kernel.boxes, scales):
+                if scale > smallest:
+                    corner = box.get_corner([1, -1, 0])
+                    w.scale(smallest / scale, about_point=corner)
+                    box.scale(smallest / scale, about_point=corner)
         return kernel
 
     def _veil(self, grid: CellGrid) -> Mobject:
@@ -571,6 +670,14 @@ class NumericalScene(ConvScene):
         self._check_readable(spec, arrangement.cell)
         input_grids = []
         infinities = []
+        shown_in = list(numbers.grids[:, numbers.real].ravel())
+        if self.mode != "max" and not numbers.real.all():
+            shown_in.append(0.0)  # the padding's zeros
+        in_plane = arrangement.input_planes[0]
+        in_factor = self._number_scale(shown_in, in_plane, weighted=weighted)
+        weight_h = self._weight_height(in_plane, self._digit_height(in_factor))
+        in_shift = self._number_shift(in_plane, self._digit_height(in_factor), weight_h) \
+            if weighted else 0.0
         for c, plane in enumerate(arrangement.input_planes):
             grid = CellGrid(plane, direct.grid_size, filled=numbers.real,
                             fill_color=theme.input_fill, theme=theme)
@@ -585,7 +692,7 @@ class NumericalScene(ConvScene):
                         infinities.append(labels[(r, col)])
                     else:
                         labels[(r, col)] = self._tex("0", theme.text)
-            self._label_grid(grid, labels, weighted=weighted)
+            self._label_grid(grid, labels, in_factor, in_shift)
             input_grids.append(grid)
         for mob in infinities:
             mob.scale(INFINITY_HEIGHT / NUMBER_HEIGHT)
@@ -595,15 +702,18 @@ class NumericalScene(ConvScene):
                 w = None
                 if numbers.weights is not None:
                     w = numbers.weights[spec.weight_slice(o, c)]
-                kernels[(o, slot)] = self._kernel(arrangement.input_planes[c], direct, w)
+                kernels[(o, slot)] = self._kernel(arrangement.input_planes[c], direct, w,
+                                                  weight_h)
         output_grids = [CellGrid(plane, (oh, ow), fill_color=theme.output_fill, theme=theme)
                         for plane in arrangement.output_planes]
         highlights = [CellHighlight(plane, (0, 0), theme) for plane in arrangement.output_planes]
         veils = [self._veil(grid) for grid in input_grids] if spec.has_channels else []
+        out_factor = self._number_scale(numbers.output.ravel(), arrangement.output_planes[0],
+                                        weighted=False)
         results = {
             e: self._number(numbers.steps[e].result,
                             arrangement.output_planes[numbers.steps[e].out_channel],
-                            numbers.steps[e].cell)
+                            numbers.steps[e].cell, out_factor)
             for e in range(steps.stop)
         }
         for caption in captions.values():
@@ -613,7 +723,7 @@ class NumericalScene(ConvScene):
             step = numbers.steps[e]
             assert step.partials is not None
             channel_captions[e] = [
-                self._sub_caption([text, rf"\cdots = {format_value(partial)}"],
+                self._sub_caption([text, rf"\cdots {relation(partial)} {format_value(partial)}"],
                                   arrangement.input_planes[c], direct.grid_size, arrangement)
                 for text, c, partial in zip(texts, step.channels, step.partials)
             ]
@@ -634,6 +744,7 @@ class NumericalScene(ConvScene):
             sums=[],
             flyers={},
             size_formula=self._size_formula(),
+            shaded=[ShadedLabels(grid, theme) for grid in input_grids],
         )
 
     def _sub_caption(self, texts: Sequence[str], plane: PlaneMap, size: Pair,
@@ -675,13 +786,15 @@ class NumericalScene(ConvScene):
         )
         self._check_readable(spec, arrangement.cell)
         input_grids = []
+        in_factor = self._number_scale(numbers.y.ravel(), arrangement.input_planes[0],
+                                       weighted=False)
         for i, plane in enumerate(arrangement.input_planes):
             grid = CellGrid(plane, (ih, iw), fill_color=theme.input_fill, theme=theme)
             self._label_grid(
                 grid,
                 {(r, c): self._tex(format_value(numbers.y[i, r, c]), theme.cell_text)
                  for r in range(ih) for c in range(iw)},
-                weighted=False,
+                in_factor,
             )
             input_grids.append(grid)
         highlights = [CellHighlight(plane, (0, 0), theme) for plane in arrangement.input_planes]
@@ -689,16 +802,22 @@ class NumericalScene(ConvScene):
         output_grids = [CellGrid(plane, canvas.grid_size, filled=mask,
                                  fill_color=theme.output_fill, theme=theme)
                         for plane in arrangement.output_planes]
+        home = canvas.input_cells()
+        out_plane = arrangement.output_planes[0]
+        sum_factor = self._number_scale(numbers.sums.ravel(), out_plane, weighted=True)
+        weight_h = self._weight_height(out_plane, self._digit_height(sum_factor))
+        sum_shift = self._number_shift(out_plane, self._digit_height(sum_factor), weight_h)
         kernels: dict[tuple[int, int], KernelWindow] = {}
         for i in range(spec.in_channels):
             for slot, o in enumerate(spec.output_channels_of(i)):
                 kernels[(i, slot)] = self._kernel(arrangement.output_planes[o], canvas,
-                                                  numbers.weight[spec.weight_slice(o, i)])
-        home = canvas.input_cells()
+                                                  numbers.weight[spec.weight_slice(o, i)],
+                                                  weight_h)
 
         def number_at(value: float, o: int, r: int, c: int) -> Mobject:
             return self._number(value, arrangement.output_planes[o],
-                                (int(home[r, c, 0]), int(home[r, c, 1])), weighted=True)
+                                (int(home[r, c, 0]), int(home[r, c, 1])), sum_factor,
+                                sum_shift)
 
         # Which step last changes each output value, up to the last step shown;
         # a still needs only the numbers it shows.
@@ -740,12 +859,14 @@ class NumericalScene(ConvScene):
             indices = iter(product_parts[e])
             for o in step.out_channels:
                 plane = arrangement.output_planes[o]
-                label_height = NUMBER_HEIGHT * plane.cell_size
                 for r, c in win:
                     entry = caption[next(indices)]
+                    # it lands at the size of the numbers it adds to
+                    landed = self._maker().size(entry.get_tex_string(),
+                                                DEFAULT_FONT_SIZE)[1] * sum_factor
                     flyers[e].append(
                         Flyer(ghost(entry), plane.cell_center(r, c),
-                              label_height / max(entry.height, 1e-9), bool(mask[r, c]))
+                              landed / max(entry.height, 1e-9), bool(mask[r, c]))
                     )
         return NumericalParts(
             header=header,
@@ -757,6 +878,7 @@ class NumericalScene(ConvScene):
             kernels=kernels,
             highlights=highlights,
             veils=[],
+            shaded=[ShadedLabels(grid, theme) for grid in input_grids],
             captions=captions,
             channel_captions={},
             results={},
@@ -985,6 +1107,7 @@ class NumericalScene(ConvScene):
         p = self.parts
         self._caption: list[Mobject] = []
         self._key_shown: int | None = None
+        self._lit_step: int | None = None
         self.add(p.header, p.input_label, p.output_label, *p.channel_labels, *p.input_grids)
         if self.spec.is_transposed:
             self.add(*p.output_grids)
@@ -1065,10 +1188,73 @@ class NumericalScene(ConvScene):
         else:
             for e, mob in p.results.items():
                 if e <= step:
+                    mob.set_color(self._ink(lit=e == step))
                     if mob not in self.mobjects:
                         self.add(mob)
                 else:
                     self.remove(mob)
+        for shaded, cells in zip(p.shaded, self._shaded_cells(step)):
+            shaded.set_cells(cells)
+        self._light_sums(step)
+        self._lit_step = step
+        self._raise_text()
+
+    # -------------------------------------------------------- contrast
+    def _ink(self, *, lit: bool) -> str:
+        """The ink of an output number: under the highlight or the window (``lit``), or not."""
+        theme = self.get_theme()
+        fill = theme.shaded(theme.output_fill) if lit else theme.output_fill
+        return theme.ink_on(fill)
+
+    def _shaded_cells(self, step: int) -> list[list[tuple[int, int]]]:
+        """Per input grid, the cells under ``step``'s window (or its scattered cell)."""
+        spec = self._shape_spec()
+        n = len(self.parts.input_grids)
+        if spec.is_transposed:
+            grid, r, c = self._cell(step)
+            return [[(r, c)] if g == grid else [] for g in range(n)]
+        key, position = self._key(step)
+        window = [(int(r), int(c)) for r, c in spec.direct().window(position).reshape(-1, 2)]
+        read = set(spec.input_channels_of(key))
+        return [window if g in read else [] for g in range(n)]
+
+    def _lit_sums(self, step: int) -> set[tuple[int, int, int]]:
+        """Scatter: the output values under ``step``'s windows."""
+        spec = self._shape_spec()
+        canvas = spec.scatter_canvas()  # type: ignore[union-attr]
+        key, position = self._key(step)
+        mask = canvas.input_mask()
+        origin = np.asarray(canvas.input_origin)
+        win = canvas.window(position).reshape(-1, 2)
+        cells = [(int(r), int(c)) for r, c in win[mask[win[:, 0], win[:, 1]]] - origin]
+        return {(o, r, c) for o in spec.output_channels_of(key) for r, c in cells}
+
+    def _light_sums(self, step: int) -> None:
+        """Scatter: colour the output values for ``step`` at rest (lit under its windows)."""
+        if not self.spec.is_transposed:
+            return
+        lit = self._lit_sums(step)
+        for key, mob in self._shown.items():
+            mob.set_color(self._ink(lit=key in lit))
+
+    def _recolor_sums(self, before: int | None, step: int) -> list[Animation]:
+        """Scatter: the values the windows leave turn back, those they reach light up."""
+        if not self.spec.is_transposed:
+            return []
+        old = self._lit_sums(before) if before is not None else set()
+        new = self._lit_sums(step)
+        return [Recolor(mob, self._ink(lit=key in new)) for key, mob in self._shown.items()
+                if (key in old) != (key in new)]
+
+    def _raise_text(self) -> None:
+        """Put the numbers that may lie under a window or a highlight back above them."""
+        p = self.parts
+        above: list[Mobject] = list(p.shaded)
+        if self.spec.is_transposed:
+            above += list(self._shown.values())
+        else:
+            above += [m for m in p.results.values() if m in self.mobjects]
+        self.add(*above)
 
     def step_animations(self, step: int) -> list[Animation]:
         """The glide to ``step``: windows and highlight move (or a new filter's fade in).
@@ -1108,16 +1294,32 @@ class NumericalScene(ConvScene):
             anims.append(Fade(target, fade_in=True, **in_half))
         anims += [Fade(m, fade_in=False) for m in self._caption]
         self._caption = []
+        # the numbers under the shadows: the copies cross-fade, the output numbers recolour
+        for shaded, cells in zip(p.shaded, self._shaded_cells(step)):
+            shaded.prune()
+            anim = shaded.animate_cells(cells)
+            if anim is not None:
+                anims.append(anim)
+        if not self.spec.is_transposed and step > 0 and step - 1 in p.results:
+            anims.append(Recolor(p.results[step - 1], self._ink(lit=False)))
+        anims += self._recolor_sums(self._lit_step, step)
+        self._lit_step = step
         return anims
 
-    def _result_flight(self, step: int) -> Animation:
-        """Gather: the result leaves the caption and lands in its output cell."""
+    def _result_flight(self, step: int) -> list[Animation]:
+        """Gather: the result leaves the caption and lands in its output cell.
+
+        It leaves in the caption's colour and lands in the ink that reads
+        under the output cell's highlight.
+        """
         label = self.parts.results[step]
         source = self.parts.captions[step][self._result_part[step]]
         home = label.get_center().copy()
         factor = label.height / max(source.height, 1e-9)
         label.scale(1 / factor).move_to(source)
-        return Relocate(label, home, factor, introducer=True)
+        label.set_color(self.get_theme().text)
+        return [Relocate(label, home, factor, introducer=True),
+                Recolor(label, self._ink(lit=True))]
 
     def _scatter_flights(self, step: int) -> list[Animation]:
         return [
@@ -1132,6 +1334,7 @@ class NumericalScene(ConvScene):
             anims.append(Fade(f.mob, fade_in=False, scale=1.0 if f.kept else 0.3))
         for cell, mob in self.parts.sums[step + 1].items():
             anims.append(Fade(self._shown[cell], fade_in=False))
+            mob.set_color(self._ink(lit=True))  # it appears under the window
             anims.append(Fade(mob, fade_in=True))
             self._shown[cell] = mob
         return anims
@@ -1166,6 +1369,7 @@ class NumericalScene(ConvScene):
             n_fly = round(shares[1] * n_write)
             n_merge = n_write - n_caption - n_fly
             self.play_frames(self.step_animations(step), n_glide)
+            self._raise_text()
             caption = self._caption_parts(step)
             self.play_frames([Fade(m, fade_in=True) for m in caption], n_caption)
             self._caption = caption
@@ -1173,7 +1377,7 @@ class NumericalScene(ConvScene):
                 self.play_frames(self._scatter_flights(step), n_fly)
                 self.play_frames(self._scatter_merge(step), n_merge)
             else:
-                self.play_frames([self._result_flight(step)], n_fly)
+                self.play_frames(self._result_flight(step), n_fly)
             self.hold_frames(per_step - n_glide - n_write)
             self.steps_played.append(step)
             self.step_done(step)

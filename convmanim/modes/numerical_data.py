@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..geometry import AnySpec, ConvSpec, Pair, SpecError, TransposedConvSpec
-from ..values import format_value
+from ..values import format_value, is_exact, plain_value
 
 __all__ = [
     "CHANNEL_TERMS",
@@ -29,7 +29,11 @@ __all__ = [
     "channel_caption_tex",
     "default_bias",
     "default_values",
+    "factor_text",
     "gather_numbers",
+    "plain_gather_caption",
+    "plain_scatter_caption",
+    "relation",
     "scatter_caption_tex",
     "scatter_numbers",
     "step_caption_tex",
@@ -323,9 +327,49 @@ def _elide(items: Sequence[str]) -> list[str]:
     return [*items[:HEAD_TERMS], r"\dots", *items[-TAIL_TERMS:]]
 
 
-def _factor(value: float) -> str:
-    text = format_value(value)
+def _factor(value: float, text: str | None = None) -> str:
+    text = format_value(value) if text is None else text
     return f"({text})" if text.startswith("-") else text
+
+
+def relation(*numbers: object) -> str:
+    r"""``=`` when every number prints exactly, else ``\approx``: a rounded number looks rounded.
+
+    Examples
+    --------
+    >>> relation(3, [1.5, 0.25]), relation(3, 4 / 3)
+    ('=', '\\approx')
+    """
+    values = np.concatenate([np.ravel(np.asarray(n, dtype=float)) for n in numbers])
+    return "=" if all(is_exact(v) for v in values) else r"\approx"
+
+
+def factor_text(value: float, weights: np.ndarray, products: np.ndarray) -> str:
+    """The scattered value, with digits enough that its arithmetic agrees as displayed.
+
+    A rounded value gets more decimals until each displayed product is what
+    the displayed value times its weight prints as: ``1.3333 · 2 ≈ 2.667``,
+    not ``1.333 · 2 ≈ 2.667`` (which would be 2.666). An exact value prints
+    as it is.
+
+    Examples
+    --------
+    >>> factor_text(4 / 3, np.array([2.0, 1.0]), np.array([8 / 3, 4 / 3]))
+    '1.3333'
+    >>> factor_text(1.5, np.array([2.0]), np.array([3.0]))
+    '1.5'
+    """
+    text = format_value(value)
+    if is_exact(value):
+        return text
+    want = [format_value(p) for p in np.ravel(products)]
+    shown = len(text.split(".")[1]) if "." in text else 0
+    for decimals in range(shown, 10):
+        candidate = f"{value:.{decimals}f}"
+        got = [format_value(float(candidate) * w) for w in np.ravel(weights)]
+        if got == want:
+            return candidate
+    return text
 
 
 def _sum(items: Sequence[str]) -> str:
@@ -421,8 +465,15 @@ def step_caption_tex(step: GatherStep, mode: str) -> tuple[list[str], int]:
     if step.bias is not None:
         sign = "-" if step.bias < 0 else "+"
         parts += [sign, rf"\underbrace{{{format_value(abs(step.bias))}}}_{{\mathrm{{bias}}}}"]
-    parts += ["=", result]
+    parts += [_step_relation(step), result]
     return parts, len(parts) - 1
+
+
+def _step_relation(step: GatherStep) -> str:
+    """``=`` or ``≈`` for a gather step's caption: every number it adds up counts."""
+    shown: list[object] = [step.values[step.real], step.result]
+    shown += [n for n in (step.weights, step.partials, step.bias) if n is not None]
+    return relation(*shown)
 
 
 def channel_caption_tex(values: np.ndarray, weights: np.ndarray, partial: float) -> str:
@@ -439,7 +490,7 @@ def channel_caption_tex(values: np.ndarray, weights: np.ndarray, partial: float)
     terms = [rf"{_factor(v)}\cdot {_factor(w)}" for v, w in zip(values, weights)]
     if len(terms) > CHANNEL_TERMS:
         terms = [*terms[:CHANNEL_TERMS - 2], r"\dots", terms[-1]]
-    return " + ".join(terms) + f" = {format_value(partial)}"
+    return " + ".join(terms) + f" {relation(values, weights, partial)} {format_value(partial)}"
 
 
 def scatter_caption_tex(
@@ -448,7 +499,9 @@ def scatter_caption_tex(
     r"""LaTeX parts for one scatter step: ``y · (kernel) = (products)``.
 
     Every matrix entry is its own part, so that the products can fly from the
-    caption to their cells. ``kernel`` and ``products`` may also be
+    caption to their cells. When a number is rounded the caption writes
+    ``≈``, and the value gets the digits that make its arithmetic agree as
+    displayed (:func:`factor_text`). ``kernel`` and ``products`` may also be
     ``(n, kh, kw)`` stacks, one slice per output channel the value reaches:
     the caption then writes one ``y · (kernel) = (products)`` per channel,
     separated by commas.
@@ -495,11 +548,89 @@ def scatter_caption_tex(
     prods = np.asarray(products)
     if kernels.ndim == 2:
         kernels, prods = kernels[None], prods[None]
+    factor = _factor(value, factor_text(value, kernels, prods))
+    sign = relation(value, kernels, prods)
     for n, (k, prod) in enumerate(zip(kernels, prods)):
         if n:
             parts.append(r",\qquad")
-        parts.append(rf"{_factor(value)}\cdot")
+        parts.append(rf"{factor}\cdot")
         matrix(k, record=False)
-        parts.append("=")
+        parts.append(sign)
         matrix(prod, record=True)
     return parts, where
+
+
+# ------------------------------------------------------------ plain captions
+def _plain_factor(value: float) -> str:
+    text = plain_value(value)
+    return f"({text})" if text.startswith("\u2212") else text
+
+
+def _plain_elide(items: Sequence[str]) -> list[str]:
+    if len(items) <= MAX_TERMS:
+        return list(items)
+    return [*items[:HEAD_TERMS], "…", *items[-TAIL_TERMS:]]
+
+
+def plain_gather_caption(step: GatherStep, mode: str, channels: bool = False) -> str:
+    """One gather step in plain words and numbers, as its subtitle says it.
+
+    Examples
+    --------
+    >>> one = GatherStep(0, (0, 1), 1, (0,), np.array([[[3.0, -2.0]]]),
+    ...                  np.ones((1, 1, 2), bool), np.array([[[1.0, 0.5]]]),
+    ...                  np.array([2.0]), None, 2.0)
+    >>> plain_gather_caption(one, "convolution")
+    'Output (0, 1) = 3·1 + (−2)·0.5 = 2'
+    >>> avg = GatherStep(0, (1, 0), 2, (0,), np.array([[[1.0, 1.0, 2.0]]]),
+    ...                  np.ones((1, 1, 3), bool), None, None, None, 4 / 3)
+    >>> plain_gather_caption(avg, "average")
+    'Output (1, 0) = (1 + 1 + 2)/3 ≈ 1.333'
+    """
+    r, c = step.cell
+    head = f"Output channel {step.out_channel} ({r}, {c})" if channels else f"Output ({r}, {c})"
+    values, real = step.values[0].ravel(), step.real[0].ravel()
+    if mode == "max":
+        items = [plain_value(v) if ok else "\u2212∞" for v, ok in zip(values, real)]
+        body = "max(" + ", ".join(_plain_elide(items)) + ")"
+    elif mode == "average":
+        items = _plain_elide([plain_value(v) for v in values])
+        body = "(" + " + ".join(items).replace("+ \u2212", "\u2212 ") + f")/{len(values)}"
+    elif step.partials is None or len(step.channels) == 1:
+        assert step.weights is not None
+        terms = [f"{_plain_factor(v)}·{_plain_factor(w)}"
+                 for v, w in zip(values, step.weights[0].ravel())]
+        body = " + ".join(_plain_elide(terms))
+    else:
+        body = " + ".join(f"{_plain_factor(v)} (channel {ch})"
+                          for v, ch in zip(step.partials, step.channels))
+    if step.bias is not None:
+        body += f" + {_plain_factor(step.bias)} (bias)"
+    sign = "=" if _step_relation(step) == "=" else "≈"
+    return f"{head} = {body} {sign} {plain_value(step.result)}"
+
+
+def plain_scatter_caption(step: ScatterStep, channels: bool = False) -> str:
+    """One scatter step in plain words and numbers, as its subtitle says it.
+
+    Examples
+    --------
+    >>> step = ScatterStep(0, (0, 1), 1, 2.0, (0,), np.array([[[1.0, 0.0], [0.0, 1.0]]]),
+    ...                    np.array([[[2.0, 0.0], [0.0, 2.0]]]))
+    >>> plain_scatter_caption(step)
+    'Input (0, 1) adds 2·(1 0; 0 1) = (2 0; 0 2) to its output window'
+    """
+    r, c = step.cell
+    head = f"Input channel {step.in_channel} ({r}, {c})" if channels else f"Input ({r}, {c})"
+
+    def matrix(values: np.ndarray) -> str:
+        return "(" + "; ".join(" ".join(plain_value(v) for v in row) for row in values) + ")"
+
+    factor = factor_text(step.value, step.kernels, step.products).replace("-", "\u2212")
+    factor = f"({factor})" if factor.startswith("\u2212") else factor
+    sign = "=" if relation(step.value, step.kernels, step.products) == "=" else "≈"
+    parts = []
+    for o, k, prod in zip(step.out_channels, step.kernels, step.products):
+        where = f" to output channel {o}" if channels else " to its output window"
+        parts.append(f"{factor}·{matrix(k)} {sign} {matrix(prod)}{where}")
+    return f"{head} adds " + "; ".join(parts)
