@@ -128,9 +128,16 @@ def test_i8_every_highlighted_entry_is_on_screen_at_every_step(quality, transpos
     with __import__("manim").tempconfig({"frame_width": 8 * width / height}):
         for rec in scene.records:
             assert _inside(rec["band"])
+            in_view = [in_window for _, in_window in rec["row"]]
+            if height >= 1080:
+                assert all(in_view), rec["step"]
+            else:
+                # labels stay >= 10 px: a row wider than the window shows its first
+                # entries (the caption writes the whole row)
+                assert in_view[0] and in_view == sorted(in_view, reverse=True), rec["step"]
             for center, in_window in rec["row"]:
-                assert in_window, rec["step"]
-                assert _inside(center, 0.1)
+                if in_window:
+                    assert _inside(center, 0.1)
             for i, slot, center in rec["vec_in"]:
                 assert slot is not None, (rec["step"], i)  # never elided
                 assert _inside(center, 0.1)

@@ -503,3 +503,34 @@ def test_one_font_size_per_grid_and_weights_boxed_below_the_values():
     assert all(box.get_fill_color().to_hex().upper() == LIGHT.background for box in p.kernel.boxes)
     assert max(w.height for w in p.kernel.weights) < min(heights)
     assert len(font_sizes(p.kernel.weights)) == 1
+
+
+@pytest.mark.render
+def test_the_transpose_stays_in_the_frames_and_titles_never_overlap():
+    from convmanim import AlphabetRelationshipScene, ConvSpec
+
+    cls = type("R", (AlphabetRelationshipScene,), {"spec": ConvSpec(5, 3, stride=2, padding=1),
+                                                   "step_time": 0.3})
+    seen = {"both": 0, "moving": 0, "frames": 0, "lonely": 0}
+
+    def watch(scene):
+        conv, tconv = scene.parts
+        drawn = {id(m) for m in scene.get_mobject_family_members()}
+        seen["frames"] += 1
+        titles = [t for t in (conv.matrix_title, tconv.matrix_title)
+                  if id(t) in drawn and _visible(t)]
+        seen["both"] += len(titles) == 2
+        frames = [conv.matrix.frame_rect(), tconv.matrix.frame_rect()]
+        for mob in conv.matrix.entries.submobjects:
+            if id(mob) in drawn and _visible(mob):
+                assert any(_inside(mob, f) for f in frames), seen["frames"]
+                seen["moving"] += not _inside(mob, frames[0])
+        # no product sign is left without its vectors
+        for sign in (conv.times, conv.equals):
+            if id(sign) in drawn and _visible(sign):
+                seen["lonely"] += not (id(conv.vec_in) in drawn and _visible(conv.vec_in))
+
+    _play_watching(cls, "854x480@6", watch)
+    assert seen["both"] == 0
+    assert seen["lonely"] == 0
+    assert seen["moving"] > 0  # frames caught entries on their way

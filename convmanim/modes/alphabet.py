@@ -46,6 +46,7 @@ from ..limits import (
 from ..mobjects.grid import CellGrid, ShadedLabels
 from ..mobjects.kernel import WEIGHT_PAD, CellHighlight, KernelWindow
 from ..mobjects.matrix import (
+    CLIP_MARGIN,
     BlockMatrix,
     ColumnVector,
     SparseMatrix,
@@ -1510,12 +1511,20 @@ class AlphabetRelationshipScene(AlphabetScene):
         view.set_step(step if step < n_conv else step - n_conv)
 
     def transpose(self, conv: MatrixView, tconv: MatrixView) -> None:
-        """Send every entry of ``C`` from ``(r, c)`` to ``(c, r)`` of ``Cᵀ``."""
+        """Send every entry of ``C`` from ``(r, c)`` to ``(c, r)`` of ``Cᵀ``.
+
+        Everything but the matrix fades out first (the product's ``×`` and
+        ``=`` with the vectors, and ``C``'s title), the entries travel, and
+        the transposed conv's parts fade in with ``Cᵀ``'s title: the two
+        titles never share the screen. An entry is drawn only while it lies
+        inside ``C``'s frame or ``Cᵀ``'s: one that comes from a column ``C``'s
+        window hides appears as it enters ``Cᵀ``'s frame.
+        """
         conv.hide_marks()
         self.remove(conv.caption)
         fades = [conv.kernel, conv.out_highlight, conv.shaded, conv.row_band, conv.vec_in,
-                 conv.vec_out,
-                 conv.in_grid, conv.out_grid, conv.titles, conv.vec_titles]
+                 conv.vec_out, conv.in_grid, conv.out_grid, conv.titles, conv.vec_titles,
+                 conv.times, conv.equals, conv.matrix_title]
         self.play(*(FadeOut(m) for m in fades), run_time=0.5)
         tconv.matrix.set_origin(tconv.matrix.window_for_row(0))
         moves = []
@@ -1532,24 +1541,28 @@ class AlphabetRelationshipScene(AlphabetScene):
         for side, marker in conv.matrix.markers.items():
             if conv.matrix._marker_needed(side):
                 moves.append((marker, np.zeros(3), 1.0, 0.0))
-        # the frames cross-fade: lines and titles, and with channels the block
-        # rows' separators and headers
-        frames = [(m.matrix.grid, m.matrix_title) + (
+        # the frames cross-fade: lines, and with channels the block rows'
+        # separators and headers (the titles fade before and after)
+        frames = [(m.matrix.grid,) + (
             (m.matrix.frame,) if isinstance(m.matrix, BlockMatrix) else ()) for m in (conv, tconv)]
         for part in frames[1]:
             set_visibility(part, 0.0)
         self.add(*frames[1])
         moves += [(part, np.zeros(3), 0.0, 1.0) for part in frames[1]]
         moves += [(part, np.zeros(3), 1.0, 0.0) for part in frames[0]]
-        group = VGroup(conv.matrix, conv.matrix_title, *frames[1])
-        self.play(Rearrange(group, moves), run_time=self.transpose_time - 1.0)
+        group = VGroup(conv.matrix, *frames[1])
+        entries = {id(m): "xy" for m in conv.matrix.entries.submobjects}
+        rects = [conv.matrix.frame_rect(), tconv.matrix.frame_rect()]
+        margin = CLIP_MARGIN * min(conv.matrix.cell_w, conv.matrix.cell_h)
+        self.play(Rearrange(group, moves, clip=rects, clipped=entries, margin=margin),
+                  run_time=self.transpose_time - 1.0)
         self.remove(*self.mobjects)
         for part in frames[1]:
             set_visibility(part, 1.0)
         tconv.set_step(0)
         tconv.hide_marks()
-        static = [m for m in tconv.static_parts() if m is not tconv.matrix_title]
-        self.add(conv.divider, tconv.matrix_title, tconv.matrix)
+        static = list(tconv.static_parts())
+        self.add(conv.divider, tconv.matrix)
         newcomers = [m for m in static if m is not tconv.divider] + [
             tconv.kernel, tconv.out_highlight, tconv.shaded, tconv.row_band, tconv.vec_in,
             tconv.vec_out]
