@@ -52,6 +52,7 @@ from ..mobjects.matrix import (
     SparseMatrix,
     highlight_rect,
     outline_rects,
+    plan_elision,
 )
 from ..mobjects.motion import Rearrange, Translate, set_visibility
 from ..mobjects.plane import PlaneMap
@@ -211,6 +212,8 @@ class AlphabetLayout:
     caption_x: float
     caption_y: float
     caption_width: float
+    in_slot_h: float = 0.0
+    """Height of an input vector slot (0: a row's height; less when a row's entries need it)."""
 
     @property
     def matrix_center_y(self) -> float:
@@ -319,8 +322,16 @@ def plan_layout(
     equals_x = vec_in_x + vec_w / 2 + GAP + 0.21
     vec_out_x = equals_x + 0.21 + GAP + vec_w / 2
     n_in = spec.input_size[0] * spec.input_size[1]
-    in_slots = min(n_in, max(3, math.floor(height / cell_h + 1e-9)))
-    vec_in_top = (top + bottom) / 2 + in_slots * cell_h / 2
+    # the input vector shows every entry a row multiplies, with a ⋮ in each gap:
+    # its slots are as tall as the rows, or shorter if that does not fit
+    need = max((len(plan_elision(n_in, 1, np.nonzero(row >= 0)[0])) for row in index),
+               default=1)
+    in_slot_h = cell_h
+    if need * cell_h > height:
+        in_slot_h = max(height / need, MIN_LABEL_PX / px / LABEL_FRACTION)
+        vec_label = min(vec_label, LABEL_FRACTION * in_slot_h)
+    in_slots = min(n_in, max(3, math.floor(height / in_slot_h + 1e-9)))
+    vec_in_top = (top + bottom) / 2 + in_slots * in_slot_h / 2
     # The dot product runs under the matrix and the sign, stopping before the
     # input vector, which may reach down to it.
     caption_right = vec_in_x - vec_w / 2 - GAP
@@ -344,6 +355,7 @@ def plan_layout(
         equals_x=equals_x,
         vec_out_x=vec_out_x,
         vec_in_top=vec_in_top,
+        in_slot_h=in_slot_h,
         caption_x=(region_left + caption_right) / 2,
         caption_y=-fh / 2 + MARGIN + CAPTION / 2,
         caption_width=caption_width,
@@ -504,12 +516,13 @@ class MatrixView:
         n_out = spec.output_size[0] * spec.output_size[1]
         cell = (lay.vec_width, lay.cell_h)
         label_height = lay.vec_label_h / lay.cell_h
+        slot_h = lay.in_slot_h or lay.cell_h
         self.vec_in = ColumnVector(
             [self._tex(self._entry(self.sym_in, i, spec.input_size), color=theme.cell_text)
              for i in range(n_in)],
-            fill_color=theme.input_fill, theme=theme, cell=cell,
+            fill_color=theme.input_fill, theme=theme, cell=(lay.vec_width, slot_h),
             top_center=np.array([lay.vec_in_x, lay.vec_in_top, 0.0]),
-            slots=lay.in_slots, aligned=False, label_height=label_height,
+            slots=lay.in_slots, aligned=False, label_height=lay.vec_label_h / slot_h,
         )
         self.vec_out = ColumnVector(
             [self._tex(self._entry(self.sym_out, i, spec.output_size), color=theme.cell_text)
@@ -752,7 +765,7 @@ class MatrixView:
         for r, c in self.touched_cells(step):
             p = self.in_grid.plane.cell_center(r, c)
             rects.append((p[0] - g / 2, p[0] + g / 2, p[1] + g / 2, p[1] - g / 2))
-        w, h = lay.vec_width, lay.cell_h
+        w, h = lay.vec_width, lay.in_slot_h or lay.cell_h
         for i in self.focus_in(step):
             slot = self.vec_in.entry_slot(i)
             if slot is not None:
@@ -760,6 +773,7 @@ class MatrixView:
                 rects.append((p[0] - w / 2, p[0] + w / 2, p[1] + h / 2, p[1] - h / 2))
         marks: list[Mobject] = [outline_rects(rects, color=theme.accent,
                                               stroke_width=theme.kernel_stroke_width * 0.8)]
+        h = lay.cell_h
         slot = self.vec_out.entry_slot(step)
         if slot is not None:
             p = self.vec_out.slot_center(slot)

@@ -24,7 +24,7 @@ from ..labels import math_label
 from ..limits import check_render_size
 from ..mobjects.flight import Fade
 from ..mobjects.grid import CellGrid
-from ..mobjects.kernel import CellHighlight, Connectors, KernelWindow
+from ..mobjects.kernel import WEIGHT_PAD, CellHighlight, Connectors, KernelWindow
 from ..mobjects.motion import Translate
 from ..mobjects.palette import CHANNEL_HUES, channel_color
 from ..mobjects.plane import PlaneMap
@@ -561,7 +561,10 @@ class ArithmeticScene(ConvScene):
                 ]
                 for a in range(kh)
             ]
-        kernel = KernelWindow(in_plane, direct, theme, weight_labels=weights)
+        # each weight in a box of the background's colour, the weight as high as it was bare
+        boxed = 1 + 2 * WEIGHT_PAD
+        kernel = KernelWindow(in_plane, direct, theme, weight_labels=weights,
+                              weight_height=0.26 * boxed, weight_width=0.5 * boxed)
         # shown by default only where they can be read
         if (self.show_weights is None and len(kernel.weights)
                 and min(_glyph_pixels(w, in_plane) for w in kernel.weights) < MIN_WEIGHT_PIXELS):
