@@ -348,7 +348,8 @@ def test_a_paging_matrix_stays_inside_its_frame_on_every_frame(spec):
 
     _play_watching(cls, "854x480@6", watch)
     assert len(seen["origins"]) > 2  # it paged, more than once
-    assert seen["partial"] > 0  # frames caught entries mid-slide, fading at the frame
+    if "channels" not in spec:  # a block matrix pages at once; one channel's slides
+        assert seen["partial"] > 0  # frames caught entries mid-slide, fading at the frame
 
 
 # ------------------------------------------------------------------ size
