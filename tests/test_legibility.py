@@ -535,3 +535,41 @@ def test_the_transpose_stays_in_the_frames_and_titles_never_overlap():
     assert seen["both"] == 0
     assert seen["lonely"] == 0
     assert seen["moving"] > 0  # frames caught entries on their way
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("quality", ["l", "m", "h"], ids=["480p", "720p", "1080p"])
+def test_the_kernels_rotation_is_shown_at_every_quality(quality):
+    from convmanim import ArithmeticScene, ConvSpec
+    from convmanim.render import play_scene
+
+    spec = ConvSpec(5, 3, stride=2, padding=1).transposed()
+    scene = play_scene(type("T", (ArithmeticScene,), {"spec": spec, "still_step": 12}), quality,
+                       draw=False)
+    kernel = scene.parts.kernel
+    px = scene.camera.pixel_height / scene.camera.frame_height
+    (mark,) = kernel.orientation
+    # in the outer corner of the tap holding w_00: the kernel's last tap, as it is rotated
+    assert kernel.mark_tap() == (2, 2)
+    win = spec.direct().window(12)
+    corner = kernel.plane.point(win[2, 2, 0] + 1, win[2, 2, 1] + 1)
+    assert min(np.linalg.norm(v - corner) for v in mark.get_vertices()) < 1e-6
+    # big enough to see: at least 10 px across, at any quality
+    assert mark.width * px >= 10 and mark.height * px >= 8
+    # the panel says so, with the mark before and after the rotation; the weights' names,
+    # when shown, are at least 10 px
+    assert any("rotated by" in getattr(m, "tex_string", "")
+               for m in scene.parts.panel.get_family())
+    heights = [h for h, tex in label_heights(scene) if tex.startswith("w_")]
+    assert all(h >= 10 - 0.01 for h in heights)
+    if quality == "l":
+        assert not heights  # too small at 480p: the mark alone shows the rotation
+
+
+def test_a_convolution_kernel_has_no_mark():
+    from convmanim import ArithmeticScene, ConvSpec
+    from convmanim.render import play_scene
+
+    scene = play_scene(type("C", (ArithmeticScene,), {"spec": ConvSpec(5, 3), "still_step": 0}),
+                       "160x90@6", draw=False)
+    assert len(scene.parts.kernel.orientation) == 0

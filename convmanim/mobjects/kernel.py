@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from manim import Animation, Line, Mobject, Rectangle, VGroup
+from manim import RIGHT, Animation, Line, Mobject, Polygon, Rectangle, Square, VGroup
 
 from ..geometry import DirectConv
 from ..theme import Theme
@@ -13,7 +13,10 @@ from .grid import cell_polygon, place_in_cell
 from .motion import MoveLines, Translate
 from .plane import PlaneMap
 
-__all__ = ["CellHighlight", "Connectors", "KernelWindow", "weight_box"]
+__all__ = ["CellHighlight", "Connectors", "KernelWindow", "rotation_legend", "weight_box"]
+
+MARK_SIZE = 0.5
+"""Legs of the orientation mark, as a fraction of a cell."""
 
 WEIGHT_PAD = 0.18
 """Room around a weight in its box, as a fraction of the weight's height."""
@@ -63,6 +66,11 @@ class KernelWindow(VGroup):
         Draw each weight in a box of the background's colour
         (:func:`weight_box`): apart from the cell's value, and readable on
         any cell.
+    mark
+        Draw the orientation mark: a small triangle in the outer corner of
+        the tap that holds ``w_00`` (top-left for a convolution, bottom-right
+        once the kernel is rotated by 180°). It shows the rotation at any
+        size, where the weights' names would be too small to read.
 
     Attributes
     ----------
@@ -70,6 +78,8 @@ class KernelWindow(VGroup):
         The weights' labels in their corners, in tap order.
     boxes
         The boxes behind them, when boxed (drawn just under the weights).
+    orientation
+        The orientation mark (empty without ``mark``).
     """
 
     def __init__(
@@ -83,6 +93,7 @@ class KernelWindow(VGroup):
         weight_height: float = 0.26,
         weight_width: float = 0.5,
         boxed: bool = True,
+        mark: bool = False,
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)
@@ -118,7 +129,29 @@ class KernelWindow(VGroup):
                     if boxed:
                         self.boxes.add(placed[0])
                     self.weights.add(label)
-        self.add(self.taps, self.boxes, self.weights)
+        self.orientation = VGroup()
+        if mark:
+            self.orientation.add(self._mark(theme))
+        self.add(self.taps, self.orientation, self.boxes, self.weights)
+
+    def mark_tap(self) -> tuple[int, int]:
+        """The tap ``(a, b)`` that holds weight ``w_00``."""
+        tap = self.direct.tap_weight()
+        a, b = np.argwhere((tap[..., 0] == 0) & (tap[..., 1] == 0))[0]
+        return int(a), int(b)
+
+    def _mark(self, theme: Theme) -> Polygon:
+        """A triangle in the outer corner of ``w_00``'s tap, pointing into it."""
+        a, b = self.mark_tap()
+        r, c = self.direct.window(self.step)[a, b]
+        # the tap's corner on the kernel's outside: top-left, bottom-right once rotated
+        flip = self.direct.kernel_rotated
+        r0, c0 = r + (1 if flip else 0), c + (1 if flip else 0)
+        dr = dc = -MARK_SIZE if flip else MARK_SIZE
+        points = [self.plane.point(r0, c0), self.plane.point(r0 + dr, c0),
+                  self.plane.point(r0, c0 + dc)]
+        return Polygon(*points, fill_color=theme.accent, fill_opacity=1.0,
+                       stroke_color=theme.stroke, stroke_width=0.4 * theme.grid_stroke_width)
 
     def drop_weights(self) -> KernelWindow:
         """Leave the weights (and their boxes) out: too small to read here."""
@@ -262,3 +295,34 @@ class Connectors(VGroup):
         attached to both at every frame without any updater.
         """
         return MoveLines(self, self.lines, start, end, **kwargs)
+
+
+def rotation_legend(theme: Theme, height: float, arrow: Mobject) -> VGroup:
+    """Two small kernels, the mark in ``w_00``'s corner before and after the 180° rotation.
+
+    Parameters
+    ----------
+    theme
+        Colours.
+    height
+        Height of each small kernel.
+    arrow
+        What stands between them (an arrow label).
+    """
+    side = height / 3
+
+    def kernel(rotated: bool) -> VGroup:
+        cells = VGroup(*(Square(side, fill_color=theme.kernel_fill,
+                                fill_opacity=theme.kernel_opacity, stroke_color=theme.stroke,
+                                stroke_width=0.5 * theme.grid_stroke_width)
+                         for _ in range(9))).arrange_in_grid(3, 3, buff=0)
+        corner = cells.get_corner([1, -1, 0] if rotated else [-1, 1, 0])
+        sign = -1 if rotated else 1
+        leg = 0.75 * side  # a larger share of these small cells, to be seen
+        mark = Polygon(corner, corner + np.array([sign * leg, 0, 0]),
+                       corner + np.array([0, -sign * leg, 0]),
+                       fill_color=theme.accent, fill_opacity=1.0, stroke_color=theme.stroke,
+                       stroke_width=0.4 * theme.grid_stroke_width)
+        return VGroup(cells, mark)
+
+    return VGroup(kernel(False), arrow, kernel(True)).arrange(RIGHT, buff=0.15)

@@ -24,7 +24,13 @@ from ..labels import math_label
 from ..limits import check_render_size
 from ..mobjects.flight import Fade
 from ..mobjects.grid import CellGrid
-from ..mobjects.kernel import WEIGHT_PAD, CellHighlight, Connectors, KernelWindow
+from ..mobjects.kernel import (
+    WEIGHT_PAD,
+    CellHighlight,
+    Connectors,
+    KernelWindow,
+    rotation_legend,
+)
 from ..mobjects.motion import Translate
 from ..mobjects.palette import CHANNEL_HUES, channel_color
 from ..mobjects.plane import PlaneMap
@@ -564,7 +570,8 @@ class ArithmeticScene(ConvScene):
         # each weight in a box of the background's colour, the weight as high as it was bare
         boxed = 1 + 2 * WEIGHT_PAD
         kernel = KernelWindow(in_plane, direct, theme, weight_labels=weights,
-                              weight_height=0.26 * boxed, weight_width=0.5 * boxed)
+                              weight_height=0.26 * boxed, weight_width=0.5 * boxed,
+                              mark=direct.kernel_rotated)
         # shown by default only where they can be read
         if (self.show_weights is None and len(kernel.weights)
                 and min(_glyph_pixels(w, in_plane) for w in kernel.weights) < MIN_WEIGHT_PIXELS):
@@ -757,6 +764,12 @@ class ArithmeticScene(ConvScene):
         lines: list[Mobject] = [title]
         if extra is None:
             lines += [self.text(t, font_size=28, math=True) for t in spec_summary(spec)]
+            if spec.direct().kernel_rotated:
+                # the rotation, as the kernel's orientation mark shows it at any size
+                arrow = self.text(r"\longrightarrow", font_size=28, math=True)
+                key = self.text(r"\text{: the mark is at } w_{00}", font_size=28, math=True)
+                legend = rotation_legend(self.get_theme(), 0.6, arrow)
+                lines.append(VGroup(legend, key).arrange(RIGHT, buff=0.2))
         else:
             # the channel view needs the width for its stacks: long lines break in two
             widest = PANEL_MAX_WIDTH * config.frame_width
