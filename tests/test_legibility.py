@@ -573,3 +573,19 @@ def test_a_convolution_kernel_has_no_mark():
     scene = play_scene(type("C", (ArithmeticScene,), {"spec": ConvSpec(5, 3), "still_step": 0}),
                        "160x90@6", draw=False)
     assert len(scene.parts.kernel.orientation) == 0
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_arithmetic_highlighted_step_text_reads_at_1080p(theme):
+    from convmanim import ArithmeticScene, ConvSpec
+
+    spec = ConvSpec(5, 3, stride=2, padding=1).transposed()
+    cls = type("A", (ArithmeticScene,), {"spec": spec, "theme": theme, "still_step": 12})
+    scene, image = _render_still(cls)
+    p = scene.parts
+    labels = [(f"weight {n}", w) for n, w in enumerate(p.kernel.weights)]
+    labels += [("input label", p.input_label), ("output label", p.output_label)]
+    labels += [(f"panel line {n}", m) for n, m in enumerate(p.panel[:-1])]
+    assert len(p.kernel.weights) == 9
+    _check_labels(scene, image, labels, "arithmetic")
