@@ -724,7 +724,7 @@ def render_lecture(
                 for index in _render_parts(count, default_jobs() if jobs is None else jobs):
                     if progress:
                         part = lecture.parts[index]
-                        seconds = part.scene.planned_duration()
+                        seconds = part.scene.planned_duration(q.fps)
                         log(f"convmanim: part {part.number}/{count} {part.title} "
                             f"({seconds:.1f} s)")
             finally:

@@ -186,7 +186,9 @@ def test_relationship_plays_both_and_transposes():
             target = tconv.matrix.cell_center(col, r, tconv.matrix.window_for_row(0))
             assert tconv.matrix.entries_all[(col, r)].tex_string == mob.tex_string
             del target
-    assert Rel.planned_duration() == pytest.approx(34 * 0.2 + 1.2 + 1.0 + 0.1)
+    # frame-exact: the steps, the fade out (0.5 s), the journey (1.2 - 1 s), the fade in (1 s)
+    assert Rel.planned_duration(6) == pytest.approx(scene.renderer.time)
+    assert Rel.planned_duration(60) == pytest.approx(34 * 0.2 + 0.5 + 0.2 + 1.0 + 0.1)
 
 
 @pytest.mark.parametrize("spec", [*SPECS, ConvSpec(8, 3), ConvSpec(8, 3).transposed(),

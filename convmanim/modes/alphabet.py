@@ -1470,9 +1470,17 @@ class AlphabetRelationshipScene(AlphabetScene):
         return [0, cls._forward().num_outputs]
 
     @classmethod
-    def planned_duration(cls) -> float:
-        """Both plays, the transposition and the final hold."""
-        return sum(cls.step_durations()) + cls.transpose_time + 1.0 + cls.end_hold
+    def transpose_frame_counts(cls, fps: float) -> list[int]:
+        """Frames of the transposition: the fade out, the entries' journey, the fade in."""
+        return [max(1, round(seconds * fps))
+                for seconds in (0.5, cls.transpose_time - 1.0, 1.0)]
+
+    @classmethod
+    def planned_duration(cls, fps: float | None = None) -> float:
+        """Both plays, the transposition and the final hold, frame-exact at ``fps``."""
+        fps = float(fps or config.frame_rate)
+        frames = sum(cls.step_frame_counts(fps)) + sum(cls.transpose_frame_counts(fps))
+        return (frames + max(1, round(cls.end_hold * fps))) / fps
 
     def build_parts(self) -> tuple[MatrixView, MatrixView]:
         """Both views, with one cell size so that entries keep their size."""
@@ -1539,7 +1547,8 @@ class AlphabetRelationshipScene(AlphabetScene):
         fades = [conv.kernel, conv.out_highlight, conv.shaded, conv.row_band, conv.vec_in,
                  conv.vec_out, conv.in_grid, conv.out_grid, conv.titles, conv.vec_titles,
                  conv.times, conv.equals, conv.matrix_title]
-        self.play(*(FadeOut(m) for m in fades), run_time=0.5)
+        fade_out, journey, fade_in = self.transpose_frame_counts(config.frame_rate)
+        self.play_frames([FadeOut(m) for m in fades], fade_out)
         tconv.matrix.set_origin(tconv.matrix.window_for_row(0))
         moves = []
         for (r, c), mob in conv.matrix.entries_all.items():
@@ -1568,8 +1577,8 @@ class AlphabetRelationshipScene(AlphabetScene):
         entries = {id(m): "xy" for m in conv.matrix.entries.submobjects}
         rects = [conv.matrix.frame_rect(), tconv.matrix.frame_rect()]
         margin = CLIP_MARGIN * min(conv.matrix.cell_w, conv.matrix.cell_h)
-        self.play(Rearrange(group, moves, clip=rects, clipped=entries, margin=margin),
-                  run_time=self.transpose_time - 1.0)
+        self.play_frames([Rearrange(group, moves, clip=rects, clipped=entries, margin=margin)],
+                         journey)
         self.remove(*self.mobjects)
         for part in frames[1]:
             set_visibility(part, 1.0)
@@ -1580,7 +1589,7 @@ class AlphabetRelationshipScene(AlphabetScene):
         newcomers = [m for m in static if m is not tconv.divider] + [
             tconv.kernel, tconv.out_highlight, tconv.shaded, tconv.row_band, tconv.vec_in,
             tconv.vec_out]
-        self.play(*(FadeIn(m) for m in newcomers), run_time=1.0)
+        self.play_frames([FadeIn(m) for m in newcomers], fade_in)
         self.remove(*self.mobjects)
         self.add(*tconv.all_parts())
         tconv.show_marks(0)

@@ -58,6 +58,8 @@ LONGEST_READ = 8.0
 """No step waits longer than this for its caption to be read."""
 PACE_DECAY = 0.6
 """Each paced step gives its caption this fraction of the reading time of the step before."""
+INTRO_PARTS = (1.5, 1.5, 1.0)
+"""Seconds the intro writes its formula, holds it, and moves it aside as the diagram comes."""
 
 
 def fmt_size(pair: tuple[int, int]) -> str:
@@ -219,10 +221,33 @@ class ConvScene(Scene):
         return out
 
     @classmethod
-    def planned_duration(cls) -> float:
-        """Seconds of video :meth:`construct` plays (for progress bars)."""
-        intro = cls.intro_time if cls.intro else 0.0
-        return intro + sum(cls.step_durations()) + cls.end_hold
+    def step_frame_counts(cls, fps: float) -> list[int]:
+        """Frames of each step at ``fps``: its seconds rounded (at least two when it glides)."""
+        least = 2 if cls.smooth else 1
+        return [max(least, round(seconds * fps)) for seconds in cls.step_durations()]
+
+    @classmethod
+    def intro_frame_counts(cls, fps: float) -> list[int]:
+        """Frames of the intro at ``fps``: writing, reading, moving aside, then the rest.
+
+        An intro shorter than the parts' four seconds plays them faster.
+        """
+        squeeze = min(1.0, cls.intro_time / sum(INTRO_PARTS)) if cls.intro_time > 0 else 1.0
+        parts = [max(1, round(seconds * squeeze * fps)) for seconds in INTRO_PARTS]
+        return [*parts, max(0, round(cls.intro_time * fps) - sum(parts))]
+
+    @classmethod
+    def planned_duration(cls, fps: float | None = None) -> float:
+        """Seconds of video :meth:`construct` plays at ``fps`` (the config's by default).
+
+        Exact: every part is a whole number of frames, counted as
+        :meth:`construct` plays them.
+        """
+        fps = float(fps or config.frame_rate)
+        frames = sum(cls.step_frame_counts(fps)) + max(1, round(cls.end_hold * fps))
+        if cls.intro:
+            frames += sum(cls.intro_frame_counts(fps))
+        return frames / fps
 
     # --------------------------------------------------------------- hooks
     def build_parts(self) -> Any:
@@ -311,22 +336,21 @@ class ConvScene(Scene):
         if not self.intro_time > 0:
             raise SpecError(f"intro_time must be a positive number of seconds, "
                             f"got {self.intro_time}")
-        write, hold, move = (t * min(1.0, self.intro_time / 4.0) for t in (1.5, 1.5, 1.0))
+        write, read, move, rest = self.intro_frame_counts(config.frame_rate)
         formula.move_to(ORIGIN)
-        self.play(Write(formula), run_time=write)
-        self.wait(hold)
+        self.play_frames([Write(formula)], write)
+        self.hold_frames(read)
         self.add_parts()
         diagram = [m for m in self.mobjects if m is not formula]
         self.remove(*diagram)
         if self.keep_formula:
             target = formula.copy()
             self.place_formula(target)
-            self.play(Transform(formula, target), *(FadeIn(m) for m in diagram), run_time=move)
+            self.play_frames([Transform(formula, target), *(FadeIn(m) for m in diagram)], move)
         else:
-            self.play(Fade(formula, fade_in=False), *(Fade(m, fade_in=True) for m in diagram),
-                      run_time=move)
-        if self.intro_time > 4.0:
-            self.wait(self.intro_time - 4.0)
+            self.play_frames([Fade(formula, fade_in=False),
+                              *(Fade(m, fade_in=True) for m in diagram)], move)
+        self.hold_frames(rest)
 
     def step_frames(self, step: int = 0) -> tuple[int, int]:
         """Frames of ``step``'s glide and hold, at the current frame rate.

@@ -414,6 +414,11 @@ class NumericalScene(ConvScene):
         return as_values("bias_values", cls.bias_values, cls.spec.bias_shape)
 
     @classmethod
+    def step_frame_counts(cls, fps: float) -> list[int]:
+        """Frames of each step at ``fps``: its seconds rounded, at least one."""
+        return [max(1, round(seconds * fps)) for seconds in cls.step_durations()]
+
+    @classmethod
     def step_captions(cls) -> list[str]:
         """Each step's arithmetic in plain words and numbers (``Output (0, 1) = 3·0 + … = 17``)."""
         x, kernel = cls.values()
@@ -1352,8 +1357,9 @@ class NumericalScene(ConvScene):
         transposed = self.spec.is_transposed
         # caption in, then the numbers fly (and, scattering, add up)
         shares = (0.3, 0.4, 0.3) if transposed else (0.4, 0.6, 0.0)
+        counts = self.step_frame_counts(fps)
         for step in range(self.num_steps()):
-            per_step = max(1, round(self._durations()[step] * fps))
+            per_step = counts[step]
             self.cue_step(step, per_step)
             if not self.smooth:
                 self.set_step(step)

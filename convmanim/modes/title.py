@@ -80,9 +80,9 @@ class TitleCardScene(Scene):
     duration: ClassVar[float] = 2.5
 
     @classmethod
-    def planned_duration(cls) -> float:
-        """Seconds of video the card plays."""
-        return cls.duration
+    def planned_duration(cls, fps: float | None = None) -> float:
+        """Seconds of video the card plays (whole frames at ``fps``, when given)."""
+        return cls.duration if fps is None else cls.num_frames(fps) / fps
 
     @classmethod
     def num_frames(cls, fps: float) -> int:
