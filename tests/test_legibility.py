@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import re
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -205,10 +207,13 @@ def test_manim_render_writes_its_own_srt(tmp_path):
         "    step_time = 0.5\n",
         encoding="utf-8",
     )
+    root = str(Path(__file__).resolve().parent.parent)  # this checkout's convmanim
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     done = subprocess.run(
         [sys.executable, "-m", "manim", "render", "-ql", "--frame_rate", "6",
          "-r", "160,90", "--media_dir", str(tmp_path / "media"), str(scene), "Tiny"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     (srt,) = (tmp_path / "media").rglob("Tiny.srt")
@@ -353,7 +358,8 @@ def test_a_paging_matrix_stays_inside_its_frame_on_every_frame(spec):
 
 
 # ------------------------------------------------------------------ size
-_SYMBOLS_ONLY = re.compile(r"\\(vdots|cdots|ldots|dots|times|cdot|top)|[^A-Za-z0-9]")
+_SYMBOLS_ONLY = re.compile(r"\\[A-Za-z]+|[^A-Za-z0-9]")
+"""LaTeX commands (symbols such as ⋯, ×, →) and punctuation: what is left carries meaning."""
 
 
 def label_heights(scene) -> list[tuple[float, str]]:
@@ -368,7 +374,7 @@ def label_heights(scene) -> list[tuple[float, str]]:
                 continue
             seen.add(id(mob))
             tex = mob.get_tex_string()
-            if not _SYMBOLS_ONLY.sub("", tex.replace(r"\text", "")) or not _visible(mob):
+            if not _SYMBOLS_ONLY.sub("", tex.replace(r"\text{", "{")) or not _visible(mob):
                 continue
             out.append((mob.height * px, tex))
     return out
