@@ -132,7 +132,9 @@ class KernelWindow(VGroup):
         self.orientation = VGroup()
         if mark:
             self.orientation.add(self._mark(theme))
-        self.add(self.taps, self.orientation, self.boxes, self.weights)
+        # the groups in z-order; empty ones are left out of the family
+        self.add(self.taps, *(g for g in (self.orientation, self.boxes) if len(g)),
+                 self.weights)
 
     def mark_tap(self) -> tuple[int, int]:
         """The tap ``(a, b)`` that holds weight ``w_00``."""
