@@ -285,23 +285,30 @@ def parse_lecture(
 
 
 THEME_COLOURS = ("background", "text", "muted", "accent", "stroke", "connector",
-                 "input_fill", "output_fill", "kernel_fill", "cell_text")
+                 "input_fill", "output_fill", "kernel_fill", "cell_text", "shade_text")
 """Colours a ``[theme]`` table may set, as ``"#RRGGBB"``."""
 THEME_KEYS = ("base", *THEME_COLOURS, "font")
 """Keys of the ``[theme]`` table."""
-MIN_CONTRAST = 4.5
+_SURFACES = {
+    "input": "input_fill", "output": "output_fill", "weight box": "background",
+    "shaded background": "the background under the kernel's shadow",
+    "shaded input": "input_fill under the kernel's shadow",
+    "shaded output": "output_fill under the kernel's shadow",
+    "veiled input": "input_fill under a veil", "veiled output": "output_fill under a veil",
+}
+"""The theme's surfaces as a ``[theme]`` table names their colours."""
 
 
 def _parse_theme(where: str, table: Any, default_base: str) -> Any:
     """A ``[theme]`` table: a built-in theme with some colours and the font changed.
 
-    Text must stay readable: every pair of a text colour and what lies under
-    it must keep a contrast of at least 4.5:1 (WCAG AA), the kernel's shadow
-    included.
+    Text must stay readable: every text colour on every fill it can sit on
+    (:meth:`~convmanim.theme.Theme.text_pairs`, the kernel's shadow included)
+    must keep a contrast of at least 4.5:1 (WCAG AA).
     """
     import re
 
-    from .theme import blend, contrast_ratio, get_theme
+    from .theme import MIN_CONTRAST, contrast_ratio, get_theme
 
     if not isinstance(table, Mapping):
         raise LectureError(f"{where} must be a table")
@@ -325,26 +332,18 @@ def _parse_theme(where: str, table: Any, default_base: str) -> Any:
                                "fonts Pango can use)")
         changes["font"] = font
     theme = base.with_(name="custom", **changes)
-    shadow = theme.kernel_fill
-    pairs = [("text", "background"), ("muted", "background"), ("accent", "background"),
-             ("cell_text", "input_fill"), ("cell_text", "output_fill")]
-    for fg, bg in pairs:
-        if fg not in changes and bg not in changes:
-            continue  # the built-in theme's own pair
-        ratio = contrast_ratio(getattr(theme, fg), getattr(theme, bg))
-        if ratio < MIN_CONTRAST:
-            raise LectureError(f"{where}: {fg} {getattr(theme, fg)} on {bg} "
-                               f"{getattr(theme, bg)} has a contrast of {ratio:.2f}:1; text "
-                               f"needs at least {MIN_CONTRAST}:1")
-    for fill in ("input_fill", "output_fill"):
-        if not {"cell_text", fill, "kernel_fill"} & set(changes):
-            continue
-        under = blend(shadow, getattr(theme, fill), theme.kernel_opacity)
-        ratio = contrast_ratio(theme.cell_text, under)
-        if ratio < MIN_CONTRAST:
-            raise LectureError(f"{where}: cell_text {theme.cell_text} under the kernel's shadow "
-                               f"on {fill} ({under}) has a contrast of {ratio:.2f}:1; text needs "
-                               f"at least {MIN_CONTRAST}:1")
+    # the theme's contrast rule: every text colour on every fill it can sit on; a pair on
+    # a plain fill is named before one under a shadow or a veil, then the worst
+    failing = sorted((" " in surface, contrast_ratio(colour, fill), colour, surface, fill)
+                     for _, colour, surface, fill in theme.text_pairs()
+                     if contrast_ratio(colour, fill) < MIN_CONTRAST)
+    if failing:
+        _, ratio, colour, surface, fill = failing[0]
+        ink = next((key for key in ("cell_text", "text", "shade_text", "muted", "accent")
+                    if getattr(theme, key) == colour), "text")
+        raise LectureError(f"{where}: {ink} {colour} on {_SURFACES.get(surface, surface)} "
+                           f"{fill} has a contrast of {ratio:.2f}:1; text needs at least "
+                           f"{MIN_CONTRAST}:1")
     return theme
 
 
