@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .geometry import AnySpec, ConvSpec, Pair, TransposedConvSpec
+from .values import is_exact, plain_value
 
 __all__ = [
     "formula_in_words",
@@ -44,13 +45,29 @@ def subscript(*indices: int) -> str:
 
 
 def number(value: float) -> str:
-    """A number as the scenes write it: whole numbers bare, others to 2 decimals (≈ if cut)."""
-    value = float(value)
-    if value == int(value):
-        return str(int(value)).replace("-", "−")
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    shown = text.replace("-", "−")
-    return shown if float(text) == value else f"≈{shown}"
+    """A number as the scenes write it (:func:`~convmanim.values.format_value`), ``≈`` if rounded.
+
+    Exact up to three decimals, otherwise rounded but never to something that
+    looks like an integer; a real minus sign.
+
+    Examples
+    --------
+    >>> [number(v) for v in (2, 1.005, -0.125, 2 / 3)]
+    ['2', '1.005', '−0.125', '≈0.667']
+    """
+    text = plain_value(value)
+    return text if is_exact(value) else f"≈{text}"
+
+
+def _bare(value: float) -> str:
+    """:func:`number` without the ``≈``: for a term of a sum that says ``≈`` once."""
+    return plain_value(value)
+
+
+def _relation(*values: object) -> str:
+    """``=`` when every number prints exactly, else ``≈``."""
+    flat = np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in values])
+    return "=" if all(is_exact(v) for v in flat) else "≈"
 
 
 def _size(pair: Pair) -> str:
@@ -138,10 +155,11 @@ def gather_caption(spec: ConvSpec, step: int, mode: str, taps: np.ndarray,
     values = [number(v) for v in np.ravel(taps)]
     if mode == "convolution":
         assert weights is not None
-        terms = [f"{number(w)} × {v}" for w, v in zip(np.ravel(weights), values)]
+        terms = [f"{_bare(w)} × {_bare(v)}" for w, v in zip(np.ravel(weights), np.ravel(taps))]
         if bias is not None:
-            terms.append(f"{number(bias)} (the bias)")
-        return head + f"{' + '.join(terms)} = {number(result)}."
+            terms.append(f"{_bare(bias)} (the bias)")
+        sign = _relation(weights, taps, result, 0.0 if bias is None else bias)
+        return head + f"{' + '.join(terms)} {sign} {_bare(result)}."
     if mode == "max":
         shown = [v for v, r in zip(values, np.ravel(real)) if r]
         return head + f"the largest of {_and(shown)} is {number(result)}."

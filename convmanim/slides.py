@@ -133,52 +133,12 @@ class SlideSteps:
 def speaker_note(scene: Any, step: int) -> str:
     """The speaker note of the slide that plays ``step``: its caption in plain words.
 
-    The numerical mode says its arithmetic with the scene's numbers, the
-    matrix view the row of ``C`` (or ``Cᵀ``) and its dot product; the others
-    take :meth:`~convmanim.modes.base.ConvScene.step_caption`.
+    :meth:`~convmanim.modes.base.ConvScene.step_caption`, the one caption of a
+    step, which its subtitle cue says too: the numerical mode's arithmetic
+    with the scene's numbers, the matrix view's row of ``C`` (or ``Cᵀ``) and
+    its dot product, the arithmetic view's window.
     """
-    from .captions import gather_caption, scatter_caption
-    from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene, default_symbols
-    from .modes.numerical import NumericalScene
-    from .modes.numerical_data import gather_numbers, scatter_numbers
-
-    spec = scene.spec
-    if isinstance(scene, NumericalScene):
-        cls = type(scene)
-        x, kernel = cls.values()
-        bias = cls.bias_vector()
-        if spec.is_transposed:
-            scattered = scatter_numbers(spec, x, kernel, bias).steps[step]
-            return scatter_caption(spec, step, scattered.value, cell=scattered.cell,
-                                   channel=scattered.in_channel if spec.has_channels else None,
-                                   total=cls.num_steps())
-        gathered = gather_numbers(spec, scene.mode, x, kernel, bias).steps[step]
-        return gather_caption(spec, step, scene.mode, gathered.values, gathered.real,
-                              gathered.weights, gathered.result, cell=gathered.cell,
-                              channel=gathered.out_channel if spec.has_channels else None,
-                              bias=gathered.bias, total=cls.num_steps())
-    if isinstance(scene, AlphabetRelationshipScene):
-        total = scene.num_steps()
-        first = spec.num_outputs
-        if step < first:
-            return _row_caption(spec, step, ("a", "b"), 0, total)
-        return _row_caption(spec.transposed(), step - first, ("b", "c"), first, total)
-    if isinstance(scene, AlphabetScene):
-        symbols = scene.symbols or default_symbols(spec)
-        return _row_caption(spec, step, tuple(symbols), 0, scene.num_steps())
     return str(scene.step_caption(step))
-
-
-def _row_caption(spec: Any, step: int, symbols: Any, offset: int, total: int) -> str:
-    """A matrix row's caption; with channels, the output value the row gives."""
-    from .captions import matrix_caption
-
-    if not spec.has_channels:
-        return matrix_caption(spec, step, symbols, offset=offset, total=total)
-    channel, row, col = spec.output_index(step)
-    name = "Cᵀ" if spec.is_transposed else "C"
-    return (f"Step {offset + step + 1} of {total}: row {step + 1} of {name} times "
-            f"vec({symbols[0]}) gives output channel {channel}, row {row}, column {col}.")
 
 
 def as_slides(scene_cls: type, name: str | None = None) -> type:

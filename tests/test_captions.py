@@ -85,7 +85,9 @@ def test_scatter_and_matrix_captions() -> None:
     corner = matrix_caption(ConvSpec(4, 3, padding=1), 0)
     assert corner.endswith("b₀₀ = w₁₁ a₀₀ + w₁₂ a₀₁ + w₂₁ a₁₀ + w₂₂ a₁₁.")
     assert subscript(1, 12) == "₁‚₁₂"
-    assert [number(v) for v in (2, 1.5, 2 / 3, -0.25)] == ["2", "1.5", "≈0.67", "−0.25"]
+    # a rounded number looks rounded: three decimals and ≈ (1.005 and 0.999 are exact)
+    assert [number(v) for v in (2, 1.5, 2 / 3, -0.25, 1.005, 0.999)] == [
+        "2", "1.5", "≈0.667", "−0.25", "1.005", "0.999"]
 
 
 def test_captions_hold_no_markdown_markup() -> None:

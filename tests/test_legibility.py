@@ -137,7 +137,7 @@ def test_the_relationship_scene_reads_each_part_slowly_at_first():
     durations = cls.step_durations()
     n = ConvSpec(4, 3).num_steps
     assert durations[0] > durations[n - 1] and durations[n] > durations[-1]
-    assert cls.step_captions()[n].startswith("c00 = ")
+    assert "gives c₀₀ = " in cls.step_captions()[n]
 
 
 # ------------------------------------------------------------------ subtitles
@@ -221,7 +221,8 @@ def test_manim_render_writes_its_own_srt(tmp_path):
     assert len(blocks) == 4  # one per step
     assert blocks[0].splitlines()[1:] == [
         "00:00:00,000 --> 00:00:00,500",
-        "Output row 0, column 0: the kernel on input rows 0 to 1, columns 0 to 1",
+        "Step 1 of 4: the 2×2 kernel covers rows 0 to 1 and columns 0 to 1 of the 3×3 input "
+        "and gives output cell row 0, column 0.",
     ]
 
 
@@ -454,14 +455,19 @@ def test_captions_write_approx_for_rounded_numbers():
 
     avg = _numerical(ConvSpec(3, 3), mode="average",
                      input_values=np.array([[1, 1, 2], [0, 0, 0], [0, 0, 0]]))
-    assert avg.step_captions() == ["Output (0, 0) = (1 + 1 + 2 + 0 + 0 + 0 + 0 + 0 + 0)/9 ≈ 0.444"]
+    assert avg.step_captions()[0].endswith(
+        "the mean of 1, 1, 2, 0, 0, 0, 0, 0 and 0 (padding counted) is ≈0.444.")
     exact = _numerical(ConvSpec(3, 3), mode="average",
                        input_values=np.array([[1.005, 0.999, -0.125], [0, 0, 0], [0, 0, -0.079]]))
-    assert exact.step_captions() == [
-        "Output (0, 0) = (1.005 + 0.999 − 0.125 + 0 + 0 + 0 + 0 + 0 − 0.079)/9 = 0.2"]
+    assert exact.step_captions()[0].endswith(
+        "the mean of 1.005, 0.999, −0.125, 0, 0, 0, 0, 0 and −0.079 (padding counted) is 0.2.")
     conv = _numerical(ConvSpec(3, 2), input_values=np.arange(9).reshape(3, 3),
                       kernel_values=np.array([[1, 0], [0, -0.125]]))
-    assert conv.step_captions()[0] == "Output (0, 0) = 0·1 + 1·0 + 3·0 + 4·(−0.125) = −0.5"
+    assert conv.step_captions()[0].endswith(": 1 × 0 + 0 × 1 + 0 × 3 + −0.125 × 4 = −0.5.")
+    third = _numerical(ConvSpec(3, 2), input_values=np.ones((3, 3)) / 3,
+                       kernel_values=np.ones((2, 2)))
+    assert third.step_captions()[0].endswith(
+        ": 1 × 0.333 + 1 × 0.333 + 1 × 0.333 + 1 × 0.333 ≈ 1.333.")
 
 
 def test_scatter_caption_arithmetic_agrees_as_displayed():

@@ -67,9 +67,9 @@ __all__ = [
     "ChannelLayout",
     "ChannelMatrixView",
     "MatrixView",
-    "dot_product_captions",
     "plan_channel_layout",
     "plan_layout",
+    "row_captions",
 ]
 
 LABEL_PX = 13.0
@@ -88,8 +88,6 @@ GAP = 0.28
 CAPTION_SIZE = 30
 
 
-PLAIN_TERMS = 9
-"""A plain-words dot product lists at most this many terms (the first four, ``…``, the last two)."""
 
 
 def subscript(symbol: str, r: int, c: int, wide: bool) -> str:
@@ -110,54 +108,29 @@ def plain_symbol(symbol: str) -> str:
         return name
 
 
-def dot_product_captions(spec: AnySpec, symbols: tuple[str, str]) -> list[str]:
-    """Each matrix row's dot product in plain text: ``b01 = w00·a01 + w01·a02 + … + w22·a13``.
+def row_captions(spec: AnySpec, symbols: tuple[str, str], offset: int = 0,
+                 total: int | None = None) -> list[str]:
+    """Each matrix row's caption: the row of ``C`` (or ``Cᵀ``) and its dot product.
 
-    With channels, each letter names its channels in brackets, as the screen
-    writes them in a superscript: ``b(1)01 = w(1,0)00·a(0)01 + …``.
-
-    Parameters
-    ----------
-    spec
-        The conv (rows of ``C``) or the transposed conv (rows of ``Cᵀ``).
-    symbols
-        ``(input, output)`` letters, as :func:`~convmanim.limits.check_symbols` allows.
-
-    Examples
-    --------
-    >>> dot_product_captions(ConvSpec(3, 2), ("a", "b"))[1]
-    'b01 = w00·a01 + w01·a02 + w10·a11 + w11·a12'
-    >>> dot_product_captions(ConvSpec(2, 1, in_channels=2), ("a", "b"))[0]
-    'b(0)00 = w(0,0)00·a(0)00 + w(0,1)00·a(1)00'
+    :func:`~convmanim.captions.matrix_caption` without channels; with them,
+    the output value the row gives. ``offset`` and ``total`` number the steps
+    through a scene that plays several matrices.
     """
-    index = spec.conv_index_matrix()
-    wide = max(*spec.input_size, *spec.output_size) > 10
-    kernel_wide = max(spec.kernel_size) > 10
-    kw = spec.kernel_size[1]
+    from ..captions import matrix_caption
+
     sym_in, sym_out = (plain_symbol(s) for s in symbols)
-    channels = spec.has_channels
-    weights = spec.matrix_weights() if channels else {}
-
-    def name(symbol: str, r: int, c: int, two: bool, channel: str = "") -> str:
-        where = f"{r},{c}" if two else f"{r}{c}"
-        return f"{symbol}({channel}){where}" if channels else f"{symbol}{where}"
-
-    lines = []
-    for row, entries in enumerate(index):
-        terms = []
-        for j in np.nonzero(entries >= 0)[0].tolist():
-            if channels:
-                o, c, a, b = weights[(row, j)]
-                w = name("w", a, b, kernel_wide, f"{o},{c}")
-            else:
-                w = name("w", *divmod(int(entries[j]), kw), kernel_wide)
-            ic, ir, icol = spec.input_index(j)
-            terms.append(f"{w}·{name(sym_in, ir, icol, wide, str(ic))}")
-        if len(terms) > PLAIN_TERMS:
-            terms = [*terms[:4], "…", *terms[-2:]]
-        oc, r, c = spec.output_index(row)
-        lines.append(f"{name(sym_out, r, c, wide, str(oc))} = " + (" + ".join(terms) or "0"))
-    return lines
+    n = spec.num_outputs
+    total = n if total is None else total
+    if not spec.has_channels:
+        return [matrix_caption(spec, e, (sym_in, sym_out), offset=offset, total=total)
+                for e in range(n)]
+    name = "Cᵀ" if spec.is_transposed else "C"
+    out = []
+    for e in range(n):
+        channel, row, col = spec.output_index(e)
+        out.append(f"Step {offset + e + 1} of {total}: row {e + 1} of {name} times "
+                   f"vec({sym_in}) gives output channel {channel}, row {row}, column {col}.")
+    return out
 
 
 @dataclass(frozen=True)
@@ -1385,7 +1358,7 @@ class AlphabetScene(ConvScene):
     def step_captions(cls) -> list[str]:
         """Each step's dot product, the current row of the matrix times the input vector."""
         symbols = default_symbols(cls.spec) if cls.symbols is None else check_symbols(cls.symbols)
-        return dot_product_captions(cls.spec, symbols)
+        return row_captions(cls.spec, symbols)
 
     def build_parts(self) -> MatrixView:
         """Lay out and build the grids, the matrix, the vectors and the captions."""
@@ -1461,8 +1434,9 @@ class AlphabetRelationshipScene(AlphabetScene):
     def step_captions(cls) -> list[str]:
         """The conv's dot products with ``C``, then the transposed conv's with ``Cᵀ``."""
         f = cls._forward()
-        return dot_product_captions(f, ("a", "b")) + dot_product_captions(f.transposed(),
-                                                                          ("b", "c"))
+        total = cls.num_steps()
+        return (row_captions(f, ("a", "b"), 0, total)
+                + row_captions(f.transposed(), ("b", "c"), f.num_outputs, total))
 
     @classmethod
     def pace_restarts(cls) -> list[int]:

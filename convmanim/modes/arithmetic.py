@@ -49,7 +49,7 @@ from ..theme import Theme
 from .base import ConvScene, fmt_size
 from .formulas import output_size_formula, spec_summary
 
-__all__ = ["ArithmeticScene", "DepthwiseSeparableScene", "window_caption"]
+__all__ = ["ArithmeticScene", "DepthwiseSeparableScene"]
 
 MARGIN = 0.35
 PANEL_GAP = 0.5
@@ -73,49 +73,6 @@ class ArithmeticParts:
 
 MIN_WEIGHT_PIXELS = 10
 """Below this height (in pixels) the kernel's weights are not shown by default."""
-
-
-def _span(start: int, count: int, step: int) -> str:
-    """``count`` indices from ``start``, ``step`` apart, in words: ``−1 to 1``, ``0, 2 and 4``."""
-    values = [start + n * step for n in range(count)]
-    text = [str(v).replace("-", "\u2212") for v in values]
-    if count == 1:
-        return text[0]
-    if step == 1:
-        return f"{text[0]} to {text[-1]}"
-    return ", ".join(text[:-1]) + " and " + text[-1]
-
-
-def window_caption(spec: AnySpec, step: int) -> str:
-    """What step ``step`` of the slanted view shows, in plain words.
-
-    A convolution names the input rows and columns under the kernel (padding
-    lies outside ``0`` to ``i − 1``); a transposed conv, the rows and columns
-    of the zero-inserted, padded grid under its rotated kernel.
-
-    Examples
-    --------
-    >>> window_caption(ConvSpec(5, 3, stride=2, padding=1), 1)
-    'Output row 0, column 1: the kernel on input rows −1 to 1, columns 1 to 3'
-    >>> window_caption(ConvSpec(7, 3, dilation=2), 0)
-    'Output row 0, column 0: the kernel on input rows 0, 2 and 4, columns 0, 2 and 4'
-    >>> window_caption(ConvSpec(5, 3, stride=2, padding=1).transposed(), 1)
-    'Output row 0, column 1: the rotated kernel on rows 0 to 2, columns 1 to 3 of the \
-zero-inserted, padded grid'
-    """
-    direct = spec.direct()
-    r, c = spec.step_cell(step)
-    y0, x0 = direct.window_origin(step)
-    kh, kw = direct.kernel_size
-    dy, dx = direct.dilation
-    if spec.is_transposed:
-        rows, cols = _span(y0, kh, dy), _span(x0, kw, dx)
-        grid = "zero-inserted, padded grid" if direct.input_spacing != (1, 1) else "padded grid"
-        return f"Output row {r}, column {c}: the rotated kernel on rows {rows}, columns {cols} " \
-               f"of the {grid}"
-    py, px = direct.padding_before
-    rows, cols = _span(y0 - py, kh, dy), _span(x0 - px, kw, dx)
-    return f"Output row {r}, column {c}: the kernel on input rows {rows}, columns {cols}"
 
 
 def _glyph_pixels(label: Mobject, plane: PlaneMap) -> float:
@@ -475,11 +432,6 @@ class ArithmeticScene(ConvScene):
 
     spec: ClassVar[AnySpec] = ConvSpec(5, 3, stride=2, padding=1)
     show_weights: ClassVar[bool | None] = None
-
-    @classmethod
-    def step_captions(cls) -> list[str]:
-        """Each step's output cell and the input rows and columns under the kernel."""
-        return [window_caption(cls.spec, e) for e in range(cls.num_steps())]
 
     # ---------------------------------------------------------------- build
     def build_parts(self) -> ArithmeticParts | ChannelView:
@@ -898,8 +850,8 @@ class DepthwiseSeparableScene(ArithmeticScene):
         """The depthwise conv's windows, then the pointwise conv's."""
         depthwise, pointwise = cls.stages()
         n = cls.spec.num_steps
-        return [f"Depthwise: {window_caption(depthwise, e)}" for e in range(n)] + \
-            [f"Pointwise: {window_caption(pointwise, e)}" for e in range(n)]
+        return [f"Depthwise conv, {window_caption(depthwise, e)}" for e in range(n)] + \
+            [f"Pointwise conv, {window_caption(pointwise, e)}" for e in range(n)]
 
     @classmethod
     def pace_restarts(cls) -> list[int]:

@@ -179,21 +179,19 @@ class ConvScene(Scene):
 
     @classmethod
     def step_captions(cls) -> list[str]:
-        """What each step shows, in plain words and numbers: one line per step.
+        """What each step shows, in plain words and numbers: one sentence per step.
 
-        The step's subtitle cue, and the speaker's note on its slide; it also
-        sets the pace (:meth:`step_durations`). Modes override it with their
-        caption (``b01 = w10·a01 + w11·a02 + … + w22·a13``); this default
-        names the output cell.
+        The one caption of a step: its subtitle cue, the speaker's note on its
+        slide (:func:`convmanim.slides.speaker_note`), and what sets its pace
+        (:meth:`step_durations`). By default, where the kernel lies and which
+        output cell it gives (:func:`convmanim.captions.window_caption`);
+        modes say their arithmetic (:mod:`convmanim.captions`).
         """
-        spec = cls.spec
-        n = cls.num_steps()
-        return [f"Step {e + 1} of {n}: output row {r}, column {c}"
-                for e, (r, c) in ((e, spec.step_cell(e)) for e in range(n))]
+        return [window_caption(cls.spec, e) for e in range(cls.num_steps())]
 
     @classmethod
     def step_caption(cls, step: int) -> str:
-        """The caption of ``step`` in plain words (see :meth:`step_captions`)."""
+        """What ``step`` shows, in plain words and numbers (see :meth:`step_captions`)."""
         cls.check_step(step)
         return cls.step_captions()[step]
 
@@ -276,14 +274,6 @@ class ConvScene(Scene):
         :meth:`num_steps`. :func:`convmanim.slides.as_slides` starts a new
         slide there.
         """
-
-    def step_caption(self, step: int) -> str:
-        """What ``step`` shows, in plain words and numbers (speaker notes, subtitles).
-
-        By default, where the kernel lies and which output cell it gives
-        (:func:`convmanim.captions.window_caption`); a mode may say more.
-        """
-        return window_caption(self.spec, step)
 
     def intro_caption(self) -> str:
         """What the intro shows, in words: the output-size formula with its numbers."""

@@ -47,6 +47,7 @@ from manim import (
     squish_rate_func,
 )
 
+from ..captions import gather_caption, scatter_caption
 from ..geometry import AnySpec, ConvSpec, DirectConv, Pair, SpecError, TransposedConvSpec
 from ..labels import LabelMaker, math_label
 from ..mobjects.flight import Fade, Recolor, Relocate, ghost
@@ -66,8 +67,6 @@ from .numerical_data import (
     default_bias,
     default_values,
     gather_numbers,
-    plain_gather_caption,
-    plain_scatter_caption,
     relation,
     scatter_caption_tex,
     scatter_numbers,
@@ -420,15 +419,27 @@ class NumericalScene(ConvScene):
 
     @classmethod
     def step_captions(cls) -> list[str]:
-        """Each step's arithmetic in plain words and numbers (``Output (0, 1) = 3·0 + … = 17``)."""
+        """Each step's arithmetic in plain words, with the scene's numbers.
+
+        :func:`~convmanim.captions.gather_caption` for a convolution or
+        pooling, :func:`~convmanim.captions.scatter_caption` for the scatter
+        view of a transposed conv.
+        """
+        spec = cls.spec
         x, kernel = cls.values()
         bias = cls.bias_vector()
+        total = cls.num_steps()
         channels = cls._shape_spec().has_channels
-        if isinstance(cls.spec, TransposedConvSpec):
-            scatter = scatter_numbers(cls.spec, x, kernel, bias)
-            return [plain_scatter_caption(step, channels) for step in scatter.steps]
-        gather = gather_numbers(cls.spec, cls.mode, x, kernel, bias)  # type: ignore[arg-type]
-        return [plain_gather_caption(step, cls.mode, channels) for step in gather.steps]
+        if isinstance(spec, TransposedConvSpec):
+            return [scatter_caption(spec, e, step.value, cell=step.cell,
+                                    channel=step.in_channel if channels else None, total=total)
+                    for e, step in enumerate(scatter_numbers(spec, x, kernel, bias).steps)]
+        gathered = gather_numbers(spec, cls.mode, x, kernel, bias)  # type: ignore[arg-type]
+        return [gather_caption(spec, e, cls.mode, step.values, step.real,  # type: ignore[arg-type]
+                               step.weights, step.result, cell=step.cell,
+                               channel=step.out_channel if channels else None,
+                               bias=step.bias, total=total)
+                for e, step in enumerate(gathered.steps)]
 
     # ---------------------------------------------------------------- build
     def build_parts(self) -> NumericalParts:

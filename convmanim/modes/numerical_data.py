@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..geometry import AnySpec, ConvSpec, Pair, SpecError, TransposedConvSpec
-from ..values import format_value, is_exact, plain_value
+from ..values import format_value, is_exact
 
 __all__ = [
     "CHANNEL_TERMS",
@@ -31,8 +31,6 @@ __all__ = [
     "default_values",
     "factor_text",
     "gather_numbers",
-    "plain_gather_caption",
-    "plain_scatter_caption",
     "relation",
     "scatter_caption_tex",
     "scatter_numbers",
@@ -558,79 +556,3 @@ def scatter_caption_tex(
         parts.append(sign)
         matrix(prod, record=True)
     return parts, where
-
-
-# ------------------------------------------------------------ plain captions
-def _plain_factor(value: float) -> str:
-    text = plain_value(value)
-    return f"({text})" if text.startswith("\u2212") else text
-
-
-def _plain_elide(items: Sequence[str]) -> list[str]:
-    if len(items) <= MAX_TERMS:
-        return list(items)
-    return [*items[:HEAD_TERMS], "…", *items[-TAIL_TERMS:]]
-
-
-def plain_gather_caption(step: GatherStep, mode: str, channels: bool = False) -> str:
-    """One gather step in plain words and numbers, as its subtitle says it.
-
-    Examples
-    --------
-    >>> one = GatherStep(0, (0, 1), 1, (0,), np.array([[[3.0, -2.0]]]),
-    ...                  np.ones((1, 1, 2), bool), np.array([[[1.0, 0.5]]]),
-    ...                  np.array([2.0]), None, 2.0)
-    >>> plain_gather_caption(one, "convolution")
-    'Output (0, 1) = 3·1 + (−2)·0.5 = 2'
-    >>> avg = GatherStep(0, (1, 0), 2, (0,), np.array([[[1.0, 1.0, 2.0]]]),
-    ...                  np.ones((1, 1, 3), bool), None, None, None, 4 / 3)
-    >>> plain_gather_caption(avg, "average")
-    'Output (1, 0) = (1 + 1 + 2)/3 ≈ 1.333'
-    """
-    r, c = step.cell
-    head = f"Output channel {step.out_channel} ({r}, {c})" if channels else f"Output ({r}, {c})"
-    values, real = step.values[0].ravel(), step.real[0].ravel()
-    if mode == "max":
-        items = [plain_value(v) if ok else "\u2212∞" for v, ok in zip(values, real)]
-        body = "max(" + ", ".join(_plain_elide(items)) + ")"
-    elif mode == "average":
-        items = _plain_elide([plain_value(v) for v in values])
-        body = "(" + " + ".join(items).replace("+ \u2212", "\u2212 ") + f")/{len(values)}"
-    elif step.partials is None or len(step.channels) == 1:
-        assert step.weights is not None
-        terms = [f"{_plain_factor(v)}·{_plain_factor(w)}"
-                 for v, w in zip(values, step.weights[0].ravel())]
-        body = " + ".join(_plain_elide(terms))
-    else:
-        body = " + ".join(f"{_plain_factor(v)} (channel {ch})"
-                          for v, ch in zip(step.partials, step.channels))
-    if step.bias is not None:
-        body += f" + {_plain_factor(step.bias)} (bias)"
-    sign = "=" if _step_relation(step) == "=" else "≈"
-    return f"{head} = {body} {sign} {plain_value(step.result)}"
-
-
-def plain_scatter_caption(step: ScatterStep, channels: bool = False) -> str:
-    """One scatter step in plain words and numbers, as its subtitle says it.
-
-    Examples
-    --------
-    >>> step = ScatterStep(0, (0, 1), 1, 2.0, (0,), np.array([[[1.0, 0.0], [0.0, 1.0]]]),
-    ...                    np.array([[[2.0, 0.0], [0.0, 2.0]]]))
-    >>> plain_scatter_caption(step)
-    'Input (0, 1) adds 2·(1 0; 0 1) = (2 0; 0 2) to its output window'
-    """
-    r, c = step.cell
-    head = f"Input channel {step.in_channel} ({r}, {c})" if channels else f"Input ({r}, {c})"
-
-    def matrix(values: np.ndarray) -> str:
-        return "(" + "; ".join(" ".join(plain_value(v) for v in row) for row in values) + ")"
-
-    factor = factor_text(step.value, step.kernels, step.products).replace("-", "\u2212")
-    factor = f"({factor})" if factor.startswith("\u2212") else factor
-    sign = "=" if relation(step.value, step.kernels, step.products) == "=" else "≈"
-    parts = []
-    for o, k, prod in zip(step.out_channels, step.kernels, step.products):
-        where = f" to output channel {o}" if channels else " to its output window"
-        parts.append(f"{factor}·{matrix(k)} {sign} {matrix(prod)}{where}")
-    return f"{head} adds " + "; ".join(parts)
