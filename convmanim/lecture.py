@@ -56,6 +56,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from .geometry import AnySpec, Pair, SpecError, parse_pair, spec_from_arguments
+from .subtitles import Cue, read_webvtt, webvtt
 
 __all__ = [
     "LECTURE_KEYS",
@@ -699,7 +700,6 @@ def render_lecture(
     """
     from .files import FileError, commit, staging_folder
     from .render import Quality, RenderError, check_name, prepare_output_dir, resolve_quality
-    from .subtitles import Cue, read_webvtt, webvtt
     from .video import DEFAULT_ENCODING, VideoError, join_mp4, write_webvtt_chapters
 
     chosen = quality if quality is not None else (lecture.quality or "h")
