@@ -293,8 +293,6 @@ def _summary(results: list[Result]) -> None:
             print(f"{way}: worst cold/warm {cold[worst].wall / warm[worst].wall:.2f} ({worst})")
 
 
-if __name__ == "__main__":
-    main()
 
 
 # ------------------------------------------------------------------ lectures
@@ -373,3 +371,7 @@ def lecture_rows(out: Path, quality: str = "h") -> None:
           f"{'yes' if timing else 'NO'}, largest pixel difference {worst} (libx264's own "
           f"run-to-run noise; 0 with --crf 0); peak memory {max(r[2] for r in one):.0f} MB "
           f"with 1 job, {max(r[2] for r in two):.0f} MB with 2")
+
+
+if __name__ == "__main__":
+    main()
