@@ -259,7 +259,9 @@ def render_slides(
     with tempfile.TemporaryDirectory(prefix="convmanim-slides-") as media, quality_config(q), \
             tempconfig({"media_dir": media, "progress_bar": "display" if show else "none"}), \
             _quiet_slides_log():
-        scene = deck_cls(output_folder=folder)
+        # manim-slides joins the folder to the paths it records: an absolute
+        # folder keeps a relative output directory from being counted twice
+        scene = deck_cls(output_folder=folder.resolve())
         scene.render()
     deck = folder / f"{name}.json"
     if not deck.is_file():

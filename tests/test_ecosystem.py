@@ -155,6 +155,17 @@ def test_deck_is_cut_at_step_boundaries(tmp_path: Path) -> None:
 
 @needs_slides
 @pytest.mark.render
+def test_a_relative_output_dir_is_not_counted_twice(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    html, deck = render_slides(_Conv4, "rel", quality=TINY, output_dir="out", echo=False)
+    assert deck == Path("out", "slides", "rel.json") and html == Path("out", "rel.html")
+    entries = _deck(deck)
+    assert len(entries) == 4
+    assert all(Path(entry["file"]).is_file() for entry in entries)
+
+
+@needs_slides
+@pytest.mark.render
 def test_cli_slides_writes_a_page_and_a_deck(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [
         "numerical", "-i", "4", "-k", "2", "-s", "2", "-m", "max", "--intro", "-qa", TINY,
