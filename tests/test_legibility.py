@@ -417,6 +417,38 @@ def test_no_meaning_carrying_label_is_below_10_px(case, quality):
     assert not small, small[:10]
 
 
+@pytest.mark.render
+@pytest.mark.parametrize("transposed", [False, True], ids=["gather", "scatter"])
+def test_a_real_layers_numbers_are_at_least_10_px_or_refused(transposed):
+    """Three decimals and a sign in every cell: refused where they would be under 10 px,
+    and where drawn, every weight in the window is at least 10 px or left to the caption."""
+    from convmanim import ConvSpec, NumericalScene, SpecError
+    from convmanim.render import play_scene
+    from convmanim.theme import MIN_LABEL_PX
+
+    spec = ConvSpec(5, 3, padding=1, in_channels=3, out_channels=2)
+    rng = np.random.default_rng(5)
+    if transposed:
+        spec = spec.transposed()
+    weight = rng.normal(scale=0.2, size=spec.weight_shape)
+    attrs = {"spec": spec, "kernel_values": weight, "still_step": 7,
+             "input_values": rng.integers(-2, 3, size=spec.input_shape).astype(float),
+             "bias_values": rng.normal(scale=0.2, size=spec.bias_shape)}
+    cls = type("N", (NumericalScene,), attrs)
+    drawn = 0
+    for quality in ["854x480@6", "1920x1080@6", "2560x1440@6", "3840x2160@6"]:
+        try:
+            scene = play_scene(cls, quality, draw=False)
+        except SpecError as error:
+            assert "px high, less than" in str(error)
+            continue
+        drawn += 1
+        small = sorted((round(h, 2), tex) for h, tex in label_heights(scene)
+                       if h < MIN_LABEL_PX - 0.01)
+        assert not small, (quality, small[:10])
+    assert drawn >= 1
+
+
 # ------------------------------------------------------------ numerical
 def _numerical(spec, **attrs):
     from convmanim import NumericalScene

@@ -113,6 +113,8 @@ WEIGHT_TO_VALUE = 0.8
 """Tallest a weight may be, as a fraction of the height of the grid's numbers."""
 CAPTION_FONT = 34
 CHANNEL_LABEL_FONT = 22
+CHANNEL_LINE_GAP = 0.06
+"""Between a channel's name and its bias, on the line under it."""
 SUB_FONT = 24
 """A channel's sum, written under its grid."""
 SUB_GAP = 0.12
@@ -491,7 +493,8 @@ class NumericalScene(ConvScene):
         """Height of a digit drawn at a grid's size ``factor``."""
         return self._maker().size("0", DEFAULT_FONT_SIZE)[1] * factor
 
-    def _weight_height(self, plane: PlaneMap, value_height: float) -> float | None:
+    def _weight_height(self, plane: PlaneMap, value_height: float,
+                       weights: np.ndarray | None = None) -> float | None:
         """Height of the weights sliding over a grid whose digits are ``value_height`` high.
 
         :data:`WEIGHT_HEIGHT` of a cell with its box, at most
@@ -500,14 +503,36 @@ class NumericalScene(ConvScene):
         rule's :data:`~convmanim.theme.MIN_LABEL_PX`. ``None`` when a weight
         that tall does not fit under the cell's number: the window then
         carries no weights, and the caption, which writes every product,
-        shows them.
+        shows them. ``weights``, when given, are the values the boxes will
+        hold: the widest must fit :data:`WEIGHT_WIDTH` of a cell at that
+        height, or the weights are left to the caption as well (a box
+        narrowed below the size rule would be unreadable).
         """
         size = plane.cell_size
+        least = LEAST_PX / (config.pixel_height / config.frame_height)
         height = WEIGHT_HEIGHT * size / (1 + 2 * WEIGHT_PAD)
         height = min(height, WEIGHT_TO_VALUE * value_height)
-        height = max(height, LEAST_PX / (config.pixel_height / config.frame_height))
+        height = max(height, least)
         room = size * (1 - 3 * CELL_INSET) - value_height
-        return height if height * (1 + 2 * WEIGHT_PAD) <= room else None
+        if height * (1 + 2 * WEIGHT_PAD) > room:
+            return None
+        if weights is None or not weights.size:
+            return height
+        # Every weight is drawn at one font size, the tallest weight ``height``
+        # high: the shortest must still be ``least`` high, and the widest box
+        # must fit its corner.
+        maker = self._maker()
+        sizes = [maker.size(t, DEFAULT_FONT_SIZE)
+                 for t in {format_value(v) for v in np.ravel(weights)}]
+        tallest = max(h for _, h in sizes)
+        shortest = max(min(h for _, h in sizes), 1e-9)
+        font = max(height / tallest, least / shortest)
+        font = min(font, WEIGHT_WIDTH * size / max(w + 2 * WEIGHT_PAD * h for w, h in sizes))
+        if font * shortest < least * (1 - 1e-6):
+            return None
+        if font * tallest * (1 + 2 * WEIGHT_PAD) > room:
+            return None
+        return font * tallest
 
     def _number_shift(self, plane: PlaneMap, value_height: float,
                       weight_height: float | None) -> float:
@@ -564,14 +589,21 @@ class NumericalScene(ConvScene):
         if not spec.has_channels:
             return []
         color = self.get_theme().text
-        texts = [rf"\text{{channel }} {c}" for c in range(spec.in_channels)]
+
+        def line(tex: str) -> Mobject:
+            return _at_least(math_label(tex, font_size=CHANNEL_LABEL_FONT, color=color))
+
+        labels = [line(rf"\text{{channel }} {c}") for c in range(spec.in_channels)]
         for o in range(spec.out_channels):
-            tex = rf"\text{{channel }} {o}"
-            if bias is not None:
-                tex += rf",\;\; b_{{{o}}} {relation(bias[o])} {format_value(bias[o])}"
-            texts.append(tex)
-        return [_at_least(math_label(t, font_size=CHANNEL_LABEL_FONT, color=color))
-                for t in texts]
+            name = line(rf"\text{{channel }} {o}")
+            if bias is None:
+                labels.append(name)
+                continue
+            # the bias on a line of its own: a real layer's bias has several digits,
+            # and one line per output channel would not leave its grid room
+            value = line(rf"b_{{{o}}} {relation(bias[o])} {format_value(bias[o])}")
+            labels.append(VGroup(name, value).arrange(DOWN, buff=CHANNEL_LINE_GAP))
+        return labels
 
     def _kernel(
         self, plane: PlaneMap, direct: DirectConv, weights: np.ndarray | None,
@@ -631,11 +663,15 @@ class NumericalScene(ConvScene):
                         on_cells if grid.has_cell(r, c) else on_padding))
         return VGroup(sheet, *numbers)
 
-    def _check_readable(self, spec: AnySpec, cell: float) -> None:
-        """With channels, refuse a layout whose numbers would be too small to read."""
+    def _check_readable(self, spec: AnySpec, digit_heights: Sequence[float]) -> None:
+        """With channels, refuse a layout whose numbers would be too small to read.
+
+        ``digit_heights`` are the heights of a digit in each grid, as drawn
+        (after the widest number of the grid was fitted to its cells).
+        """
         if not spec.has_channels:
             return
-        px = NUMBER_HEIGHT * cell * config.pixel_height / config.frame_height
+        px = min(digit_heights) * config.pixel_height / config.frame_height
         if px < MIN_NUMBER_PX:
             raise SpecError(
                 f"{spec.describe()}: at {config.pixel_height}p the numbers of "
@@ -683,7 +719,6 @@ class NumericalScene(ConvScene):
             spec, direct.grid_size, (oh, ow), header, in_label, out_label, channel_labels,
             list(captions.values()), tallest, sub_probe,
         )
-        self._check_readable(spec, arrangement.cell)
         input_grids = []
         infinities = []
         shown_in = list(numbers.grids[:, numbers.real].ravel())
@@ -691,7 +726,12 @@ class NumericalScene(ConvScene):
             shown_in.append(0.0)  # the padding's zeros
         in_plane = arrangement.input_planes[0]
         in_factor = self._number_scale(shown_in, in_plane, weighted=weighted)
-        weight_h = self._weight_height(in_plane, self._digit_height(in_factor))
+        out_factor = self._number_scale(numbers.output.ravel(), arrangement.output_planes[0],
+                                        weighted=False)
+        self._check_readable(spec, [self._digit_height(in_factor),
+                                    self._digit_height(out_factor)])
+        weight_h = self._weight_height(in_plane, self._digit_height(in_factor),
+                                       numbers.weights)
         in_shift = self._number_shift(in_plane, self._digit_height(in_factor), weight_h) \
             if weighted else 0.0
         for c, plane in enumerate(arrangement.input_planes):
@@ -724,8 +764,6 @@ class NumericalScene(ConvScene):
                         for plane in arrangement.output_planes]
         highlights = [CellHighlight(plane, (0, 0), theme) for plane in arrangement.output_planes]
         veils = [self._veil(grid) for grid in input_grids] if spec.has_channels else []
-        out_factor = self._number_scale(numbers.output.ravel(), arrangement.output_planes[0],
-                                        weighted=False)
         results = {
             e: self._number(numbers.steps[e].result,
                             arrangement.output_planes[numbers.steps[e].out_channel],
@@ -800,7 +838,6 @@ class NumericalScene(ConvScene):
             spec, (ih, iw), canvas.grid_size, header, in_label, out_label, channel_labels,
             list(captions.values()), 0.0, None,
         )
-        self._check_readable(spec, arrangement.cell)
         input_grids = []
         in_factor = self._number_scale(numbers.y.ravel(), arrangement.input_planes[0],
                                        weighted=False)
@@ -821,7 +858,10 @@ class NumericalScene(ConvScene):
         home = canvas.input_cells()
         out_plane = arrangement.output_planes[0]
         sum_factor = self._number_scale(numbers.sums.ravel(), out_plane, weighted=True)
-        weight_h = self._weight_height(out_plane, self._digit_height(sum_factor))
+        self._check_readable(spec, [self._digit_height(in_factor),
+                                    self._digit_height(sum_factor)])
+        weight_h = self._weight_height(out_plane, self._digit_height(sum_factor),
+                                       numbers.weight)
         sum_shift = self._number_shift(out_plane, self._digit_height(sum_factor), weight_h)
         kernels: dict[tuple[int, int], KernelWindow] = {}
         for i in range(spec.in_channels):
