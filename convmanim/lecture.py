@@ -43,7 +43,9 @@ written under a temporary name and renamed when complete.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -577,17 +579,6 @@ _WORK: dict[str, Any] = {}
 
 def _render_part(index: int) -> int:
     """Render part ``index`` (its title card, then its scene) into its own MP4."""
-    from .scratch import remove_private_dir
-
-    try:
-        return _render_part_here(index)
-    finally:
-        if _WORK.get("forked"):  # a worker ends without atexit: clean up now
-            remove_private_dir()
-
-
-def _render_part_here(index: int) -> int:
-    """:func:`_render_part`, in whatever process runs it."""
     from .render import open_render
 
     lecture: Lecture = _WORK["lecture"]
@@ -602,37 +593,26 @@ def _render_part_here(index: int) -> int:
     return index
 
 
-def _quiet_worker() -> None:
-    """A worker leaves Ctrl-C to the parent, which stops every worker and cleans up."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _render_parts(count: int, jobs: int) -> Iterator[int]:
     """Render every part, ``jobs`` at a time; yield each index, in order, once done.
 
     Each part is rendered in a process of its own, forked from this one, even
     with one job: every part starts from the same state whatever ``jobs`` is,
     and memory does not build up from part to part. An interrupt or a failure
-    stops every worker. Where processes cannot be forked, the parts are
-    rendered here, one after another.
+    stops every worker, and a worker stops by itself soon after this process
+    ends, even killed, and removes the staging folder
+    (:func:`convmanim.workers.run_forked`). Where processes
+    cannot be forked, the parts are rendered here, one after another.
     """
-    import multiprocessing
+    from .workers import can_fork, run_forked
 
-    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover
+    if not can_fork():  # pragma: no cover - not POSIX
         for index in range(count):
             yield _render_part(index)
         return
-    _WORK["forked"] = True
-    pool = multiprocessing.get_context("fork").Pool(
-        max(1, min(jobs, count)), _quiet_worker, maxtasksperchild=1)
-    try:
-        yield from pool.imap(_render_part, range(count))
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
+    staging = _WORK["staging"]
+    yield from run_forked(_render_part, count, max(1, min(jobs, count)),
+                          orphaned=lambda: shutil.rmtree(staging, ignore_errors=True))
 
 
 def render_lecture(
@@ -699,8 +679,16 @@ def render_lecture(
         For an unwritable directory or a failed encoder.
     """
     from .files import FileError, commit, staging_folder
-    from .render import Quality, RenderError, check_name, prepare_output_dir, resolve_quality
+    from .render import (
+        Quality,
+        RenderError,
+        _sigterm_as_interrupt,
+        check_name,
+        prepare_output_dir,
+        resolve_quality,
+    )
     from .video import DEFAULT_ENCODING, VideoError, join_mp4, write_webvtt_chapters
+    from .workers import WorkerError
 
     chosen = quality if quality is not None else (lecture.quality or "h")
     q = chosen if isinstance(chosen, Quality) else resolve_quality(chosen)
@@ -715,17 +703,25 @@ def render_lecture(
     captions = out / f"{name}.vtt"
     count = len(lecture.parts)
     try:
-        with staging_folder(final) as staging:
+        # SIGTERM stops the render as Ctrl-C does: every worker is stopped before
+        # the staging folder is removed
+        with _sigterm_as_interrupt(), staging_folder(final) as staging:
             _WORK.update(lecture=lecture, quality=q, staging=staging,
                          encoding=encoding or DEFAULT_ENCODING, subtitles=subtitles,
                          progress=progress and (jobs == 1 or count == 1))
+            parts = _render_parts(count, default_jobs() if jobs is None else jobs)
             try:
-                for index in _render_parts(count, default_jobs() if jobs is None else jobs):
-                    if progress:
-                        part = lecture.parts[index]
-                        seconds = part.scene.planned_duration(q.fps)
-                        log(f"convmanim: part {part.number}/{count} {part.title} "
-                            f"({seconds:.1f} s)")
+                with contextlib.closing(parts):
+                    for index in parts:
+                        if progress:
+                            part = lecture.parts[index]
+                            seconds = part.scene.planned_duration(q.fps)
+                            log(f"convmanim: part {part.number}/{count} {part.title} "
+                                f"({seconds:.1f} s)")
+            except WorkerError as exc:
+                part = lecture.parts[exc.index]
+                raise RenderError(f"part {part.number} ({part.title}): its render "
+                                  f"{exc}") from None
             finally:
                 _WORK.clear()
             joined, chapters_file = staging / final.name, staging / vtt.name
