@@ -182,3 +182,25 @@ def test_a_nonpositive_intro_time_is_one_line():
     with pytest.raises(SpecError, match=r"^intro_time must be a positive number of seconds, "
                                         r"got 0\.0$"):
         play_scene(cls, TINY, draw=False)
+
+
+def test_step_animations_change_nothing_until_they_play():
+    spec = ConvSpec(4, 3, stride=1, padding=1)
+    cls = type("S", (ArithmeticScene,), {"spec": spec, "still_step": 0})
+    scene = play_scene(cls, TINY, draw=False)
+    p = scene.parts
+    points = p.kernel.get_all_points().copy()
+    anims = scene.step_animations(5)  # built, not played
+    assert p.kernel.step == 0 and p.highlight.cell == (0, 0)
+    np.testing.assert_array_equal(p.kernel.get_all_points(), points)
+    for anim in anims:
+        anim.begin()
+    assert p.kernel.step == 5 and p.highlight.cell == spec.step_cell(5)
+    for anim in anims:
+        anim.finish()
+    np.testing.assert_allclose(p.kernel.footprint(), p.kernel.footprint(5))
+    start, end = p.connectors.endpoints()
+    np.testing.assert_allclose(start, p.kernel.footprint())
+    np.testing.assert_allclose(end, p.highlight.corners())
+    np.testing.assert_allclose(p.kernel.get_all_points(),
+                               points + p.kernel.plane.vector(*spec.step_cell(5)))

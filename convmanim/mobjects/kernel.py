@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from manim import RIGHT, Animation, Line, Mobject, Polygon, Rectangle, Square, VGroup
@@ -192,12 +192,13 @@ class KernelWindow(VGroup):
     def animate_to_step(self, step: int, **kwargs: object) -> Animation:
         """An animation gliding the window to ``step``.
 
-        The window's :attr:`step` is updated at once, so that the animations
-        built next (connectors, highlights) aim at the same step.
+        The window's :attr:`step` changes when the animation begins, from
+        wherever the window is then: an animation built and not played
+        changes nothing. Animations built beside it (connectors) aim at
+        :meth:`footprint` of ``step``.
         """
-        anim = Translate(self, self.offset_to(step), **kwargs)
-        self.step = step
-        return anim
+        return _Glide(self, lambda: self.offset_to(step), lambda: setattr(self, "step", step),
+                      **kwargs)
 
 
 class CellHighlight(VGroup):
@@ -243,10 +244,38 @@ class CellHighlight(VGroup):
         return self
 
     def animate_to_cell(self, cell: tuple[int, int], **kwargs: object) -> Animation:
-        """An animation gliding the highlight to ``cell``."""
-        anim = Translate(self, self.offset_to(cell), **kwargs)
-        self.cell = (int(cell[0]), int(cell[1]))
-        return anim
+        """An animation gliding the highlight to ``cell``; :attr:`cell` changes when it begins."""
+        target = (int(cell[0]), int(cell[1]))
+        return _Glide(self, lambda: self.offset_to(target),
+                      lambda: setattr(self, "cell", target), **kwargs)
+
+
+class _Glide(Translate):
+    """A :class:`~convmanim.mobjects.motion.Translate` whose way is known when it begins.
+
+    Parameters
+    ----------
+    mobject
+        What moves.
+    way
+        Called when the animation begins: the screen vector to travel.
+    arrive
+        Called right after: records where the mobject is going.
+    **kwargs
+        ``run_time``, ``rate_func``, ... as for any animation.
+    """
+
+    def __init__(self, mobject: Mobject, way: Callable[[], np.ndarray],
+                 arrive: Callable[[], None], **kwargs: object) -> None:
+        self.way = way
+        self.arrive = arrive
+        super().__init__(mobject, np.zeros(3), **kwargs)
+
+    def begin(self) -> None:
+        """Take the way from where the mobject is now, then start."""
+        self.vector = np.asarray(self.way(), dtype=float)
+        self.arrive()
+        super().begin()
 
 
 class Connectors(VGroup):

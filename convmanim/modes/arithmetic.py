@@ -279,9 +279,11 @@ class ChannelLink:
         """The drawn input channels output channel ``out_channel`` sums over."""
         return [c for c in self.conv.input_channels_of(out_channel) if c in self.windows]
 
-    def _ends(self, group: int) -> tuple[np.ndarray, np.ndarray]:
+    def _ends(self, group: int, step: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The corners the group's connectors join, now or at ``step``."""
         top_in, top_out, _ = self.connectors[group]
-        return self.windows[top_in].footprint(), self.highlights[top_out].corners()
+        cell = None if step is None else self.conv.step_cell(step)
+        return self.windows[top_in].footprint(step), self.highlights[top_out].corners(cell)
 
     def set_step(self, step: int) -> None:
         """Show ``step`` at once."""
@@ -313,7 +315,8 @@ class ChannelLink:
             offset = next(iter(self.highlights.values())).offset_to(cell)
             anims += [Translate(p, offset) for *_, p in self.target_pillars]
         anims += [h.animate_to_cell(cell) for h in self.highlights.values()]
-        anims += [conn.animate_to(*self._ends(g)) for g, (*_, conn) in self.connectors.items()]
+        anims += [conn.animate_to(*self._ends(g, step))
+                  for g, (*_, conn) in self.connectors.items()]
         return anims
 
 
@@ -784,7 +787,7 @@ class ArithmeticScene(ConvScene):
             return p.links[p.active].animations(step)
         cell = self.spec.step_cell(step)
         anims = [p.kernel.animate_to_step(step), p.highlight.animate_to_cell(cell)]
-        anims.append(p.connectors.animate_to(p.kernel.footprint(), p.highlight.corners()))
+        anims.append(p.connectors.animate_to(p.kernel.footprint(step), p.highlight.corners(cell)))
         return anims
 
     def intro_formula(self) -> Mobject | None:
