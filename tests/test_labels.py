@@ -135,7 +135,7 @@ def test_two_processes_parse_the_same_cached_labels_at_once(tmp_path):
     env = {**os.environ, "CONVMANIM_CACHE": str(tmp_path / "cache")}
     cmd = [sys.executable, "-c", RACE_SCRIPT]
     subprocess.run([*cmd, "1"], env=env, check=True, capture_output=True)  # fill the cache
-    procs = [subprocess.Popen([*cmd, "8"], env=env, stdout=subprocess.PIPE,
+    procs = [subprocess.Popen([*cmd, "3"], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE) for _ in range(2)]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
