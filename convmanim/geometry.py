@@ -39,6 +39,9 @@ __all__ = [
     "SpecError",
     "TorchKind",
     "TransposedConvSpec",
+    "cell_index",
+    "cell_of_index",
+    "num_inputs",
     "parse_pair",
     "spec_from_arguments",
     "spec_from_torch",
@@ -1463,6 +1466,63 @@ class TransposedConvSpec(_Channels):
 
 AnySpec = ConvSpec | TransposedConvSpec
 """Either kind of spec: the modes accept both."""
+
+
+# ---------------------------------------------------- indices the modes ask for
+# Row-major flat indices and counts that the scenes, the mobjects and the limits
+# need; nothing outside this module computes one.
+
+
+def cell_index(cell: Sequence[int], size: Pair) -> int:
+    """Row-major index ``row·w + column`` of ``cell`` in a grid of ``size``.
+
+    Raises
+    ------
+    SpecError
+        If ``cell`` is outside the grid.
+
+    Examples
+    --------
+    >>> cell_index((1, 2), (3, 4))
+    6
+    """
+    return _cell_index(cell, size, "cell")
+
+
+def cell_of_index(index: int, size: Pair) -> Pair:
+    """The ``(row, column)`` of row-major ``index`` in a ``size`` grid (:func:`cell_index` undone).
+
+    Raises
+    ------
+    SpecError
+        If ``index`` is not one of the grid's ``h·w`` cells.
+
+    Examples
+    --------
+    >>> cell_of_index(6, (3, 4))
+    (1, 2)
+    """
+    n = size[0] * size[1]
+    index = _as_int("index", index)
+    if not 0 <= index < n:
+        raise SpecError(f"index must be in 0..{n - 1} ({_fmt_size(size)} cells), got {index}")
+    row, column = divmod(index, size[1])
+    return (row, column)
+
+
+def num_inputs(spec: AnySpec) -> int:
+    """``C_in·i_h·i_w``: every input value of ``spec``.
+
+    One per column of the conv matrix, and one per step of the numerical
+    mode's scatter view of a transposed conv (each input value scatters its
+    products).
+
+    Examples
+    --------
+    >>> num_inputs(ConvSpec(5, 3, in_channels=2))
+    50
+    """
+    return spec.matrix_shape[1]
 
 
 # ---------------------------------------------------------------- PyTorch layers

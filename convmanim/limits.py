@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import re
 
-from .geometry import AnySpec, SpecError, TransposedConvSpec
+from .geometry import AnySpec, SpecError, TransposedConvSpec, num_inputs
 
 __all__ = [
     "GREEK_LETTERS",
@@ -253,7 +253,7 @@ def _check_separable(spec: AnySpec, mode: str, animated: bool) -> None:
 
 def _steps(spec: AnySpec, mode: str) -> int:
     if mode == "numerical" and isinstance(spec, TransposedConvSpec):
-        return spec.in_channels * spec.input_size[0] * spec.input_size[1]
+        return num_inputs(spec)
     if mode in ("numerical", "alphabet"):
         return spec.num_outputs
     return spec.num_steps
@@ -321,3 +321,25 @@ def check_symbols(
     if checked[0] == checked[1]:
         raise SpecError(f"{names[0]} and {names[1]} must differ, got {checked[0]!r} for both")
     return checked
+
+
+def check_symbol_triple(symbols: object) -> tuple[str, str, str]:
+    """Check the relationship scene's ``(input, output, transposed output)`` symbols.
+
+    The conv maps the first to the second, its transposed conv the second to
+    the third; each is checked as by :func:`check_symbols`, and all three
+    differ.
+
+    Raises
+    ------
+    SpecError
+        As :func:`check_symbols`, or for anything but three letters.
+    """
+    if not isinstance(symbols, (tuple, list)) or len(symbols) != 3:
+        raise SpecError("symbols must be an (input, output, transposed output) triple of "
+                        f"letters, got {symbols!r}")
+    a, b = check_symbols(symbols[:2])
+    _, c = check_symbols(symbols[1:], ("symbols[1]", "symbols[2]"))
+    if c == a:
+        raise SpecError(f"symbols[0] and symbols[2] must differ, got {a!r} for both")
+    return (a, b, c)
