@@ -252,3 +252,19 @@ def test_labels_are_typeset_in_one_batch(tmp_path, monkeypatch):
 
     render_still(S, "x", quality="854x480", output_dir=tmp_path, echo=False)
     assert runs.count("latex") == 1  # about 60 distinct labels, one LaTeX run
+
+
+def test_the_relationship_scene_names_its_grids_with_its_symbols():
+    from convmanim import SpecError
+
+    cls = type("R", (AlphabetRelationshipScene,), {"spec": ConvSpec(3, 2),
+                                                   "symbols": ("x", "y", "z"), "still_step": 0})
+    scene = play_scene(cls, "854x480@6", draw=False)
+    conv, tconv = scene.parts
+    tex = [cell[1].get_tex_string() for cell in conv.vec_in.cells + conv.vec_out.cells
+           + tconv.vec_out.cells]
+    assert tex[0] == "x_{00}" and "y_{00}" in tex and tex[-1] == "z_{22}"
+    assert not any(t[0] in "abc" for t in tex)
+    for bad in (("x", "y"), ("x", "y", "x"), ("x", "w", "z")):
+        with pytest.raises(SpecError, match="symbols"):
+            play_scene(type("R", (cls,), {"symbols": bad}), "854x480@6", draw=False)

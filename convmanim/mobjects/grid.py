@@ -9,7 +9,7 @@ from manim import Animation, Mobject, Polygon, VGroup, VMobject
 
 from ..geometry import Pair
 from ..theme import Theme
-from .motion import Rearrange, set_visibility
+from .motion import Deferred, Rearrange, set_visibility
 from .plane import PlaneMap
 
 __all__ = ["CellGrid", "ShadedLabels", "cell_polygon", "dashed_segments", "place_in_cell"]
@@ -326,12 +326,18 @@ class ShadedLabels(VGroup):
     def animate_cells(self, cells: Iterable[tuple[int, int]], **kwargs: object) -> Animation | None:
         """Fade out the copies the shadow leaves and fade in those it reaches.
 
-        Returns ``None`` when the cells do not change. :meth:`set_cells` (or
-        :meth:`prune`) afterwards drops the faded ones.
+        Returns ``None`` when the cells do not change. Nothing changes until
+        the animation begins: then the copies faded out by the last fade are
+        dropped (:meth:`prune`) and the new ones placed for the fade.
         """
         new = self._labelled(cells)
         if new == self.cells:
             return None
+        return Deferred(self, lambda: [self._fade_to(new, **kwargs)])
+
+    def _fade_to(self, new: tuple[tuple[int, int], ...], **kwargs: object) -> Animation:
+        """Place the copies for a fade from the cells shown now to ``new``; return the fade."""
+        self.prune()
         moves = []
         for cell in dict.fromkeys(self.cells + new):
             before, after = cell in self.cells, cell in new
@@ -345,5 +351,5 @@ class ShadedLabels(VGroup):
         return Rearrange(self, moves, **kwargs)
 
     def prune(self) -> ShadedLabels:
-        """Drop the copies faded out by the last :meth:`animate_cells`."""
+        """Drop the copies faded out by the last :meth:`animate_cells` (once it has begun)."""
         return self.set_cells(self.cells)

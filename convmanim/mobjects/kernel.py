@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from manim import RIGHT, Animation, Line, Mobject, Polygon, Rectangle, Square, VGroup
 
-from ..geometry import DirectConv
+from ..geometry import DirectConv, cell_index
 from ..theme import Theme
 from .grid import cell_polygon, place_in_cell
-from .motion import MoveLines, Translate
+from .motion import Glide, MoveLines
 from .plane import PlaneMap
 
 __all__ = ["CellHighlight", "Connectors", "KernelWindow", "rotation_legend", "weight_box"]
@@ -163,7 +163,7 @@ class KernelWindow(VGroup):
 
     def get_tap(self, a: int, b: int) -> Mobject:
         """The shaded cell of tap ``(a, b)``."""
-        return self.taps[a * self.direct.kernel_size[1] + b]
+        return self.taps[cell_index((a, b), self.direct.kernel_size)]
 
     def footprint(self, step: int | None = None) -> np.ndarray:
         """Screen corners of the window's bounding box at ``step`` (now by default).
@@ -197,7 +197,7 @@ class KernelWindow(VGroup):
         changes nothing. Animations built beside it (connectors) aim at
         :meth:`footprint` of ``step``.
         """
-        return _Glide(self, lambda: self.offset_to(step), lambda: setattr(self, "step", step),
+        return Glide(self, lambda: self.offset_to(step), lambda: setattr(self, "step", step),
                       **kwargs)
 
 
@@ -246,36 +246,9 @@ class CellHighlight(VGroup):
     def animate_to_cell(self, cell: tuple[int, int], **kwargs: object) -> Animation:
         """An animation gliding the highlight to ``cell``; :attr:`cell` changes when it begins."""
         target = (int(cell[0]), int(cell[1]))
-        return _Glide(self, lambda: self.offset_to(target),
+        return Glide(self, lambda: self.offset_to(target),
                       lambda: setattr(self, "cell", target), **kwargs)
 
-
-class _Glide(Translate):
-    """A :class:`~convmanim.mobjects.motion.Translate` whose way is known when it begins.
-
-    Parameters
-    ----------
-    mobject
-        What moves.
-    way
-        Called when the animation begins: the screen vector to travel.
-    arrive
-        Called right after: records where the mobject is going.
-    **kwargs
-        ``run_time``, ``rate_func``, ... as for any animation.
-    """
-
-    def __init__(self, mobject: Mobject, way: Callable[[], np.ndarray],
-                 arrive: Callable[[], None], **kwargs: object) -> None:
-        self.way = way
-        self.arrive = arrive
-        super().__init__(mobject, np.zeros(3), **kwargs)
-
-    def begin(self) -> None:
-        """Take the way from where the mobject is now, then start."""
-        self.vector = np.asarray(self.way(), dtype=float)
-        self.arrive()
-        super().begin()
 
 
 class Connectors(VGroup):

@@ -26,7 +26,7 @@ from ..geometry import Pair
 from ..labels import math_label
 from ..theme import Theme
 from .grid import dashed_segments
-from .motion import Rearrange, set_visibility
+from .motion import Deferred, Rearrange, set_visibility
 
 __all__ = [
     "BlockMatrix",
@@ -346,11 +346,16 @@ class SparseMatrix(VGroup):
     def animate_origin(self, origin: Pair, **kwargs: object) -> Animation | None:
         """Scroll the window to ``origin``: entries slide, fading at the edges.
 
+        The entries are placed for the scroll when the animation begins.
         Returns ``None`` when the window does not move.
         """
         origin = (int(origin[0]), int(origin[1]))
         if origin == self.origin:
             return None
+        return Deferred(self, lambda: [self._scroll(origin, **kwargs)])
+
+    def _scroll(self, origin: Pair, **kwargs: object) -> Animation:
+        """Place the entries for a scroll to ``origin`` and return the scroll."""
         old = self.origin
         shift = self.cell_center(0, 0, origin) - self.cell_center(0, 0, old)
         moves = []
@@ -882,11 +887,16 @@ class ColumnVector(VGroup):
     def animate_layout(self, layout: list[int | None], **kwargs: object) -> Animation | None:
         """Move entries to ``layout``: shared ones slide, others fade in or out.
 
+        The entries are placed for the move when the animation begins.
         Returns ``None`` when nothing changes.
         """
         layout = list(layout)
         if layout == self.layout:
             return None
+        return Deferred(self, lambda: [self._relayout(layout, **kwargs)])
+
+    def _relayout(self, layout: list[int | None], **kwargs: object) -> Animation:
+        """Place the entries for a move to ``layout`` and return the move."""
         moves = []
         members: list[Mobject] = []
         old_slots = {i: k for k, i in enumerate(self.layout) if i is not None}

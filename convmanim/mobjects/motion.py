@@ -9,14 +9,15 @@ interpolate them directly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
-from manim import Animation, Line, Mobject
+from manim import Animation, AnimationGroup, Line, Mobject
 
 from ..manim_internals import get_alphas, has_colours, set_alphas
 
-__all__ = ["MoveLines", "Rearrange", "Translate", "clip_factor", "set_visibility"]
+__all__ = ["Deferred", "Glide", "MoveLines", "OnBegin", "Rearrange", "Translate", "clip_factor",
+           "set_visibility"]
 
 Rect = tuple[float, float, float, float]
 """``(left, right, top, bottom)`` of a screen rectangle."""
@@ -85,6 +86,105 @@ class Translate(_Copyless):
         offset = self.rate_func(alpha) * self.vector
         for member, start in zip(self._members, self._start):
             member.points = start + offset
+
+
+class Glide(Translate):
+    """A :class:`Translate` whose vector is known when it begins.
+
+    Parameters
+    ----------
+    mobject
+        What moves.
+    way
+        Called when the animation begins: the screen vector to travel, from
+        wherever ``mobject`` is then.
+    arrive
+        Called right after ``way``: records where the mobject is going (a
+        step, a cell), so that nothing changes until the animation plays.
+    **kwargs
+        ``run_time``, ``rate_func``, ... as for any animation.
+    """
+
+    def __init__(self, mobject: Mobject, way: Callable[[], np.ndarray],
+                 arrive: Callable[[], object] | None = None, **kwargs: object) -> None:
+        self.way = way
+        self.arrive = arrive
+        super().__init__(mobject, np.zeros(3), **kwargs)
+
+    def begin(self) -> None:
+        """Take the way from where the mobject is now, then start."""
+        self.vector = np.asarray(self.way(), dtype=float)
+        if self.arrive is not None:
+            self.arrive()
+        super().begin()
+
+
+class OnBegin(_Copyless):
+    """An instant change made when the animation begins: ``action(*args)``.
+
+    Put it before the animations that need the change in a list played
+    together: manim begins them in order. Its placeholder mobject is taken
+    out of the scene when it ends.
+    """
+
+    def __init__(self, action: Callable[..., object], *args: object, **kwargs: object) -> None:
+        self.action = action
+        self.args = args
+        super().__init__(Mobject(), remover=True, **kwargs)
+
+    def begin(self) -> None:
+        """Make the change."""
+        self.action(*self.args)
+        super().begin()
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        """Nothing moves."""
+
+
+class Deferred(_Copyless):
+    """Animations built when this one begins, from the state the scene is in then.
+
+    A builder that prepares its parts (scrolls a window, re-elides a vector)
+    before it animates them does so only when the animation plays. The
+    animations built must not introduce mobjects (their parts are in the
+    scene already).
+
+    Parameters
+    ----------
+    mobject
+        The lowest (first in the scene) of the mobjects the built animations
+        move: manim redraws it, and everything above it, on every frame.
+    build
+        Called when the animation begins; returns the animations to play
+        (each eases by its own ``rate_func``).
+    **kwargs
+        ``run_time`` as for any animation.
+    """
+
+    def __init__(self, mobject: Mobject,
+                 build: Callable[[], Sequence[Animation | None]], **kwargs: object) -> None:
+        self.build = build
+        self.inner: AnimationGroup | None = None
+        super().__init__(mobject, **kwargs)
+
+    def begin(self) -> None:
+        """Build the animations from the scene as it is now, and begin them."""
+        animations = [a for a in self.build() if a is not None]
+        self.inner = AnimationGroup(*animations) if animations else None
+        if self.inner is not None:
+            self.inner.begin()
+        super().begin()
+
+    def interpolate(self, alpha: float) -> None:
+        """Hand the time on: each built animation eases by its own rate function."""
+        if self.inner is not None:
+            self.inner.interpolate(alpha)
+
+    def clean_up_from_scene(self, scene: object) -> None:
+        """Let the built animations clean up too."""
+        if self.inner is not None:
+            self.inner.clean_up_from_scene(scene)
+        super().clean_up_from_scene(scene)
 
 
 class MoveLines(_Copyless):

@@ -7,7 +7,7 @@ from manim import Animation, VMobject
 
 from ..geometry import DirectConv
 from ..theme import Theme
-from .motion import Translate
+from .motion import Glide
 from .plane import PlaneMap
 
 __all__ = ["KernelShadow"]
@@ -63,7 +63,6 @@ class KernelShadow(VMobject):
         return self
 
     def animate_to_step(self, step: int, **kwargs: object) -> Animation:
-        """An animation gliding the shadow to ``step`` (:attr:`step` is updated at once)."""
-        anim = Translate(self, self.offset_to(step), **kwargs)
-        self.step = step
-        return anim
+        """An animation gliding the shadow to ``step``; :attr:`step` changes when it begins."""
+        return Glide(self, lambda: self.offset_to(step), lambda: setattr(self, "step", step),
+                     **kwargs)

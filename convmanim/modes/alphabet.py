@@ -34,13 +34,22 @@ from manim import (
     config,
 )
 
-from ..geometry import AnySpec, ConvSpec, Pair, SpecError, TransposedConvSpec
+from ..geometry import (
+    AnySpec,
+    ConvSpec,
+    Pair,
+    SpecError,
+    TransposedConvSpec,
+    cell_index,
+    cell_of_index,
+)
 from ..labels import LabelMaker
 from ..limits import (
     MIN_BLOCK_COLUMNS,
     MIN_GRID_CELL_PX,
     MIN_SLOTS_PER_CHANNEL,
     check_render_size,
+    check_symbol_triple,
     check_symbols,
 )
 from ..mobjects.grid import CellGrid, ShadedLabels
@@ -54,7 +63,7 @@ from ..mobjects.matrix import (
     outline_rects,
     plan_elision,
 )
-from ..mobjects.motion import Rearrange, Translate, set_visibility
+from ..mobjects.motion import Glide, OnBegin, Rearrange, set_visibility
 from ..mobjects.plane import PlaneMap
 from ..mobjects.shadow import KernelShadow
 from ..theme import MIN_LABEL_PX, Theme
@@ -378,11 +387,10 @@ class MatrixView:
         return self.labels.math(tex, size, color)
 
     def _weight(self, key: int) -> str:
-        kw = self.spec.kernel_size[1]
-        return subscript("w", key // kw, key % kw, self.kernel_wide)
+        return subscript("w", *cell_of_index(key, self.spec.kernel_size), self.kernel_wide)
 
     def _entry(self, symbol: str, flat: int, size: Pair) -> str:
-        return subscript(symbol, flat // size[1], flat % size[1], self.wide)
+        return subscript(symbol, *cell_of_index(flat, size), self.wide)
 
     # ----------------------------------------------------------------- left
     def _build_left(self) -> None:
@@ -441,7 +449,7 @@ class MatrixView:
             tap = direct.tap_weight()
             kh, kw = direct.kernel_size
             weights = [
-                [self._tex(self._weight(int(tap[a, b, 0]) * kw + int(tap[a, b, 1])),
+                [self._tex(self._weight(cell_index(tap[a, b], spec.kernel_size)),
                            color=theme.text) for b in range(kw)]
                 for a in range(kh)
             ]
@@ -659,30 +667,38 @@ class MatrixView:
         self.show_marks(step)
 
     def step_animations(self, step: int) -> list[Animation]:
-        """Glide the kernel and highlights, scroll the matrix, re-elide the vectors."""
-        self.hide_marks()
-        self.matrix.prune()
-        self.vec_in.prune()
-        self.vec_out.prune()
-        anims: list[Animation] = self.animate_left(step)
-        scroll = self.matrix.animate_origin(self.matrix.window_for_row(step))
+        """Glide the kernel and highlights, scroll the matrix, re-elide the vectors.
+
+        Nothing changes until the animations begin.
+        """
+        anims: list[Animation] = [OnBegin(self._tidy), *self.animate_left(step)]
+        window = self.matrix.window_for_row(step)
+        scroll = self.matrix.animate_origin(window)
         if scroll is not None:
             anims.append(scroll)
-        anims.append(Translate(self.row_band, self._band_target(step) - self.row_band.get_center()))
+        anims.append(Glide(self.row_band,
+                           lambda: self._band_target(step) - self.row_band.get_center()))
         for vec, layout in (
-            (self.vec_out, self.vec_out.plan(window_start=self.matrix.origin[0])),
+            (self.vec_out, self.vec_out.plan(window_start=window[0])),
             (self.vec_in, self.vec_in.plan(focus=self.focus_in(step))),
         ):
             anim = vec.animate_layout(layout)
             if anim is not None:
                 anims.append(anim)
-        self.step = step
+        anims.append(OnBegin(setattr, self, "step", step))
         return anims
 
     def shaded_cells(self, step: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """The input grid's cells under the kernel and the output cell, at ``step``."""
         return ([(int(r), int(c)) for r, c in self.direct.window(step).reshape(-1, 2)],
                 [self.spec.step_cell(step)])
+
+    def _tidy(self) -> None:
+        """As a glide begins: no outlines, and nothing left over from the last one."""
+        self.hide_marks()
+        self.matrix.prune()
+        self.vec_in.prune()
+        self.vec_out.prune()
 
     def move_left(self, step: int) -> None:
         """Put the kernel and the output highlight at ``step`` at once."""
@@ -696,7 +712,6 @@ class MatrixView:
         anims = [self.kernel.animate_to_step(step),
                  self.out_highlight.animate_to_cell(self.spec.step_cell(step))]
         for shaded, cells in zip(self.shaded, self.shaded_cells(step)):
-            shaded.prune()
             anim = shaded.animate_cells(cells)
             if anim is not None:
                 anims.append(anim)
@@ -1201,12 +1216,16 @@ class ChannelMatrixView(MatrixView):
 
         Only these are drawn (members of :attr:`kernel` and :attr:`out_highlight`).
         """
-        group = self.group_of_row(step)
-        kernels = [k for c, k in enumerate(self.kernels) if c in group]
-        highlights = [self.highlights[int(self.row_blocks[step, 0])]]
+        kernels, highlights = self._channels_at(step)
         self.kernel.submobjects = list(kernels)
         self.out_highlight.submobjects = list(highlights)
         return kernels, highlights
+
+    def _channels_at(self, step: int) -> tuple[list[KernelShadow], list[CellHighlight]]:
+        """The kernels and the highlight :meth:`_shown_channels` shows at ``step``."""
+        group = self.group_of_row(step)
+        kernels = [k for c, k in enumerate(self.kernels) if c in group]
+        return kernels, [self.highlights[int(self.row_blocks[step, 0])]]
 
     def move_left(self, step: int) -> None:
         """Put the kernels and the output highlights at row ``step``'s position."""
@@ -1224,14 +1243,18 @@ class ChannelMatrixView(MatrixView):
         """
         e = int(self.row_blocks[step, 1])
         cell = self.spec.step_cell(e)
-        kernels, highlights = self._shown_channels(step)
-        for kernel in self.kernels:
-            if kernel not in kernels:
-                kernel.move_to_step(e)
-        for highlight in self.highlights:
-            if highlight not in highlights:
-                highlight.move_to_cell(cell)
-        return [*(k.animate_to_step(e) for k in kernels),
+        kernels, highlights = self._channels_at(step)
+
+        def jump_unseen() -> None:
+            self._shown_channels(step)
+            for kernel in self.kernels:
+                if kernel not in kernels:
+                    kernel.move_to_step(e)
+            for highlight in self.highlights:
+                if highlight not in highlights:
+                    highlight.move_to_cell(cell)
+
+        return [OnBegin(jump_unseen), *(k.animate_to_step(e) for k in kernels),
                 *(h.animate_to_cell(cell) for h in highlights)]
 
     def step_animations(self, step: int) -> list[Animation]:
@@ -1242,16 +1265,21 @@ class ChannelMatrixView(MatrixView):
         cross the block edges, and manim would redraw its hundreds of labels
         on every frame of the glide.
         """
-        self.hide_marks()
-        self.vec_in.prune()
-        self.matrix.set_origin(self.matrix.window_for_row(step))
-        self.vec_out.set_layout(self.vec_out.plan(window_start=self.matrix.origin[0]))
-        anims = self.animate_left(step)
-        anims.append(Translate(self.row_band, self._band_target(step) - self.row_band.get_center()))
+        window = self.matrix.window_for_row(step)
+
+        def page() -> None:
+            self.hide_marks()
+            self.vec_in.prune()
+            self.matrix.set_origin(window)
+            self.vec_out.set_layout(self.vec_out.plan(window_start=window[0]))
+
+        anims = [OnBegin(page), *self.animate_left(step)]
+        anims.append(Glide(self.row_band,
+                           lambda: self._band_target(step) - self.row_band.get_center()))
         relayout = self.vec_in.animate_layout(self.vec_in.plan(focus=self.focus_in(step)))
         if relayout is not None:
             anims.append(relayout)
-        self.step = step
+        anims.append(OnBegin(setattr, self, "step", step))
         return anims
 
     def show_marks(self, step: int) -> None:
@@ -1408,7 +1436,8 @@ class AlphabetRelationshipScene(AlphabetScene):
 
     spec: ClassVar[AnySpec] = ConvSpec(5, 3, stride=2, padding=1)
     transpose_time: ClassVar[float] = 3.0
-    conv_step_time: ClassVar[float | None] = None
+    symbols: ClassVar[tuple[str, str, str] | None] = None  # type: ignore[assignment]
+    """``(input, output, transposed output)`` letters: ``("a", "b", "c")`` by default."""
 
     parts: tuple[MatrixView, MatrixView]  # type: ignore[assignment]
 
@@ -1465,8 +1494,9 @@ class AlphabetRelationshipScene(AlphabetScene):
         a, b = plan(forward), plan(transposed)
         cell = (min(a.cell_w, b.cell_w), min(a.cell_h, b.cell_h))
         theme = self.get_theme()
-        return (build_view(forward, theme, ("a", "b"), cell=cell),
-                build_view(transposed, theme, ("b", "c"), cell=cell))
+        a, b, c = ("a", "b", "c") if self.symbols is None else check_symbol_triple(self.symbols)
+        return (build_view(forward, theme, (a, b), cell=cell),
+                build_view(transposed, theme, (b, c), cell=cell))
 
     def still_parts(self) -> list[Mobject]:
         """The still parts of the view playing now."""

@@ -48,11 +48,20 @@ from manim import (
 )
 
 from ..captions import gather_caption, scatter_caption
-from ..geometry import AnySpec, ConvSpec, DirectConv, Pair, SpecError, TransposedConvSpec
+from ..geometry import (
+    AnySpec,
+    ConvSpec,
+    DirectConv,
+    Pair,
+    SpecError,
+    TransposedConvSpec,
+    num_inputs,
+)
 from ..labels import LabelMaker, math_label
 from ..mobjects.flight import Fade, Recolor, Relocate, ghost
 from ..mobjects.grid import CellGrid, ShadedLabels, cell_polygon, place_in_cell
 from ..mobjects.kernel import WEIGHT_PAD, CellHighlight, KernelWindow
+from ..mobjects.motion import OnBegin
 from ..mobjects.plane import PlaneMap
 from ..theme import MIN_LABEL_PX as LEAST_PX
 from ..theme import blend, contrast_ratio, readable_on
@@ -349,7 +358,7 @@ class NumericalScene(ConvScene):
         """One step per output value; for a transposed conv, one per input value."""
         spec = cls._shape_spec()
         if spec.is_transposed:
-            return spec.in_channels * spec.input_size[0] * spec.input_size[1]
+            return num_inputs(spec)
         return spec.num_outputs
 
     @classmethod
@@ -1315,7 +1324,8 @@ class NumericalScene(ConvScene):
     def step_animations(self, step: int) -> list[Animation]:
         """The glide to ``step``: windows and highlight move (or a new filter's fade in).
 
-        The old caption fades out.
+        The old caption fades out. Nothing changes until the animations begin
+        (:class:`~convmanim.mobjects.motion.OnBegin` makes the instant changes).
         """
         p = self.parts
         key, position = self._key(step)
@@ -1332,13 +1342,13 @@ class NumericalScene(ConvScene):
                 anims += [Fade(w, fade_in=False, **out_half)
                           for w in self._windows(self._key_shown)]
             for window in self._windows(key):
-                window.move_to_step(position)
-                anims.append(Fade(window, fade_in=True, **in_half))
+                anims += [OnBegin(window.move_to_step, position),
+                          Fade(window, fade_in=True, **in_half)]
             before = self._veiled(self._key_shown) if self._key_shown is not None else set()
             after = self._veiled(key)
             anims += [Fade(p.veils[n], fade_in=True) for n in sorted(after - before)]
             anims += [Fade(p.veils[n], fade_in=False) for n in sorted(before - after)]
-            self._key_shown = key
+            anims.append(OnBegin(setattr, self, "_key_shown", key))
         current = next((n for n, h in enumerate(p.highlights) if h in self.mobjects), None)
         target = p.highlights[grid]
         if current == grid:
@@ -1346,20 +1356,18 @@ class NumericalScene(ConvScene):
         else:
             if current is not None:
                 anims.append(Fade(p.highlights[current], fade_in=False, **out_half))
-            target.move_to_cell((r, c))
-            anims.append(Fade(target, fade_in=True, **in_half))
+            anims += [OnBegin(target.move_to_cell, (r, c)), Fade(target, fade_in=True, **in_half)]
         anims += [Fade(m, fade_in=False) for m in self._caption]
-        self._caption = []
+        anims.append(OnBegin(setattr, self, "_caption", []))
         # the numbers under the shadows: the copies cross-fade, the output numbers recolour
         for shaded, cells in zip(p.shaded, self._shaded_cells(step)):
-            shaded.prune()
             anim = shaded.animate_cells(cells)
             if anim is not None:
                 anims.append(anim)
         if not self.spec.is_transposed and step > 0 and step - 1 in p.results:
             anims.append(Recolor(p.results[step - 1], self._ink(lit=False)))
         anims += self._recolor_sums(self._lit_step, step)
-        self._lit_step = step
+        anims.append(OnBegin(setattr, self, "_lit_step", step))
         return anims
 
     def _result_flight(self, step: int) -> list[Animation]:
@@ -1372,9 +1380,13 @@ class NumericalScene(ConvScene):
         source = self.parts.captions[step][self._result_part[step]]
         home = label.get_center().copy()
         factor = label.height / max(source.height, 1e-9)
-        label.scale(1 / factor).move_to(source)
-        label.set_color(self.get_theme().text)
-        return [Relocate(label, home, factor, introducer=True),
+        text = self.get_theme().text
+
+        def leave() -> None:
+            label.scale(1 / factor).move_to(source)
+            label.set_color(text)
+
+        return [OnBegin(leave), Relocate(label, home, factor, introducer=True),
                 Recolor(label, self._ink(lit=True))]
 
     def _scatter_flights(self, step: int) -> list[Animation]:
@@ -1390,9 +1402,9 @@ class NumericalScene(ConvScene):
             anims.append(Fade(f.mob, fade_in=False, scale=1.0 if f.kept else 0.3))
         for cell, mob in self.parts.sums[step + 1].items():
             anims.append(Fade(self._shown[cell], fade_in=False))
-            mob.set_color(self._ink(lit=True))  # it appears under the window
-            anims.append(Fade(mob, fade_in=True))
-            self._shown[cell] = mob
+            # it appears under the window
+            anims += [OnBegin(mob.set_color, self._ink(lit=True)), Fade(mob, fade_in=True)]
+            anims.append(OnBegin(self._shown.__setitem__, cell, mob))
         return anims
 
     def play_steps(self) -> None:
