@@ -22,7 +22,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .geometry import AnySpec, ConvSpec, Pair, TransposedConvSpec
+from .geometry import (
+    AnySpec,
+    ConvSpec,
+    Pair,
+    TransposedConvSpec,
+    cell_of_index,
+    scatter_span,
+)
 from .values import is_exact, plain_value
 
 __all__ = [
@@ -171,18 +178,12 @@ def scatter_caption(spec: TransposedConvSpec, step: int, value: float, *,
                     total: int | None = None) -> str:
     """The scatter-add view's step: an input value times the kernel, added in place."""
     ih, iw = spec.input_size
-    row, col = divmod(step, iw) if cell is None else cell
+    row, col = cell_of_index(step, spec.input_size) if cell is None else cell
     total = ih * iw if total is None else total
-    f = spec.forward
-    top, left = row * f.stride[0] - f.padding[0], col * f.stride[1] - f.padding[1]
-    kh, kw = f.effective_kernel_size
-    oh, ow = spec.output_size
-    bottom, right = top + kh - 1, left + kw - 1
-    cropped = top < 0 or left < 0 or bottom >= oh or right >= ow
+    rows, cols, cropped = scatter_span(spec, (row, col))
     return (f"Step {step + 1} of {total}: input {_where((row, col), channel)} holds "
             f"{number(value)}; {number(value)} times the kernel is added to output rows "
-            f"{_span(max(top, 0), min(bottom, oh - 1))} and columns "
-            f"{_span(max(left, 0), min(right, ow - 1))}"
+            f"{_span(*rows)} and columns {_span(*cols)}"
             + (" (the rest falls on the cropped border)." if cropped else "."))
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "cell_of_index",
     "num_inputs",
     "parse_pair",
+    "scatter_span",
     "spec_from_arguments",
     "spec_from_torch",
     "torch_kind",
@@ -1523,6 +1524,38 @@ def num_inputs(spec: AnySpec) -> int:
     50
     """
     return spec.matrix_shape[1]
+
+
+def scatter_span(spec: TransposedConvSpec, cell: Sequence[int]) -> tuple[Pair, Pair, bool]:
+    """The output rows and columns that input cell ``cell`` of ``spec`` adds its kernel over.
+
+    In the scatter-add view, input cell ``(r, c)`` adds its value times the
+    kernel over rows ``r·s − p`` to ``r·s − p + d·(k−1)`` of the output (and
+    columns alike; with dilation, every ``d``-th of them); the parts beyond
+    the output fall on the cropped border.
+
+    Returns
+    -------
+    tuple
+        ``(first_row, last_row)`` and ``(first_column, last_column)`` within
+        the output, and whether any of the kernel falls outside it.
+
+    Examples
+    --------
+    >>> scatter_span(ConvSpec(5, 3, stride=2, padding=1).transposed(), (0, 2))
+    ((0, 1), (3, 4), True)
+    """
+    r, c = (int(v) for v in cell)
+    _cell_index((r, c), spec.input_size, "cell")
+    f = spec.forward
+    spans = []
+    cropped = False
+    for n, s, p, e, o in zip((r, c), f.stride, f.padding, f.effective_kernel_size,
+                             spec.output_size):
+        first, last = n * s - p, n * s - p + e - 1
+        cropped = cropped or first < 0 or last >= o
+        spans.append((max(first, 0), min(last, o - 1)))
+    return spans[0], spans[1], cropped
 
 
 # ---------------------------------------------------------------- PyTorch layers

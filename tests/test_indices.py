@@ -13,6 +13,7 @@ from convmanim.geometry import (
     cell_index,
     cell_of_index,
     num_inputs,
+    scatter_span,
 )
 
 sizes = st.tuples(st.integers(1, 40), st.integers(1, 40))
@@ -41,3 +42,26 @@ def test_num_inputs_is_the_size_of_the_input_tensor(i, c_in, k, transposed):
     spec = spec.transposed() if transposed else spec
     x = np.zeros(spec.input_shape)
     assert num_inputs(spec) == x.size == spec.conv_matrix(np.ones(spec.weight_shape)).shape[1]
+
+
+@given(st.tuples(st.integers(1, 5), st.integers(1, 5)), st.tuples(st.integers(1, 4),
+       st.integers(1, 4)), st.integers(1, 3), st.integers(0, 2), st.integers(1, 2), st.data())
+def test_scatter_span_is_the_oracles_window_cropped(i_prime, k, s, p, d, data):
+    from tests import oracle
+
+    # a forward conv whose output is i_prime: its input is the smallest that gives it
+    sizes = tuple((n - 1) * s + d * (kk - 1) + 1 - 2 * p for n, kk in zip(i_prime, k))
+    try:
+        spec = ConvSpec(sizes, k, s, p, d).transposed()
+    except SpecError:
+        return
+    index = data.draw(st.integers(0, i_prime[0] * i_prime[1] - 1))
+    cell = cell_of_index(index, spec.input_size)
+    taps = oracle.scatter_windows(spec.input_size, k, (s, s), (d, d))[index].reshape(-1, 2) - p
+    out = spec.output_size
+    outside = (taps[:, 0] < 0) | (taps[:, 0] >= out[0]) | (taps[:, 1] < 0) | (taps[:, 1] >= out[1])
+    rows, cols, cropped = scatter_span(spec, cell)
+    assert cropped == bool(outside.any())
+    # the (dilated) kernel's span, holes included, within the output
+    assert rows == (max(taps[:, 0].min(), 0), min(taps[:, 0].max(), out[0] - 1))
+    assert cols == (max(taps[:, 1].min(), 0), min(taps[:, 1].max(), out[1] - 1))
