@@ -26,7 +26,7 @@ from manim import Animation, Dot, Mobject, VGroup, VMobject
 from ..geometry import DirectConv, Pair
 from ..theme import Theme
 from .grid import dashed_segments
-from .motion import Translate
+from .motion import Glide
 from .plane import SLANT_COL, SLANT_ROW, PlaneMap
 
 __all__ = [
@@ -632,7 +632,6 @@ class SliceWindow(VGroup):
         return self
 
     def animate_to_step(self, step: int, **kwargs: object) -> Animation:
-        """Glide to ``step``; :attr:`step` changes at once (see ``KernelWindow``)."""
-        anim = Translate(self, self.offset_to(step), **kwargs)
-        self.step = step
-        return anim
+        """Glide to ``step``; :attr:`step` changes when it begins (see ``KernelWindow``)."""
+        return Glide(self, lambda: self.offset_to(step), lambda: setattr(self, "step", step),
+                     **kwargs)
