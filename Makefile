@@ -44,9 +44,12 @@ setup: system $(STAMP)
 system:
 	@scripts/ensure-system-deps.sh
 
+# editable_mode=compat: a plain path in a .pth file, so that Python starts without
+# importing an import hook first, and the command handles Ctrl-C sooner.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,test-slides]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		--config-settings editable_mode=compat -e '.[test,test-slides]'
 	@touch $@
 
 # Renders run at once, each in a process of its own (make gallery, make bench, lectures).

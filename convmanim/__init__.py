@@ -12,11 +12,18 @@ numpy; the scene classes import manim when first used::
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 from ._version import __version__
-from .geometry import ConvSpec, DirectConv, SpecError, TransposedConvSpec
-from .torch_compat import torch_parameters
+
+TYPE_CHECKING = False  # not typing's: the command line's first moments import nothing more
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .geometry import ConvSpec, DirectConv, SpecError, TransposedConvSpec
+    from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene
+    from .modes.arithmetic import ArithmeticScene
+    from .modes.numerical import NumericalScene
+    from .torch_compat import torch_parameters
 
 __all__ = [
     "AlphabetRelationshipScene",
@@ -32,7 +39,14 @@ __all__ = [
     "torch_parameters",
 ]
 
+# Imported when first asked for: the command line installs its signal handlers
+# before numpy or manim load (see convmanim._entry).
 _LAZY = {
+    "ConvSpec": "convmanim.geometry",
+    "DirectConv": "convmanim.geometry",
+    "SpecError": "convmanim.geometry",
+    "TransposedConvSpec": "convmanim.geometry",
+    "torch_parameters": "convmanim.torch_compat",
     "AlphabetRelationshipScene": "convmanim.modes.alphabet",
     "AlphabetScene": "convmanim.modes.alphabet",
     "ArithmeticScene": "convmanim.modes.arithmetic",
@@ -42,7 +56,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import the scene classes (and so manim) only when they are asked for."""
+    """Import the geometry (numpy) and the scene classes (manim) only when asked for."""
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'convmanim' has no attribute {name!r}")

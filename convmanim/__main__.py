@@ -1,5 +1,5 @@
 """Run the command line: ``python -m convmanim``."""
 
-from .cli import main
+from ._entry import main
 
 main()

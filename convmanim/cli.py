@@ -17,6 +17,7 @@ import math
 import os
 import sys
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 import click
@@ -50,20 +51,54 @@ SIZE = _Size()
 
 
 class _Group(click.Group):
-    """Turns every error into one line on stderr and exit code 2."""
+    """Turns every error into one line on stderr and exit code 2.
+
+    Any interrupt (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT; see
+    :mod:`convmanim.interrupt`) at any moment is one line and exit code 130.
+    A command that fails, is interrupted, or cannot print its paths on
+    standard output takes back every file it wrote: a non-zero exit code
+    means no file was written.
+    """
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        from . import files, interrupt
+
         kwargs["standalone_mode"] = False
+        with interrupt.guarded():
+            files.committed.clear()
+            try:
+                try:
+                    code = self._run(*args, **kwargs)
+                    _flush_stdout()
+                    interrupt.check()  # one whose exception Python dropped (in a finalizer)
+                except _Failed as failed:
+                    code = failed.code
+                except (KeyboardInterrupt, _Interrupted):
+                    code = _say_interrupted()
+                if code != 0:
+                    with interrupt.shielded():
+                        files.take_back(files.committed)
+            except (KeyboardInterrupt, _Interrupted):  # the first signal came during the above
+                code = _say_interrupted()
+                files.take_back(files.committed)
+            interrupt.finish()  # the outcome is decided: later signals change nothing
+            sys.exit(code)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an interrupt passes click by (it would print a blank line)."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted from None
+
+    def _run(self, *args: Any, **kwargs: Any) -> int:
+        """Run the command; return its exit code, or raise :class:`_Failed` after one line."""
         try:
             code = super().main(*args, **kwargs)
         except click.exceptions.Exit as exc:
-            sys.exit(exc.exit_code)
+            return int(exc.exit_code or 0)
         except click.Abort:
-            click.echo("convmanim: interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        except KeyboardInterrupt:
-            click.echo("convmanim: interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            raise KeyboardInterrupt from None
         except click.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
             _fail(f"{exc.format_message()}{hint}")
@@ -71,22 +106,71 @@ class _Group(click.Group):
             _fail(exc.format_message())
         except _user_errors() as exc:
             _fail(str(exc))
+        except RecursionError:
+            _fail("the input is nested too deeply")
+        except MemoryError:
+            _fail("out of memory")
+        except OSError as exc:  # the machine failed: a full disk, standard output closed
+            from .files import describe_os_error
+
+            _fail(describe_os_error(exc))
         except Exception as exc:  # a bug: still one line, with a way to see more
             if os.environ.get("CONVMANIM_DEBUG"):
                 raise
-            click.echo(
-                f"convmanim: internal error: {type(exc).__name__}: {exc} "
-                "(set CONVMANIM_DEBUG=1 to see the traceback)",
-                err=True,
-            )
-            sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
+            message = " ".join(str(exc).split()) or "no message"
+            _echo_error(f"convmanim: internal error: {message} "
+                        "(set CONVMANIM_DEBUG=1 to see the traceback)")
+            raise _Failed(1) from None
+        return code if isinstance(code, int) else 0
+
+
+class _Interrupted(BaseException):
+    """An interrupt on its way out of click, which would print a blank line for it."""
+
+
+class _Failed(Exception):
+    """The command failed and said why in one line; exit with ``code``."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _echo_error(line: str) -> None:
+    """Write one line on standard error; if even that fails, the exit code says it."""
+    with suppress(OSError, ValueError):
+        click.echo(line, err=True)
+
+
+def _say_interrupted() -> int:
+    with suppress(Exception):  # a terminal echoed ^C on the line: start a new one
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+    _echo_error("convmanim: interrupted")
+    return EXIT_INTERRUPTED
+
+
+def _flush_stdout() -> None:
+    """Make sure the paths printed reached standard output (a closed pipe, a full disk)."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        from .files import describe_os_error
+
+        with suppress(Exception):  # what is still buffered goes nowhere, even at exit
+            if sys.stdout.fileno() == 1:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                os.close(devnull)
+                sys.stdout.flush()
+        _fail(f"cannot write to standard output: {describe_os_error(exc)}")
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
+    from .files import FileError
     from .render import RenderError
 
-    errors: list[type[BaseException]] = [SpecError, RenderError]
+    errors: list[type[BaseException]] = [SpecError, RenderError, FileError]
     if "convmanim.labels" in sys.modules:
         from .labels import LabelError
 
@@ -96,8 +180,8 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 def _fail(message: str) -> None:
     message = " ".join(str(message).split())
-    click.echo(f"convmanim: error: {message}", err=True)
-    sys.exit(EXIT_BAD_INPUT)
+    _echo_error(f"convmanim: error: {message}")
+    raise _Failed(EXIT_BAD_INPUT)
 
 
 # ------------------------------------------------------------------ options
@@ -703,11 +787,15 @@ def lecture(file: str, name: str | None, quality: str | None, output_dir: str, c
     from pathlib import Path
 
     from .lecture import LectureError, load_lecture, render_lecture
+    from .render import check_name, resolve_quality
 
     try:
         plan = load_lecture(file)
     except LectureError as exc:
         raise click.ClickException(str(exc)) from None
+    check_name(name or Path(file).stem)
+    if quality is not None:
+        resolve_quality(quality)
     if check:
         for part in plan.parts:
             click.echo(f"part {part.number}: {part.title} ({part.summary()}, "

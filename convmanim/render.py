@@ -22,7 +22,6 @@ import math
 import os
 import queue
 import re
-import signal
 import struct
 import sys
 import tempfile
@@ -35,11 +34,13 @@ from typing import Any, BinaryIO, Protocol
 
 import numpy as np
 
+from . import interrupt
 from .files import (
     FileError,
     check_target,
     commit,
     describe_os_error,
+    echo_path,
     new_temp,
     remove_quietly,
     shown_path,
@@ -58,6 +59,7 @@ __all__ = [
     "RenderSession",
     "cache_dir",
     "check_name",
+    "check_scene_class",
     "open_render",
     "play_scene",
     "prepare_output_dir",
@@ -195,14 +197,17 @@ def prepare_output_dir(path: str | os.PathLike[str]) -> Path:
         raise RenderError(
             f"cannot create output directory {shown}: {describe_os_error(exc)}"
         ) from None
-    try:  # an unpredictable name, created exclusively: never a planted symlink
-        fd, probe = tempfile.mkstemp(dir=out, prefix=".convmanim-write-test-")
-    except OSError as exc:
-        raise RenderError(
-            f"output directory {shown} is not writable: {describe_os_error(exc)}"
-        ) from None
-    os.close(fd)
-    remove_quietly(Path(probe))
+    # an unpredictable name, created exclusively: never a planted symlink; created
+    # and removed with any signal held back, so that it is never left behind
+    with interrupt.shielded():
+        try:
+            fd, probe = tempfile.mkstemp(dir=out, prefix=".convmanim-write-test-")
+        except OSError as exc:
+            raise RenderError(
+                f"output directory {shown} is not writable: {describe_os_error(exc)}"
+            ) from None
+        os.close(fd)
+        remove_quietly(Path(probe))
     return out
 
 
@@ -496,6 +501,7 @@ class _Pipeline:
 
     def put(self, frame: np.ndarray, count: int) -> None:
         self._raise()
+        interrupt.check()
         self.queue.put((frame, count))
 
     def join(self) -> None:
@@ -576,21 +582,6 @@ def quality_config(quality: Quality, *, fps: int | None = None, transparent: boo
         yield
 
 
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM into KeyboardInterrupt so that cleanup runs."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _progress(total: int, label: str, enabled: bool) -> Any:
@@ -738,51 +729,55 @@ def open_render(
     fmts = _check_formats(formats, ANIMATION_FORMATS, "animation format")
     q = quality if isinstance(quality, Quality) else resolve_quality(quality)
     check_name(name)
-    out = prepare_output_dir(output_dir)
-    finals = [out / f"{name}.{fmt}" for fmt in fmts]
-    vtt = out / f"{name}.vtt" if subtitles else None
-    _check_targets(finals + ([vtt] if vtt is not None else []))
     transparent = "mov" in fmts
     # A GIF-only render needs no more frames than the GIF shows.
     fps = min(q.fps, GIF_FPS) if fmts == ["gif"] else q.fps
-    encoders: list[Any] = []
-    pipeline: _Pipeline | None = None
-    vtt_tmp: Path | None = None
-    try:
-        for fmt, final in zip(fmts, finals):
-            if fmt == "gif":
-                encoders.append(_GifEncoder(final, fps))
-            elif fmt == "mp4":
-                encoders.append(_Mp4Encoder(final, q.width, q.height, fps, encoding,
-                                            subtitles=subtitles))
-            else:
-                encoders.append(_VideoEncoder(final, fmt, q.width, q.height, fps,
-                                              subtitles=subtitles))
-        pipeline = _Pipeline(encoders)
-        paths = [enc.final for enc in encoders] + ([vtt] if vtt is not None else [])
-        with _sigterm_as_interrupt(), quality_config(q, fps=fps, transparent=transparent), \
-                _progress(round(planned_seconds * fps), name, progress) as bar:
-            session = RenderSession(q, fps, paths, pipeline, bar)
-            yield session
-        pipeline.join()
-        pipeline = None
-        for enc in encoders:
-            enc.cues = session.cues
-            _close(enc)
-        pairs = [(enc.tmp, enc.final) for enc in encoders]
-        if vtt is not None:
-            vtt_tmp = _write_text(vtt, webvtt(session.cues))
-            pairs.append((vtt_tmp, vtt))
-        _commit(pairs)
-    except BaseException:
-        if pipeline is not None:
-            pipeline.cancel()  # before any encoder is closed
-        for enc in encoders:
-            enc.abort()
-            remove_quietly(enc.tmp)
-        if vtt_tmp is not None:
-            remove_quietly(vtt_tmp)
-        raise
+    with interrupt.guarded():
+        out = prepare_output_dir(output_dir)
+        finals = [out / f"{name}.{fmt}" for fmt in fmts]
+        vtt = out / f"{name}.vtt" if subtitles else None
+        _check_targets(finals + ([vtt] if vtt is not None else []))
+        encoders: list[Any] = []
+        pipeline: _Pipeline | None = None
+        vtt_tmp: Path | None = None
+        try:
+            for fmt, final in zip(fmts, finals):
+                with interrupt.shielded():  # its file is created and remembered together
+                    if fmt == "gif":
+                        encoders.append(_GifEncoder(final, fps))
+                    elif fmt == "mp4":
+                        encoders.append(_Mp4Encoder(final, q.width, q.height, fps, encoding,
+                                                    subtitles=subtitles))
+                    else:
+                        encoders.append(_VideoEncoder(final, fmt, q.width, q.height, fps,
+                                                      subtitles=subtitles))
+            pipeline = _Pipeline(encoders)
+            paths = [enc.final for enc in encoders] + ([vtt] if vtt is not None else [])
+            with quality_config(q, fps=fps, transparent=transparent), \
+                    _progress(round(planned_seconds * fps), name, progress) as bar:
+                session = RenderSession(q, fps, paths, pipeline, bar)
+                yield session
+            pipeline.join()
+            pipeline = None
+            with interrupt.shielded():  # a signal waits until the files are closed
+                for enc in encoders:
+                    enc.cues = session.cues
+                    _close(enc)
+                pairs = [(enc.tmp, enc.final) for enc in encoders]
+                if vtt is not None:
+                    vtt_tmp = _write_text(vtt, webvtt(session.cues))
+                    pairs.append((vtt_tmp, vtt))
+            _commit(pairs)
+        except BaseException:
+            with interrupt.shielded():  # a second signal must not cut the clean-up short
+                if pipeline is not None:
+                    pipeline.cancel()  # before any encoder is closed
+                for enc in encoders:
+                    enc.abort()
+                    remove_quietly(enc.tmp)
+                if vtt_tmp is not None:
+                    remove_quietly(vtt_tmp)
+            raise
 
 
 def _write_text(final: Path, text: str) -> Path:
@@ -871,6 +866,7 @@ def render_animation(
     RenderError
         For an unknown format, an unwritable directory or a failed encoder.
     """
+    check_scene_class(scene_cls)
     q = quality if isinstance(quality, Quality) else resolve_quality(quality)
     with open_render(name, formats=formats, quality=q, output_dir=output_dir,
                      progress=progress, subtitles=subtitles, encoding=encoding,
@@ -878,7 +874,7 @@ def render_animation(
         session.play(scene_cls)
     if echo:
         for p in session.paths:
-            print(p)
+            echo_path(p)
     return session.paths
 
 
@@ -932,40 +928,49 @@ def render_still(
     (fmt,) = _check_formats([fmt], STILL_FORMATS, "still format")
     q = quality if isinstance(quality, Quality) else resolve_quality(quality)
     check_name(name)
-    out = prepare_output_dir(output_dir)
-    final = out / f"{name}.{fmt}"
-    _check_targets([final])
-    tmp: Path | None = None
-    try:
-        with _sigterm_as_interrupt(), quality_config(q, still=True):
-            from .writer import make_scene
+    check_scene_class(scene_cls)
+    with interrupt.guarded():
+        out = prepare_output_dir(output_dir)
+        final = out / f"{name}.{fmt}"
+        _check_targets([final])
+        tmp: Path | None = None
+        try:
+            with quality_config(q, still=True):
+                from .writer import make_scene
 
-            # every animation jumps to its end undrawn; the last picture is drawn once
-            scene = make_scene(scene_cls, draw=False)
-            _play(scene)
-            handle, tmp = _open_temp(final)
-            writer = _Writes(handle)
-            try:
-                if fmt == "png":
-                    scene.renderer.final_image(scene).save(writer, format="PNG")
-                else:
-                    _write_vector(scene, writer, fmt, q)
-                handle.close()
-            except RenderError:
-                raise
-            except Exception as exc:
-                raise RenderError(_write_failure(final, writer.error or exc)) from None
-            finally:
-                with suppress(OSError):
-                    handle.close()  # a failed flush still closes the file
-        _commit([(tmp, final)])
-    except BaseException:
-        if tmp is not None:
-            remove_quietly(tmp)
-        raise
+                # every animation jumps to its end undrawn; the last picture is drawn once
+                scene = make_scene(scene_cls, draw=False)
+                _play(scene)
+                with interrupt.shielded():  # created and remembered together
+                    handle, tmp = _open_temp(final)
+                _write_still(scene, handle, final, fmt, q)
+            _commit([(tmp, final)])
+        except BaseException:
+            with interrupt.shielded():
+                if tmp is not None:
+                    remove_quietly(tmp)
+            raise
     if echo:
-        print(final)
+        echo_path(final)
     return final
+
+
+def _write_still(scene: Any, handle: BinaryIO, final: Path, fmt: str, q: Quality) -> None:
+    """Write the scene's frame (PNG) or mobjects (PDF, SVG) into ``handle`` and close it."""
+    writer = _Writes(handle)
+    try:
+        if fmt == "png":
+            scene.renderer.final_image(scene).save(writer, format="PNG")
+        else:
+            _write_vector(scene, writer, fmt, q)
+        handle.close()
+    except RenderError:
+        raise
+    except Exception as exc:
+        raise RenderError(_write_failure(final, writer.error or exc)) from None
+    finally:
+        with suppress(OSError):
+            handle.close()  # a failed flush still closes the file
 
 
 class _Writes:
@@ -1088,6 +1093,20 @@ def _check_formats(formats: Sequence[str], allowed: Sequence[str], what: str) ->
     if not out:
         raise RenderError(f"no {what} given")
     return out
+
+
+def check_scene_class(scene_cls: type) -> None:
+    """Check a convmanim scene's attributes before any file or folder is made.
+
+    Raises
+    ------
+    convmanim.SpecError
+        One line naming the attribute (see
+        :meth:`convmanim.modes.base.ConvScene.check_attributes`).
+    """
+    check = getattr(scene_cls, "check_attributes", None)
+    if callable(check):
+        check()
 
 
 _MAX_NAME_BYTES = 200
