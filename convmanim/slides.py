@@ -34,16 +34,18 @@ manim 0.22 :func:`as_slides` raises the same kind of one-line message.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .files import FileError, check_target, commit, staging_folder
+from . import interrupt
+from .files import FileError, check_target, commit, echo_path, staging_folder
 from .render import Quality, RenderError, prepare_output_dir, resolve_quality
 
 __all__ = [
@@ -249,30 +251,77 @@ def render_slides(
     except ModuleNotFoundError as exc:
         raise RenderError(str(exc)) from None
     q = quality if isinstance(quality, Quality) else resolve_quality(quality)
-    out = prepare_output_dir(output_dir)
-    folder = out / "slides"
-    # A re-render replaces the deck's videos instead of adding to them.
-    deck_cls.flush_cache = True
     show = progress and sys.stderr.isatty()
     from manim import tempconfig
 
-    with tempfile.TemporaryDirectory(prefix="convmanim-slides-") as media, quality_config(q), \
-            tempconfig({"media_dir": media, "progress_bar": "display" if show else "none"}), \
-            _quiet_slides_log():
-        # manim-slides joins the folder to the paths it records: an absolute
-        # folder keeps a relative output directory from being counted twice
-        scene = deck_cls(output_folder=folder.resolve())
-        scene.render()
-    deck = folder / f"{name}.json"
-    if not deck.is_file():
-        raise RenderError(f"manim-slides wrote no deck at {str(deck)!r}")
-    paths = [deck]
-    if html:
-        paths.insert(0, _write_html(deck, out / f"{name}.html", title=name))
+    with interrupt.guarded():
+        out = prepare_output_dir(output_dir)
+        folder = out / "slides"
+        deck = folder / f"{name}.json"
+        videos = folder / "files" / name
+        page = out / f"{name}.html"
+        try:
+            for target in (deck, page):
+                check_target(target)
+            _check_real_folders(folder, folder / "files")
+            # Everything is made in a private folder beside the deck, then renamed
+            # into place all at once: an error or a signal leaves no part of it.
+            with staging_folder(page) as stage:
+                staged = stage / "slides"
+                with quality_config(q), _quiet_slides_log(), tempconfig(
+                    {"media_dir": str(stage / "media"),
+                     "progress_bar": "display" if show else "none"}
+                ):
+                    deck_cls(output_folder=staged.resolve()).render()
+                staged_deck = staged / f"{name}.json"
+                if not staged_deck.is_file():
+                    raise RenderError(f"manim-slides wrote no deck for {name!r}")
+                _relative_videos(staged_deck, stage)
+                pairs = [(staged / "files" / name, videos), (staged_deck, deck)]
+                if html:
+                    _write_html(staged_deck, stage / page.name, title=name)
+                    pairs.append((stage / page.name, page))
+                (folder / "files").mkdir(parents=True, exist_ok=True)
+                commit(pairs)
+        except FileError as exc:
+            raise RenderError(str(exc)) from None
+    paths = [page, deck] if html else [deck]
     if echo:
         for p in paths:
-            print(p)
+            echo_path(p)
     return paths
+
+
+def _check_real_folders(*folders: Path) -> None:
+    """Refuse a symlink (or a file) where the deck's folders go.
+
+    The deck's videos replace the folder ``slides/files/NAME``: through a
+    symlink planted at ``slides``, that would be a folder elsewhere.
+    """
+    for folder in folders:
+        try:
+            mode = os.lstat(folder).st_mode
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise RenderError(f"cannot use {str(folder)!r}: {exc.strerror or exc}") from None
+        if not stat.S_ISDIR(mode):
+            raise RenderError(f"{str(folder)!r} must be a folder, not a symlink or a file")
+
+
+def _relative_videos(deck: Path, root: Path) -> None:
+    """Name the deck's videos relative to the folder above the deck's own.
+
+    ``manim-slides`` reads each video's path relative to that folder
+    (``OUTPUT_DIR`` for ``OUTPUT_DIR/slides/NAME.json``), so the deck then
+    works where it is renamed to, and wherever the folder is moved.
+    """
+    data = json.loads(deck.read_text(encoding="utf-8"))
+    for slide in data.get("slides", []):
+        for key in ("file", "rev_file"):
+            if slide.get(key):
+                slide[key] = Path(os.path.relpath(Path(slide[key]), root.resolve())).as_posix()
+    deck.write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 
 @contextmanager
@@ -288,28 +337,23 @@ def _quiet_slides_log() -> Iterator[None]:
 
 
 def _write_html(deck: Path, dest: Path, *, title: str) -> Path:
-    """Convert ``deck`` to one reveal.js HTML file with the videos embedded."""
+    """Convert ``deck`` to one reveal.js HTML file with the videos embedded.
+
+    ``dest`` is in a private folder (:func:`convmanim.files.staging_folder`):
+    the converter opens it by name.
+    """
     from manim_slides.config import PresentationConfig
     from manim_slides.convert import RevealJS
 
-    try:
-        check_target(dest)
-        # the converter opens its file by name: in a folder of our own, where
-        # nobody can plant a symlink, then renamed into place
-        with staging_folder(dest) as folder:
-            tmp = folder / dest.name
-            converter = RevealJS(
-                presentation_configs=[PresentationConfig.from_file(deck)],
-                one_file=True,
-                offline=True,
-                reveal_version=REVEALJS_VERSION,
-                title=title,
-            )
-            provide_revealjs()
-            converter.convert_to(tmp)
-            commit([(tmp, dest)])
-    except FileError as exc:
-        raise RenderError(str(exc)) from None
+    converter = RevealJS(
+        presentation_configs=[PresentationConfig.from_file(deck)],
+        one_file=True,
+        offline=True,
+        reveal_version=REVEALJS_VERSION,
+        title=title,
+    )
+    provide_revealjs()
+    converter.convert_to(dest)
     return dest
 
 

@@ -57,8 +57,16 @@ needs_slides = pytest.mark.skipif(
 
 
 def _deck(path: Path) -> list[dict[str, Any]]:
-    """The slides of a deck's JSON file, as manim-slides wrote them."""
-    return json.loads(path.read_text())["slides"]
+    """The slides of a deck's JSON file, each video's path as manim-slides reads it.
+
+    manim-slides reads a video's path relative to the folder above the deck's
+    own (``OUTPUT_DIR`` for ``OUTPUT_DIR/slides/NAME.json``).
+    """
+    slides = json.loads(path.read_text())["slides"]
+    for slide in slides:
+        for key in ("file", "rev_file"):
+            slide[key] = path.parent.parent / slide[key]
+    return slides
 
 
 def _frames(video: str | Path) -> int:
