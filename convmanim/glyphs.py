@@ -20,7 +20,9 @@ the points against manim's own on every label the modes draw.
 
 from __future__ import annotations
 
+import os
 import re
+import stat as stat_
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Outline", "read_outline"]
+__all__ = ["MAX_SVG_BYTES", "Outline", "intact_svg", "read_outline"]
 
 _SVG = "{http://www.w3.org/2000/svg}"
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -277,11 +279,42 @@ def _read(path: Path) -> Outline:
 
 
 @lru_cache(maxsize=8192)
-def _cached(path: str, mtime_ns: int) -> Outline | None:
+def _cached(path: str, device: int, inode: int, mtime_ns: int, size: int) -> Outline | None:
     try:
         return _read(Path(path))
-    except (_Unsupported, ET.ParseError, KeyError, ValueError):
+    except (_Unsupported, ET.ParseError, KeyError, ValueError, OSError):
         return None
+
+
+MAX_SVG_BYTES = 4_000_000
+"""A label's SVG is a few kilobytes; a cached file larger than this is not one."""
+
+
+def intact_svg(path: Path) -> bool:
+    """Whether a cached label SVG is whole, so that it can be used as it is.
+
+    It must be a regular file (a symlink to one is fine) of 1 byte to
+    :data:`MAX_SVG_BYTES`, holding well-formed XML whose root is ``<svg>``. A
+    file cut short by a full disk, an empty file, junk, a FIFO or a device is
+    not: the caller typesets the label again and replaces it.
+
+    Parameters
+    ----------
+    path
+        The cached SVG.
+    """
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    if not stat_.S_ISREG(info.st_mode) or not 0 < info.st_size <= MAX_SVG_BYTES:
+        return False
+    if read_outline(path) is not None:
+        return True  # parsed (and kept) already: whole
+    try:  # whole, but drawn with more than glyphs: manim itself parses it
+        return ET.parse(path).getroot().tag in (f"{_SVG}svg", "svg")
+    except (ET.ParseError, OSError, ValueError):
+        return False
 
 
 def read_outline(path: Path) -> Outline | None:
@@ -300,7 +333,10 @@ def read_outline(path: Path) -> Outline | None:
         MathTex then).
     """
     try:
-        stat = path.stat()
+        info = os.stat(path)
     except OSError:
         return None
-    return _cached(str(path), stat.st_mtime_ns)
+    if not stat_.S_ISREG(info.st_mode) or info.st_size > MAX_SVG_BYTES:
+        return None  # never wait on a FIFO or read a device planted in the cache
+    # keyed by the file itself: a hard link to it (a private copy) is not parsed again
+    return _cached(str(path), info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)

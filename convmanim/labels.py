@@ -65,7 +65,9 @@ from manim.utils.tex_file_writing import (
     tex_hash,
 )
 
-from .glyphs import read_outline
+from . import interrupt
+from .files import clear_the_way, describe_os_error, remove_quietly
+from .glyphs import intact_svg, read_outline
 from .scratch import private_copy, private_dir
 from .texrun import (
     NO_TEX_ENV,
@@ -152,7 +154,7 @@ class LatexTypesetter:
         """The cached SVG, typeset now if it is missing; parsed from a private copy."""
         svg = _svg_path(expression, environment, template)
         note_label(svg.name)
-        if not svg.exists():
+        if not intact_svg(svg):  # missing, or cut short, empty or junk: typeset again
             runs: dict[str, _LatexRun] = {}
             try:
                 _typeset([_Request(expression, environment, template, svg)], runs)
@@ -238,6 +240,14 @@ def _svg_path(expression: str, environment: str | None, template: TexTemplate) -
     return _tex_dir() / f"{tex_hash(_tex_code(expression, environment, template))}.svg"
 
 
+def _private_copy_or_none(svg: Path) -> Path | None:
+    """:func:`~convmanim.scratch.private_copy`, or ``None`` if the file went away meanwhile."""
+    try:
+        return private_copy(svg)
+    except OSError:
+        return None
+
+
 def _placeholder(expression: str) -> Path:
     r"""A tiny SVG with one group per ``\special`` id the expression opens.
 
@@ -277,8 +287,10 @@ class _Recorder:
         """The cached SVG, or a placeholder while the label waits for its batch."""
         svg = _svg_path(expression, environment, template)
         note_label(svg.name)
-        if svg.exists():
-            return private_copy(svg)
+        if intact_svg(svg):  # a truncated, empty or junk entry is typeset again
+            copy = _private_copy_or_none(svg)
+            if copy is not None:
+                return copy
         request = _Request(expression, environment, template, svg)
         self.requests.append(request)
         if _can_batch(template):
@@ -286,7 +298,8 @@ class _Recorder:
                 self._tex_ready = not missing_tex_tools()
             key = repr(template)
             if key not in self.runs:
-                self.runs[key] = _LatexRun(template, start=self._tex_ready)
+                with interrupt.shielded():  # started and remembered together
+                    self.runs[key] = _LatexRun(template, start=self._tex_ready)
             self.runs[key].add(request)
         return _placeholder(expression)
 
@@ -329,6 +342,10 @@ def batched(factory: Callable[[], T]) -> T:
             if not recorder.requests:
                 return result
             _typeset(recorder.requests, recorder.runs)
+        except OSError as exc:  # the cache's disk is full, or it turned read-only
+            raise LabelError(f"label cache {str(_tex_dir().parent)!r} is not writable "
+                             f"({describe_os_error(exc)}): set CONVMANIM_CACHE to a writable "
+                             "one") from None
         finally:
             for run in recorder.runs.values():
                 run.close()
@@ -349,7 +366,8 @@ def _typeset(requests: list[_Request], runs: dict[str, _LatexRun]) -> None:
         if _can_batch(req.template):
             key = repr(req.template)
             if key not in runs:
-                runs[key] = _LatexRun(req.template, start=False)
+                with interrupt.shielded():  # started and remembered together
+                    runs[key] = _LatexRun(req.template, start=False)
             runs[key].add(req)
         else:
             rest.setdefault(req.svg_path, req)
@@ -368,6 +386,8 @@ def _typeset_alone(req: _Request) -> None:
     under :data:`SAFE_TEX_ENV`.
     """
     template = req.template
+    clear_the_way(req.svg_path)
+    remove_quietly(req.svg_path)  # a broken entry: manim would keep it as it is
     tex_file = generate_tex_file(req.expression, req.environment, template)
     compiled = tex_file.with_suffix(template.output_format)
     if not compiled.exists():
@@ -453,7 +473,11 @@ class _LatexRun:
             raise LabelError(_latex_failure(self.run.log, group))
         if not svgs:
             raise LabelError(f"dvisvgm could not convert the labels: {error}")
+        if not all(intact_svg(svg) for svg in svgs):  # never let a broken SVG into the cache
+            raise LabelError(f"dvisvgm wrote incomplete SVGs in the label cache "
+                             f"{str(self.run.work.parent.parent)!r}: is its disk full?")
         for svg, req in zip(svgs, group):
+            clear_the_way(req.svg_path)  # a folder there is junk in the cache
             os.replace(svg, req.svg_path)
 
     def close(self) -> None:

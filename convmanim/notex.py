@@ -37,6 +37,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .files import FileError, clear_the_way, describe_os_error
+from .glyphs import intact_svg
 from .texrun import write_atomically
 
 __all__ = ["FONT", "svg_for", "tex_to_svg_file"]
@@ -873,6 +875,11 @@ def tex_to_svg_file(
     folder = Path(config.get_dir("text_dir"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"notex-{key[:24]}.svg"
-    if not path.exists():
-        write_atomically(path, svg_for(expression, environment))
+    if not intact_svg(path):  # missing, or cut short, empty or junk: written anew
+        try:
+            clear_the_way(path)
+            write_atomically(path, svg_for(expression, environment))
+        except OSError as exc:
+            raise FileError(f"cannot write the label cache {str(folder)!r}: "
+                            f"{describe_os_error(exc)}") from None
     return path

@@ -26,6 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import interrupt
+from .files import FileError, read_limited, release, working_folder
+
 __all__ = ["DEFAULT_HEAD", "NO_TEX_ENV", "SAFE_TEX_ENV", "LatexRun", "document_head",
            "forget_labels", "labels_cached", "no_tex_requested", "note_label", "remember_labels",
            "start_spare", "take_spare", "write_atomically"]
@@ -48,6 +51,9 @@ PAGE_ENVIRONMENT = "convmanimpage"
 """Each label is one ``standalone`` page in this environment."""
 
 _PAGES = "pages.tex"
+
+BATCH_PREFIX = "convmanim-batch-"
+"""The working folders of LaTeX runs, in the Tex cache."""
 
 
 def document_head(class_options: str, preamble: str, post_doc_commands: str) -> str:
@@ -116,18 +122,28 @@ class LatexRun:
                  compiler: str = "latex") -> None:
         self.key = (str(parent), head, compiler)
         self.compiler = compiler
-        self.work = Path(tempfile.mkdtemp(dir=parent, prefix="convmanim-batch-"))
         self.latex: subprocess.Popen[bytes] | None = None
         self._pipe: int | None = None
-        document = f"{head}\n\\csname @@input\\endcsname {_PAGES} \n\\end{{document}}\n"
-        (self.work / "labels.tex").write_text(document, encoding="utf-8")
-        if start and hasattr(os, "mkfifo"):
-            os.mkfifo(self.work / _PAGES)
-            # Held open for reading and writing, so opening never blocks either
-            # side; LaTeX reads the end of its pages when this end is closed,
-            # which also happens if this process dies once LaTeX has opened it.
-            self._pipe = os.open(self.work / _PAGES, os.O_RDWR | os.O_NONBLOCK)
-            self._start_latex()
+        with interrupt.shielded():  # made whole, or not at all: never a folder left
+            # held while in use: a folder left by a process that died is swept away
+            self.work, self._hold = working_folder(parent, BATCH_PREFIX)
+            self._begin(head, start)
+
+    def _begin(self, head: str, start: bool) -> None:
+        """Write the document and start LaTeX (or not); on failure, clean up."""
+        try:
+            document = f"{head}\n\\csname @@input\\endcsname {_PAGES} \n\\end{{document}}\n"
+            (self.work / "labels.tex").write_text(document, encoding="utf-8")
+            if start and hasattr(os, "mkfifo"):
+                os.mkfifo(self.work / _PAGES)
+                # Held open for reading and writing, so opening never blocks either
+                # side; LaTeX reads the end of its pages when this end is closed,
+                # which also happens if this process dies once LaTeX has opened it.
+                self._pipe = os.open(self.work / _PAGES, os.O_RDWR | os.O_NONBLOCK)
+                self._start_latex()
+        except BaseException:
+            self.close()
+            raise
 
     def _start_latex(self) -> None:
         self.latex = _start(
@@ -208,6 +224,10 @@ class LatexRun:
 
     def close(self) -> None:
         """Stop ``latex`` if it still runs, and remove the working folder."""
+        with interrupt.shielded():  # a signal waits until it is all gone
+            self._close()
+
+    def _close(self) -> None:
         if self._pipe is not None:
             os.close(self._pipe)
             self._pipe = None
@@ -216,6 +236,8 @@ class LatexRun:
                 self.latex.kill()
             self.latex.communicate()
         shutil.rmtree(self.work, ignore_errors=True)
+        release(self._hold)
+        self._hold = None
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -251,11 +273,12 @@ def start_spare(parent: Path, head: str = DEFAULT_HEAD) -> None:
         return
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        _spare = LatexRun(parent, head)
-        _spare_pid = os.getpid()
+        with interrupt.shielded():  # started and remembered together
+            _spare = LatexRun(parent, head)
+            _spare_pid = os.getpid()
+            atexit.register(_drop_spare)
     except OSError:
         return  # only a head start: the render itself reports an unusable cache
-    atexit.register(_drop_spare)
 
 
 def take_spare(parent: Path, head: str, compiler: str = "latex") -> LatexRun | None:
@@ -311,11 +334,13 @@ def labels_cached(folder: Path, key: str, tex_dir: Path) -> bool:
     tex_dir
         The Tex cache.
     """
-    try:
-        names = _manifest(folder, key).read_text(encoding="utf-8").split()
-    except OSError:
+    try:  # a manifest that is junk, a FIFO or huge only means: start LaTeX early
+        names = read_limited(_manifest(folder, key), 1_000_000, "label list").decode().split()
+    except (FileError, ValueError):
         return False
-    return bool(names) and all((tex_dir / name).is_file() for name in names)
+    return bool(names) and all(
+        "/" not in name and name.endswith(".svg") and (tex_dir / name).is_file() for name in names
+    )
 
 
 def remember_labels(folder: Path, key: str) -> None:
