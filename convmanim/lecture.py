@@ -31,9 +31,9 @@ command line's ``--separable``);
 for ``numerical`` ``operation`` (``convolution``, ``average`` or ``max``, the
 command line's ``-m``), ``seed``, ``input_values``, ``kernel_values`` and
 ``bias_values`` (an array, an inline matrix such as ``"1 2; 3 4"``, or a
-``.csv``/``.npy`` file relative to the lecture file; with channels the input
-is ``C_in×H×W`` and the weight in PyTorch's layout) and ``bias`` (``false``
-for none); for ``alphabet`` ``relationship``.
+``.csv``/``.txt``/``.npy`` file in the lecture file's folder or below it; with
+channels the input is ``C_in×H×W`` and the weight in PyTorch's layout) and
+``bias`` (``false`` for none); for ``alphabet`` ``relationship``.
 
 Every part is checked before anything is rendered; an error is one line
 naming the file, the part and the key. All scenes are rendered in one pass
@@ -47,6 +47,7 @@ import contextlib
 import os
 import shutil
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,14 @@ __all__ = [
     "render_lecture",
     "title_card",
 ]
+
+MAX_LECTURE_BYTES = 1_000_000
+"""A lecture file of a hundred parts is a few kilobytes."""
+
+MAX_TITLE_CHARACTERS = 120
+"""A title card's title (and the lecture's), at most: it is scaled to fit one line or two."""
+
+MAX_SUBTITLE_CHARACTERS = 300
 
 LECTURE_KEYS = ("title", "quality", "theme", "step_time", "title_time")
 """Keys of the ``[lecture]`` table."""
@@ -205,18 +214,21 @@ def load_lecture(path: str | os.PathLike[str]) -> Lecture:
     LectureError
         One line naming the file, the part and the key.
     """
+    from .files import FileError, read_limited
+
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LectureError(f"cannot read lecture file {str(file)!r}: "
-                           f"{exc.strerror or exc}") from None
+    try:  # a regular file of at most MAX_LECTURE_BYTES: never a FIFO waited on
+        text = read_limited(file, MAX_LECTURE_BYTES, "lecture file").decode("utf-8")
+    except FileError as exc:
+        raise LectureError(str(exc)) from None
     except UnicodeDecodeError:
         raise LectureError(f"{file.name}: not a UTF-8 text file") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LectureError(f"{file.name}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise LectureError(f"{file.name}: not valid TOML: nested too deeply") from None
     return parse_lecture(data, source=file.name, base_dir=file.parent)
 
 
@@ -253,8 +265,15 @@ def parse_lecture(
         raise LectureError(f"{source}: [lecture] must be a table")
     where = f"{source}: [lecture]"
     _check_keys(where, head, LECTURE_KEYS)
-    title = _get(where, head, "title", str, "")
+    title = _text(where, head, "title", MAX_TITLE_CHARACTERS)
     quality = _get(where, head, "quality", (str, int), None)
+    if quality is not None:
+        from .render import RenderError, resolve_quality
+
+        try:  # what the render would refuse, --check refuses
+            resolve_quality(quality)
+        except RenderError as exc:
+            raise LectureError(f"{where}: {exc}") from None
     theme: Any = _get_choice(where, head, "theme", THEMES, "light")
     if "theme" in data:
         theme = _parse_theme(f"{source}: [theme]", data["theme"], theme)
@@ -268,6 +287,11 @@ def parse_lecture(
         raise LectureError(f"{source}: part must be an array of tables, written [[part]]")
     if not raw_parts:
         raise LectureError(f"{source}: no [[part]] tables: a lecture needs at least one part")
+    from .limits import MAX_LECTURE_PARTS, MAX_VIDEO_SECONDS
+
+    if len(raw_parts) > MAX_LECTURE_PARTS:
+        raise LectureError(f"{source}: {len(raw_parts)} parts, more than the limit of "
+                           f"{MAX_LECTURE_PARTS}: split it into several lectures")
     defaults = {"theme": theme, "step_time": step_time}
     parts = tuple(
         _parse_part(source, n, raw, defaults, base_dir or Path.cwd())
@@ -276,6 +300,11 @@ def parse_lecture(
     cards = tuple(
         title_card(title, part, len(parts), theme=theme, duration=title_time) for part in parts
     )
+    seconds = sum(part.scene.planned_duration() + title_time for part in parts)
+    if seconds > MAX_VIDEO_SECONDS:
+        raise LectureError(f"{source}: the lecture would last {_duration(seconds)}, more than "
+                           f"the limit of {MAX_VIDEO_SECONDS // 3600} hours: split it into "
+                           "several lectures")
     return Lecture(
         title=title,
         parts=parts,
@@ -358,6 +387,30 @@ def _check_keys(where: str, table: Mapping[str, Any], allowed: Sequence[str],
                                f"(known: {', '.join(allowed)})")
 
 
+def _duration(seconds: float) -> str:
+    hours, rest = divmod(round(seconds), 3600)
+    return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60:02d} s"
+
+
+def _text(where: str, table: Mapping[str, Any], key: str, limit: int, *,
+          lines: bool = False) -> str:
+    """A title: text of at most ``limit`` characters, with no control characters.
+
+    A NUL or an escape sequence cannot be drawn (Pango stops at a NUL), and
+    never reaches the title card; ``lines`` allows new lines (a subtitle's).
+    """
+    value = _get(where, table, key, str, "")
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cs", "Co")
+                and not (lines and c == "\n")), None)
+    if bad is not None:
+        raise LectureError(f"{where}: {key} must be plain text, but holds the control "
+                           f"character U+{ord(bad):04X}")
+    if len(value) > limit:
+        raise LectureError(f"{where}: {key} is {len(value)} characters long; a title card "
+                           f"shows at most {limit}")
+    return value
+
+
 def _get(where: str, table: Mapping[str, Any], key: str, kind: type | tuple[type, ...],
          default: Any) -> Any:
     if key not in table:
@@ -406,7 +459,8 @@ def _parse_part(source: str, number: int, raw: Mapping[str, Any], defaults: Mapp
     where = f"{source}: part {number}"
     title = raw.get("title")
     if isinstance(title, str) and title.strip():
-        where = f"{where} ({title.strip()!r})"
+        shown = title.strip() if len(title.strip()) <= 40 else title.strip()[:37] + "..."
+        where = f"{where} ({shown!r})"
     mode = _get_choice(where, raw, "mode", tuple(MODE_KEYS), "arithmetic")
     others = [k for m, keys in MODE_KEYS.items() if m != mode for k in keys]
     for key in raw:
@@ -416,7 +470,8 @@ def _parse_part(source: str, number: int, raw: Mapping[str, Any], defaults: Mapp
     _check_keys(where, raw, PART_KEYS + MODE_KEYS[mode])
     if not isinstance(title, str) or not title.strip():
         raise LectureError(f"{where}: title is required (a non-empty string)")
-    subtitle = _get(where, raw, "subtitle", str, "")
+    title = _text(where, raw, "title", MAX_TITLE_CHARACTERS)
+    subtitle = _text(where, raw, "subtitle", MAX_SUBTITLE_CHARACTERS, lines=True)
     transposed = _get(where, raw, "transposed", bool, False)
     sizes = {
         key: _get_size(where, raw, key, default)
@@ -456,6 +511,11 @@ def _parse_part(source: str, number: int, raw: Mapping[str, Any], defaults: Mapp
     except SpecError as exc:
         raise LectureError(f"{where}: {exc}") from None
     scene = type(f"LecturePart{number}", (base,), attrs)
+    try:  # everything the render checks, --check checks: seed, times, sizes, values
+        scene.check_attributes()
+    except SpecError as exc:
+        message = str(exc).replace(f"{scene.__name__}.", "")
+        raise LectureError(f"{where}: {message}") from None
     return Part(number, title.strip(), subtitle, mode, spec, scene)
 
 
@@ -516,16 +576,48 @@ def _mode_scene(where: str, mode: str, raw: Mapping[str, Any], spec: AnySpec,
 
 def _values(where: str, key: str, value: Any, shape: tuple[int, ...], role: str,
             base_dir: Path, *, plain: bool = False) -> Any:
-    from .values import as_values, read_values
+    """A part's values: an array, an inline matrix, or a file in the lecture's folder.
+
+    A string ending in ``.csv``, ``.txt`` or ``.npy`` names a file, relative
+    to the lecture file's folder and inside it: never the working directory,
+    never an absolute path or one that leads out of the folder (through
+    ``..`` or a symlink). Any other string is an inline matrix.
+    """
+    from .values import VALUE_SUFFIXES, as_values, read_values
 
     if isinstance(value, str):
-        path = base_dir / value.strip()
-        text = str(path) if not Path(value.strip()).is_absolute() and path.is_file() else value
+        text = value.strip()
+        if text.lower().endswith(VALUE_SUFFIXES):
+            text = str(_inside(where, key, text, base_dir))
+        elif "/" in text or "\\" in text:
+            raise LectureError(f"{where}: {key}: a values file must end in .csv, .txt or .npy, "
+                               f"got {_short(text)}")
         return as_values(key, read_values(key, text), shape, role=role, plain=plain)
     if isinstance(value, (list, int, float)) and not isinstance(value, bool):
         return as_values(key, value, shape, role=role, plain=plain)
     raise LectureError(f"{where}: {key} must be an array of rows, an inline matrix or a file "
                        f"name, got {value!r}")
+
+
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 60 else repr(text[:57] + "...")
+
+
+def _inside(where: str, key: str, name: str, base_dir: Path) -> Path:
+    """``name`` in ``base_dir`` (the lecture's folder), refusing any way out of it."""
+    root = base_dir.resolve()
+    path = Path(name)
+    if "\0" in name or path.is_absolute():
+        raise LectureError(f"{where}: {key}: {_short(name)} must be a file name relative to the "
+                           "lecture's folder")
+    try:
+        real = (root / path).resolve()
+    except (OSError, RuntimeError, ValueError):
+        real = None
+    if real is None or not real.is_relative_to(root):
+        raise LectureError(f"{where}: {key}: {_short(name)} is outside the lecture's folder; "
+                           "values files must be in it or below it")
+    return base_dir / path
 
 
 # --------------------------------------------------------------- title cards
@@ -678,7 +770,7 @@ def render_lecture(
     RenderError
         For an unwritable directory or a failed encoder.
     """
-    from .files import FileError, commit, staging_folder
+    from .files import FileError, commit, echo_path, staging_folder
     from .render import (
         Quality,
         RenderError,
@@ -747,8 +839,8 @@ def render_lecture(
     except FileError as exc:
         raise RenderError(str(exc)) from None
     if echo:
-        print(final)
-        print(vtt)
+        echo_path(final)
+        echo_path(vtt)
         if subtitles:
-            print(captions)
+            echo_path(captions)
     return final

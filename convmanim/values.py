@@ -11,20 +11,29 @@
 
 Every problem raises :class:`~convmanim.geometry.SpecError` with a one-line
 message that names the option, e.g. ``--input-values must be 5×5, got 3×3``.
-This module never imports manim.
+A file is read only if it is a regular file, and at most
+:data:`MAX_FILE_BYTES` of it (a FIFO or ``/dev/zero`` is refused, never waited
+on or read without end); an ``.npy`` header is checked against the file's size
+before any array is made; and a message about a file names the row and column
+of a bad number, never the file's content. This module never imports manim.
 """
 
 from __future__ import annotations
 
+import io
 import math
+import os
 import re
 from pathlib import Path
 
 import numpy as np
 
+from .files import FileError, read_limited
 from .geometry import Pair, SpecError
 
 __all__ = [
+    "MAX_FILE_BYTES",
+    "VALUE_SUFFIXES",
     "as_grid",
     "as_values",
     "format_value",
@@ -35,6 +44,8 @@ __all__ = [
 ]
 
 _TEXT_SUFFIXES = (".csv", ".txt")
+VALUE_SUFFIXES = (*_TEXT_SUFFIXES, ".npy")
+"""The file names read as files of values (any case)."""
 _SEPARATORS = re.compile(r"[,\s]+")
 _EXACT_DECIMALS = 3
 """A number exact to this many decimals is printed exactly (1.005, −0.125)."""
@@ -130,23 +141,32 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return f"a {len(shape)}-D array of shape {'×'.join(map(str, shape))}"
 
 
-def _number(option: str, token: str) -> float:
+def _number(option: str, token: str, where: str | None = None) -> float:
+    """A number; ``where`` (row and column in a file) is named instead of the text."""
+    shown = where or repr(token)
     try:
         v = float(token)
     except ValueError:
-        raise SpecError(f"{option}: {token!r} is not a number") from None
+        raise SpecError(f"{option}: {shown} is not a number") from None
     if not math.isfinite(v):
-        raise SpecError(f"{option}: {token!r} is not a finite number")
+        raise SpecError(f"{option}: {shown} is not a finite number")
     return v
 
 
-def _parse_rows(option: str, rows: list[str], where: str) -> np.ndarray:
-    """Turn rows of separated numbers into a 2-D array."""
+def _parse_rows(option: str, rows: list[tuple[int, str]], where: str, *,
+                from_file: bool = False) -> np.ndarray:
+    """Turn rows of separated numbers into a 2-D array.
+
+    For a file, a bad number is named by its line and column, not its text.
+    """
     parsed: list[list[float]] = []
-    for row in rows:
+    for line, row in rows:
         tokens = [t for t in _SEPARATORS.split(row.strip()) if t]
         if tokens:
-            parsed.append([_number(option, t) for t in tokens])
+            parsed.append([
+                _number(option, t, f"{where}, line {line}, value {n}" if from_file else None)
+                for n, t in enumerate(tokens, start=1)
+            ])
     if not parsed:
         raise SpecError(f"{option}: {where} holds no numbers")
     width = len(parsed[0])
@@ -157,31 +177,39 @@ def _parse_rows(option: str, rows: list[str], where: str) -> np.ndarray:
     return np.array(parsed, dtype=float)
 
 
+def _read_bytes(option: str, path: Path) -> bytes:
+    """The file's bytes: a regular file of at most :data:`MAX_FILE_BYTES`."""
+    try:
+        return read_limited(path, MAX_FILE_BYTES)
+    except FileError as exc:
+        if exc.missing:
+            raise SpecError(f"{option}: no such file: {path}") from None
+        if exc.size is not None:
+            raise SpecError(f"{option}: {path} is {exc.size} bytes, more than the "
+                            f"{MAX_FILE_BYTES} a grid of numbers needs") from None
+        raise SpecError(f"{option}: cannot read {path}: {exc.reason}") from None
+
+
 def _read_text(option: str, path: Path) -> np.ndarray:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SpecError(f"{option}: no such file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise SpecError(f"{option}: cannot read {path}: {reason}") from None
-    rows = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
-    return _parse_rows(option, rows, str(path))
+        text = _read_bytes(option, path).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SpecError(f"{option}: cannot read {path}: not UTF-8 text") from None
+    rows = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
+            if not line.lstrip().startswith("#")]
+    return _parse_rows(option, rows, str(path), from_file=True)
+
+
+_NOT_NUMBERS = "not a .npy file of numbers"
 
 
 def _read_npy(option: str, path: Path) -> np.ndarray:
+    data = _read_bytes(option, path)
+    _check_npy_header(option, path, data)
     try:
-        arr = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise SpecError(f"{option}: no such file: {path}") from None
-    except OSError as exc:
-        reason = exc.strerror or str(exc) or "not a .npy file"
-        raise SpecError(f"{option}: cannot read {path}: {reason}") from None
-    except (ValueError, EOFError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else "not a .npy file"
-        if "pickle" in first:  # numpy's word for a file that is not a plain array
-            first = "not a .npy file of numbers"
-        raise SpecError(f"{option}: cannot read {path}: {first}") from None
+        arr = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, EOFError, OSError):
+        raise SpecError(f"{option}: cannot read {path}: {_NOT_NUMBERS}") from None
     if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
         kind = getattr(getattr(arr, "dtype", None), "name", type(arr).__name__)
         raise SpecError(f"{option}: {path} holds {kind} values, not numbers")
@@ -189,6 +217,29 @@ def _read_npy(option: str, path: Path) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise SpecError(f"{option}: {path} holds non-finite values (nan or inf)")
     return arr
+
+
+def _check_npy_header(option: str, path: Path, data: bytes) -> None:
+    """Refuse an ``.npy`` whose header is not a plain numeric array the file really holds.
+
+    numpy would allocate what the header claims (10¹² values from a 200-byte
+    file) before finding the data short.
+    """
+    fmt = np.lib.format
+    stream = io.BytesIO(data)
+    try:
+        version = fmt.read_magic(stream)
+        read = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
+        shape, _, dtype = read[version](stream)
+    except (ValueError, KeyError, EOFError, OSError, SyntaxError, TypeError):
+        raise SpecError(f"{option}: cannot read {path}: {_NOT_NUMBERS}") from None
+    if dtype.hasobject or dtype.kind not in "biuf":
+        raise SpecError(f"{option}: {path} holds {dtype.name} values, not numbers")
+    count = math.prod(shape)
+    body = len(data) - stream.tell()
+    if count * dtype.itemsize > body:
+        raise SpecError(f"{option}: cannot read {path}: its header promises {count} values, "
+                        f"more than its {body} bytes of data hold")
 
 
 def read_values(option: str, text: str) -> np.ndarray:
@@ -218,32 +269,23 @@ def read_values(option: str, text: str) -> np.ndarray:
     lower = text.lower()
     path = Path(text)
     if lower.endswith(".npy"):
-        _check_size(option, path)
         return _read_npy(option, path)
-    if lower.endswith(_TEXT_SUFFIXES) or _is_file(path):
-        _check_size(option, path)
+    if lower.endswith(_TEXT_SUFFIXES) or _names_a_file(text):
         return _read_text(option, path)
-    return _parse_rows(option, re.split(r"[;\n]", text), "the matrix")
+    rows = list(enumerate(re.split(r"[;\n]", text), start=1))
+    return _parse_rows(option, rows, "the matrix")
 
 
-_MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = 1_000_000
 """A grid any mode can draw (at most 64×64 numbers) fits in far less."""
 
 
-def _check_size(option: str, path: Path) -> None:
-    """Refuse a file too large to be a grid of numbers before reading it."""
+def _names_a_file(text: str) -> bool:
+    """Whether ``text`` names something on disk (a FIFO or a device too: refused as such)."""
+    if "\0" in text or len(text) > 4096:
+        return False
     try:
-        size = path.stat().st_size
-    except OSError:
-        return  # the reader names the problem
-    if size > _MAX_FILE_BYTES:
-        raise SpecError(f"{option}: {path} is {size} bytes, more than the {_MAX_FILE_BYTES} "
-                        "a grid of numbers needs")
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
+        return os.path.lexists(text) and not re.fullmatch(r"[-+0-9.eE,;\s]+", text)
     except (OSError, ValueError):
         return False
 
