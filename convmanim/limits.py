@@ -51,6 +51,7 @@ command such as ``\input{...}`` or ``\write18{...}``, is refused.
 
 from __future__ import annotations
 
+import math
 import re
 
 from .geometry import AnySpec, SpecError, TransposedConvSpec, num_inputs
@@ -60,13 +61,17 @@ __all__ = [
     "MAX_ANIMATION_STEPS",
     "MAX_ARITHMETIC_CHANNEL_GRID",
     "MAX_ARITHMETIC_GRID",
+    "MAX_LECTURE_PARTS",
     "MAX_MATRIX_SIDE",
     "MAX_NUMERICAL_GRID",
+    "MAX_VIDEO_SECONDS",
     "MIN_BLOCK_COLUMNS",
     "MIN_GRID_CELL_PX",
+    "MIN_INTRO_TIME",
     "MIN_SLOTS_PER_CHANNEL",
     "MODES",
     "check_render_size",
+    "check_scene",
     "check_symbol",
     "check_symbols",
 ]
@@ -95,6 +100,15 @@ A 20×20 input (400 columns) builds in about half a minute; a 32×32 input (a
 
 MAX_ANIMATION_STEPS = 1024
 """Steps of one animation: 17 minutes at one second per step."""
+
+MAX_VIDEO_SECONDS = 2 * 3600
+"""Length of one video, an animation or a whole lecture: two hours, longer than a lecture."""
+
+MAX_LECTURE_PARTS = 100
+"""Parts of one lecture file: each is a title card and a scene."""
+
+MIN_INTRO_TIME = 4.0
+"""The intro writes its formula (1.5 s), holds it (1.5 s) and moves it aside (1 s)."""
 
 MIN_BLOCK_COLUMNS = 3
 """Columns each block column of the alphabet mode's matrix shows, at least, with channels.
@@ -343,3 +357,113 @@ def check_symbol_triple(symbols: object) -> tuple[str, str, str]:
     if c == a:
         raise SpecError(f"symbols[0] and symbols[2] must differ, got {a!r} for both")
     return (a, b, c)
+
+
+# ----------------------------------------------------------- scene attributes
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _number(owner: str, name: str, value: object, low: float, high: float, *,
+            low_open: bool = False, high_open: bool = False, unit: str = "") -> None:
+    """Raise unless ``value`` is a real number in the range (bounds closed unless open)."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if ok:
+        v = float(value)  # type: ignore[arg-type]
+        ok = math.isfinite(v) and (low < v if low_open else low <= v) and \
+            (v < high if high_open else v <= high)
+    if not ok:
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        raise SpecError(f"{owner}.{name} must be a number in {left}{low:g}, {high:g}{right}"
+                        f"{unit}, got {_shown(value)}")
+
+
+def _flag(owner: str, name: str, value: object, *, none_ok: bool = False) -> None:
+    if not (isinstance(value, bool) or (none_ok and value is None)):
+        allowed = "True, False or None" if none_ok else "True or False"
+        raise SpecError(f"{owner}.{name} must be {allowed}, got {_shown(value)}")
+
+
+def check_scene(scene_cls: type, mode: str | None) -> None:
+    """Check a scene class's attributes, as the command line checks its flags.
+
+    Every convmanim scene calls this before anything is drawn
+    (:meth:`convmanim.modes.base.ConvScene.check_attributes`), so that a
+    Python scene gets the command line's one-line errors and size limits.
+    Attributes a class does not have are not checked.
+
+    Parameters
+    ----------
+    scene_cls
+        The scene class.
+    mode
+        ``"arithmetic"``, ``"numerical"`` or ``"alphabet"`` for the size
+        limits (:func:`check_render_size`); ``None`` skips them.
+
+    Raises
+    ------
+    SpecError
+        One line naming the class and the attribute, such as
+        ``Slow.step_time must be a number in [0.1, 60] seconds, got nan``.
+    """
+    from .geometry import ConvSpec
+    from .theme import THEMES, Theme
+
+    owner = scene_cls.__name__
+    spec = getattr(scene_cls, "spec", None)
+    if not isinstance(spec, (ConvSpec, TransposedConvSpec)):
+        raise SpecError(f"{owner}.spec must be a ConvSpec or ConvSpec(...).transposed(), "
+                        f"got {_shown(spec)}")
+    attrs = vars_of(scene_cls)
+    theme = attrs.get("theme", "light")
+    if not (isinstance(theme, Theme) or (isinstance(theme, str) and theme in THEMES)):
+        raise SpecError(f"{owner}.theme must be one of {', '.join(THEMES)} or a Theme, "
+                        f"got {_shown(theme)}")
+    seconds = " seconds"
+    checks: dict[str, tuple[float, float, dict[str, bool]]] = {
+        "step_time": (0.1, 60, {}),
+        "end_hold": (0, 60, {}),
+        "glide": (0, 1, {"low_open": True, "high_open": True}),
+        "write": (0, 1, {"high_open": True}),
+        "intro_time": (MIN_INTRO_TIME, 60, {}),
+        "transpose_time": (1, 60, {"low_open": True}),
+    }
+    for name, (low, high, opts) in checks.items():
+        if name in attrs:
+            unit = "" if name in ("glide", "write") else seconds
+            _number(owner, name, attrs[name], low, high, unit=unit, **opts)
+    for name in ("smooth", "intro", "keep_formula"):
+        if name in attrs:
+            _flag(owner, name, attrs[name])
+    if "show_weights" in attrs:
+        _flag(owner, "show_weights", attrs["show_weights"], none_ok=True)
+    still = attrs.get("still_step")
+    if still is not None and (isinstance(still, bool) or not isinstance(still, int)):
+        raise SpecError(f"{owner}.still_step must be a step number or None, got {_shown(still)}")
+    if "seed" in attrs:
+        seed = attrs["seed"]
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise SpecError(f"{owner}.seed must be an integer 0 or more, got {_shown(seed)}")
+    symbols = attrs.get("symbols")
+    if symbols is not None:
+        if isinstance(symbols, (tuple, list)) and len(symbols) == 3:
+            try:
+                check_symbol_triple(symbols)
+            except SpecError as exc:
+                raise SpecError(f"{owner}.{exc}") from None
+        else:
+            check_symbols(symbols, (f"{owner}.symbols[0]", f"{owner}.symbols[1]"))
+    if mode is not None:
+        try:
+            check_render_size(spec, mode, animated=still is None)
+        except SpecError as exc:
+            raise SpecError(f"{owner}.spec: {exc}") from None
+
+
+def vars_of(cls: type) -> dict[str, object]:
+    """The class attributes ``cls`` sees (its own and inherited), by name."""
+    out: dict[str, object] = {}
+    for klass in reversed(cls.__mro__):
+        out.update(vars(klass))
+    return out

@@ -41,9 +41,11 @@ from manim import (
     config,
 )
 
+from .. import interrupt
 from ..captions import formula_in_words, window_caption
 from ..geometry import AnySpec, ConvSpec, SpecError
 from ..labels import batched, math_label, text_label
+from ..limits import MAX_VIDEO_SECONDS, MODES, check_scene
 from ..mobjects.flight import Fade
 from ..theme import Theme, get_theme
 
@@ -60,6 +62,17 @@ PACE_DECAY = 0.6
 """Each paced step gives its caption this fraction of the reading time of the step before."""
 INTRO_PARTS = (1.5, 1.5, 1.0)
 """Seconds the intro writes its formula, holds it, and moves it aside as the diagram comes."""
+
+
+def _size_mode(cls: type) -> str | None:
+    """The mode whose size limits apply: the module of the mode class ``cls`` derives from."""
+    for klass in cls.__mro__:
+        module = klass.__module__
+        if module.startswith("convmanim.modes."):
+            name = module.rsplit(".", 1)[1]
+            if name in MODES:
+                return name
+    return None
 
 
 def fmt_size(pair: tuple[int, int]) -> str:
@@ -158,7 +171,35 @@ class ConvScene(Scene):
     parts: Any
     steps_played: list[int]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        type(self).check_attributes()  # before manim sets anything up
+        super().__init__(*args, **kwargs)
+
     # ------------------------------------------------------------ settings
+    @classmethod
+    def check_attributes(cls) -> None:
+        """Raise a one-line :class:`~convmanim.SpecError` naming the first bad attribute.
+
+        The command line's limits apply to Python scenes too: sizes
+        (:func:`convmanim.limits.check_render_size`), times, the theme, the
+        still's step, and a video of at most two hours. Called before anything
+        is set up or drawn (by the scene itself and by the render functions).
+        """
+        check_scene(cls, _size_mode(cls))
+        if cls.still_step is not None:
+            cls.check_step(cls.still_step)
+        else:
+            seconds = cls.planned_duration()
+            if seconds > MAX_VIDEO_SECONDS:
+                raise SpecError(
+                    f"{cls.__name__}: the animation would last {seconds / 3600:.1f} hours, more "
+                    f"than the limit of {MAX_VIDEO_SECONDS // 3600} hours (fewer steps, or a "
+                    "shorter step_time)"
+                )
+        values = getattr(cls, "values", None)
+        if callable(values):
+            values()  # the numerical mode's operation and value grids
+
     def get_theme(self) -> Theme:
         """The resolved :class:`~convmanim.theme.Theme`."""
         return get_theme(self.theme)
@@ -441,6 +482,7 @@ class ConvScene(Scene):
         class (the scene itself, or one view of a scene that shows several).
         """
         for step in range(count):
+            interrupt.check()  # an interrupt whose exception Python dropped ends it here
             glide, hold = self.step_frames(offset + step)
             if step == 0 or not self.smooth:
                 frames = glide + hold if self.smooth else self.still_frames(offset + step)
