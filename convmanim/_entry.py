@@ -12,19 +12,13 @@ from contextlib import suppress
 
 from . import interrupt
 
-# First of all (this module is imported only to run the command): signals are
-# handled from now on, and held back until main() is ready to report them.
-interrupt.install()
-interrupt.hold()
-
 EXIT_INTERRUPTED = 130
 
 
 def main() -> None:
     """Run the ``convmanim`` command line (:func:`convmanim.cli.main`)."""
-    interrupt.install()  # again, in case it was imported in another thread
     try:
-        interrupt.let_go()  # a signal that came since the import is raised here
+        interrupt.install()  # first of all: before click, numpy or manim are imported
         from .cli import main as cli
 
         cli()  # exits with its own code, 130 for an interrupt

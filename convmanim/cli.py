@@ -87,6 +87,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; an interrupt passes click by (it would print a blank line)."""
         try:
+            _check_manim_cfg()
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise _Interrupted from None
@@ -152,6 +153,8 @@ def _say_interrupted() -> int:
 
 def _flush_stdout() -> None:
     """Make sure the paths printed reached standard output (a closed pipe, a full disk)."""
+    if sys.stdout is None:  # started with standard output closed: nothing was printed
+        return
     try:
         sys.stdout.flush()
     except (OSError, ValueError) as exc:
@@ -164,6 +167,23 @@ def _flush_stdout() -> None:
                 os.close(devnull)
                 sys.stdout.flush()
         _fail(f"cannot write to standard output: {describe_os_error(exc)}")
+
+
+def _check_manim_cfg() -> None:
+    """Refuse a ``manim.cfg`` in the working folder that manim would read for ever.
+
+    manim reads that file when it is imported: a FIFO there would hang the
+    command, and ``/dev/zero`` would fill the memory.
+    """
+    from .files import FileError, read_limited
+
+    if not os.path.lexists("manim.cfg"):
+        return
+    try:
+        read_limited("manim.cfg", 1_000_000, "manim's config file")
+    except FileError as exc:
+        raise click.ClickException(f"{exc} (manim reads manim.cfg in the working folder)") \
+            from None
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

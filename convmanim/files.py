@@ -334,6 +334,8 @@ def echo_path(path: Path | str) -> None:
     """
     import sys
 
+    if sys.stdout is None:  # started with standard output closed
+        raise FileError("cannot write to standard output: it is closed")
     try:
         print(path, file=sys.stdout, flush=True)
     except (OSError, ValueError) as exc:

@@ -26,6 +26,7 @@ import struct
 import sys
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -1125,3 +1126,7 @@ def check_name(name: str) -> None:
     if size > _MAX_NAME_BYTES:
         raise RenderError(f"NAME is {size} bytes long; a file name can have at most "
                           f"{_MAX_NAME_BYTES}")
+    control = next((c for c in name if unicodedata.category(c) == "Cc"), None)
+    if control is not None:  # it would reach the terminal with the paths printed
+        raise RenderError(f"NAME must be plain text, but holds the control character "
+                          f"U+{ord(control):04X}")

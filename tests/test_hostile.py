@@ -312,6 +312,39 @@ def test_a_closed_stdout_is_one_line(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_stdout_closed_from_the_start_is_one_line(tmp_path):
+    done = subprocess.run(
+        [str(CONVMANIM), "arithmetic", "-i", "3", "-k", "2", "--no-tex", "-q", "160x90",
+         "--output-dir", str(tmp_path), "x"],
+        env=_env(), stderr=subprocess.PIPE, text=True, timeout=120,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert done.returncode == 2
+    assert _one_error_line(done.stderr) == f"{E}cannot write to standard output: it is closed"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_with_a_control_character_is_one_line(workdir):
+    for name in ("a\x1b[31mb", "a\nb", "a\rb"):
+        result = invoke(["arithmetic", "-i", "3", "-k", "2", "--no-tex", name])
+        assert result.exit_code == 2
+        assert _one_error_line(result.stderr).startswith(
+            f"{E}NAME must be plain text, but holds the control character U+00")
+    assert not (workdir / "media").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_manim_cfg_that_never_ends_is_refused(tmp_path, kind):
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "manim.cfg")
+    else:
+        (tmp_path / "manim.cfg").symlink_to("/dev/zero")
+    done = _run(["arithmetic", "-i", "3", "-k", "2", "--no-tex", "x"], cwd=tmp_path, timeout=60)
+    assert done.returncode == 2
+    assert _one_error_line(done.stderr).startswith(f"{E}cannot read manim's config file "
+                                                   "'manim.cfg': not a regular file")
+
+
 @pytest.mark.parametrize("args,ext", [(["-q", "1280x720"], "png"),
                                       (["-a", "-qa", "640x360@30"], "mp4")])
 def test_a_file_size_limit_is_one_line(tmp_path, args, ext):
