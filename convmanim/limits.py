@@ -67,7 +67,6 @@ __all__ = [
     "MAX_VIDEO_SECONDS",
     "MIN_BLOCK_COLUMNS",
     "MIN_GRID_CELL_PX",
-    "MIN_INTRO_TIME",
     "MIN_SLOTS_PER_CHANNEL",
     "MODES",
     "check_render_size",
@@ -106,9 +105,6 @@ MAX_VIDEO_SECONDS = 2 * 3600
 
 MAX_LECTURE_PARTS = 100
 """Parts of one lecture file: each is a title card and a scene."""
-
-MIN_INTRO_TIME = 4.0
-"""The intro writes its formula (1.5 s), holds it (1.5 s) and moves it aside (1 s)."""
 
 MIN_BLOCK_COLUMNS = 3
 """Columns each block column of the alphabet mode's matrix shows, at least, with channels.
@@ -426,7 +422,7 @@ def check_scene(scene_cls: type, mode: str | None) -> None:
         "end_hold": (0, 60, {}),
         "glide": (0, 1, {"low_open": True, "high_open": True}),
         "write": (0, 1, {"high_open": True}),
-        "intro_time": (MIN_INTRO_TIME, 60, {}),
+        "intro_time": (0, 60, {"low_open": True}),  # a short intro is sped up
         "transpose_time": (1, 60, {"low_open": True}),
     }
     for name, (low, high, opts) in checks.items():

@@ -179,8 +179,8 @@ def test_a_nonpositive_intro_time_is_one_line():
 
     cls = type("Intro", (ArithmeticScene,), {"spec": ConvSpec(3, 2), "intro": True,
                                              "intro_time": 0.0})
-    with pytest.raises(SpecError, match=r"^intro_time must be a positive number of seconds, "
-                                        r"got 0\.0$"):
+    with pytest.raises(SpecError, match=r"^Intro\.intro_time must be a number in \(0, 60\] "
+                                        r"seconds, got 0\.0$"):
         play_scene(cls, TINY, draw=False)
 
 

@@ -802,7 +802,9 @@ BAD_ATTRIBUTES = [
     ({"spec": None}, "Bad.spec must be a ConvSpec or ConvSpec(...).transposed(), got None"),
     ({"step_time": float("nan")}, "Bad.step_time must be a number in [0.1, 60] seconds, got nan"),
     ({"step_time": -1}, "Bad.step_time must be a number in [0.1, 60] seconds, got -1"),
-    ({"intro_time": 2}, "Bad.intro_time must be a number in [4, 60] seconds, got 2"),
+    ({"intro_time": 0}, "Bad.intro_time must be a number in (0, 60] seconds, got 0"),
+    ({"intro_time": float("nan")}, "Bad.intro_time must be a number in (0, 60] seconds, "
+     "got nan"),
     ({"theme": "purple"}, "Bad.theme must be one of light, dark or a Theme, got 'purple'"),
     ({"end_hold": float("inf")}, "Bad.end_hold must be a number in [0, 60] seconds, got inf"),
     ({"glide": 0}, "Bad.glide must be a number in (0, 1), got 0"),
