@@ -450,11 +450,8 @@ def check_scene(scene_cls: type, mode: str | None) -> None:
                 raise SpecError(f"{owner}.{exc}") from None
         else:
             check_symbols(symbols, (f"{owner}.symbols[0]", f"{owner}.symbols[1]"))
-    if mode is not None:
-        try:
-            check_render_size(spec, mode, animated=still is None)
-        except SpecError as exc:
-            raise SpecError(f"{owner}.spec: {exc}") from None
+    if mode is not None:  # the command line's very message: it describes the spec
+        check_render_size(spec, mode, animated=still is None)
 
 
 def vars_of(cls: type) -> dict[str, object]:

@@ -812,7 +812,7 @@ BAD_ATTRIBUTES = [
     ({"still_step": 99}, "step must be in 0..8 (3×3 steps), got 99"),
     ({"seed": -1}, "Bad.seed must be an integer 0 or more, got -1"),
     ({"mode": "median"}, "mode must be convolution, average or max, got 'median'"),
-    ({"spec": ConvSpec(200, 3)}, "Bad.spec: conv i=200 k=3 s=1 p=0 d=1 -> o=198: the input grid "
+    ({"spec": ConvSpec(200, 3)}, "conv i=200 k=3 s=1 p=0 d=1 -> o=198: the input grid "
      "is 200×200 cells, more than the numerical mode's limit of 32 per side (its numbers would "
      "be too small to read at 1080p); use a smaller input, kernel or padding"),
     ({"spec": ConvSpec(30, 3), "step_time": 60}, "Bad: the animation would last 13.1 hours, more "
@@ -841,5 +841,5 @@ def test_python_scenes_get_the_size_limits_of_their_mode(mode):
 
     base = {"arithmetic": ArithmeticScene, "alphabet": AlphabetScene}[mode]
     big = type("Big", (base,), {"spec": ConvSpec(200, 3)})
-    with pytest.raises(SpecError, match=rf"^Big\.spec: .*the {mode} mode's limit"):
+    with pytest.raises(SpecError, match=rf"^conv i=200 k=3 .*the {mode} mode's limit"):
         big.check_attributes()
