@@ -243,9 +243,10 @@ def render_slides(
         If manim-slides is missing, the name or the directory is unusable, or
         no deck was written.
     """
-    from .render import check_name, quality_config
+    from .render import check_name, check_scene_class, quality_config
 
     check_name(name)
+    check_scene_class(scene_cls)
     try:
         deck_cls = as_slides(scene_cls, name)
     except ModuleNotFoundError as exc:

@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import imageio.v3 as iio
 import pytest
 from click.testing import CliRunner
 
