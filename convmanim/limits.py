@@ -418,7 +418,7 @@ def check_scene(scene_cls: type, mode: str | None) -> None:
                         f"got {_shown(theme)}")
     seconds = " seconds"
     checks: dict[str, tuple[float, float, dict[str, bool]]] = {
-        "step_time": (0.1, 60, {}),
+        "settled_step_time": (0.1, 60, {}),
         "end_hold": (0, 60, {}),
         "glide": (0, 1, {"low_open": True, "high_open": True}),
         "write": (0, 1, {"high_open": True}),
@@ -429,6 +429,8 @@ def check_scene(scene_cls: type, mode: str | None) -> None:
         if name in attrs:
             unit = "" if name in ("glide", "write") else seconds
             _number(owner, name, attrs[name], low, high, unit=unit, **opts)
+    if attrs.get("step_time") is not None:  # None: paced, each step its own time
+        _number(owner, "step_time", attrs["step_time"], 0.1, 60, unit=seconds)
     for name in ("smooth", "intro", "keep_formula"):
         if name in attrs:
             _flag(owner, name, attrs[name])
