@@ -403,3 +403,38 @@ def test_a_theme_that_hides_text_is_refused_in_one_line(theme, message):
         parse_lecture(tomllib.loads(text), source="t.toml")
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("how", ["error", "killed"])
+def test_a_part_that_fails_in_its_process_stops_the_lecture_in_one_line(tmp_path, monkeypatch,
+                                                                         how):
+    """A worker's error comes back as the lecture's error; a worker killed outright is named;
+    either way no file is written and no worker is left running."""
+    import multiprocessing
+    import os
+    import signal
+
+    import convmanim.lecture as lecture_module
+    from convmanim.render import RenderError
+
+    monkeypatch.chdir(tmp_path)
+    Path("small.toml").write_text(SMALL, encoding="utf-8")
+    real = lecture_module._render_part
+
+    def failing(index: int) -> int:
+        if index == 1:
+            if how == "killed":
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise RenderError("the encoder failed for part 2")
+        return real(index)
+
+    monkeypatch.setattr(lecture_module, "_render_part", failing)
+    lecture = load_lecture("small.toml")
+    message = ("the encoder failed for part 2" if how == "error"
+               else r"part 2 \(.*\): its render was killed by SIGKILL")
+    with pytest.raises(RenderError, match=message):
+        lecture_module.render_lecture(lecture, "failed", quality="160x90@6", jobs=2,
+                                      progress=False, echo=False)
+    assert not multiprocessing.active_children()
+    assert sorted(p.name for p in Path("media").iterdir()) == []
