@@ -771,14 +771,8 @@ def render_lecture(
         For an unwritable directory or a failed encoder.
     """
     from .files import FileError, commit, echo_path, staging_folder
-    from .render import (
-        Quality,
-        RenderError,
-        _sigterm_as_interrupt,
-        check_name,
-        prepare_output_dir,
-        resolve_quality,
-    )
+    from .interrupt import guarded
+    from .render import Quality, RenderError, check_name, prepare_output_dir, resolve_quality
     from .video import DEFAULT_ENCODING, VideoError, join_mp4, write_webvtt_chapters
     from .workers import WorkerError
 
@@ -795,9 +789,9 @@ def render_lecture(
     captions = out / f"{name}.vtt"
     count = len(lecture.parts)
     try:
-        # SIGTERM stops the render as Ctrl-C does: every worker is stopped before
-        # the staging folder is removed
-        with _sigterm_as_interrupt(), staging_folder(final) as staging:
+        # SIGTERM, SIGHUP and SIGQUIT stop the render as Ctrl-C does: every worker
+        # is stopped before the staging folder is removed
+        with guarded(), staging_folder(final) as staging:
             _WORK.update(lecture=lecture, quality=q, staging=staging,
                          encoding=encoding or DEFAULT_ENCODING, subtitles=subtitles,
                          progress=progress and (jobs == 1 or count == 1))

@@ -128,7 +128,11 @@ def _worker(func: Callable[[int], Any], index: int, conn: Connection, parent: in
     """Body of a worker: run ``func(index)`` and send back its result or error."""
     from .scratch import remove_private_dir
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C, SIGHUP and SIGQUIT reach the whole process group from a terminal:
+    # they are the caller's to handle, which stops every worker with SIGTERM
+    for name in ("SIGINT", "SIGHUP", "SIGQUIT"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop)
     threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent",
                      daemon=True).start()
