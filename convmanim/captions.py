@@ -219,7 +219,7 @@ def matrix_caption(spec: AnySpec, step: int, symbols: tuple[str, str] = ("a", "b
     name = "Cᵀ" if spec.is_transposed else "C"
     total = spec.num_steps if total is None else total
     product = " + ".join(terms) if terms else "0"
-    return (f"Step {offset + step + 1} of {total}: row {row * spec.output_size[1] + col + 1} "
+    return (f"Step {offset + step + 1} of {total}: row {step + 1} "
             f"of {name} times vec({sym_in}) gives {sym_out}{subscript(row, col)} = {product}.")
 
 

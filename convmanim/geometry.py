@@ -43,6 +43,7 @@ __all__ = [
     "cell_of_index",
     "num_inputs",
     "parse_pair",
+    "scatter_cells",
     "scatter_span",
     "spec_from_arguments",
     "spec_from_torch",
@@ -1556,6 +1557,27 @@ def scatter_span(spec: TransposedConvSpec, cell: Sequence[int]) -> tuple[Pair, P
         cropped = cropped or first < 0 or last >= o
         spans.append((max(first, 0), min(last, o - 1)))
     return spans[0], spans[1], cropped
+
+
+def scatter_cells(spec: TransposedConvSpec, cell: Sequence[int]) -> list[Pair]:
+    """The output cells that input cell ``cell`` of ``spec`` adds into, in the kernel's tap order.
+
+    In the scatter-add view, tap ``(a, b)`` of input cell ``(r, c)`` lands on
+    output cell ``(r·s − p + a·d, c·s − p + b·d)``; the taps that fall on the
+    cropped border are left out.
+
+    Examples
+    --------
+    >>> scatter_cells(ConvSpec(4, 2, stride=2, padding=1).transposed(), (0, 1))
+    [(0, 1), (0, 2)]
+    """
+    r, c = (int(v) for v in cell)
+    index = _cell_index((r, c), spec.input_size, "cell")
+    canvas = spec.scatter_canvas()
+    mask = canvas.input_mask()
+    top, left = canvas.input_origin
+    return [(int(a) - top, int(b) - left)
+            for a, b in canvas.window(index).reshape(-1, 2) if mask[a, b]]
 
 
 # ---------------------------------------------------------------- PyTorch layers

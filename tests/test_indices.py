@@ -13,6 +13,7 @@ from convmanim.geometry import (
     cell_index,
     cell_of_index,
     num_inputs,
+    scatter_cells,
     scatter_span,
 )
 
@@ -65,3 +66,25 @@ def test_scatter_span_is_the_oracles_window_cropped(i_prime, k, s, p, d, data):
     # the (dilated) kernel's span, holes included, within the output
     assert rows == (max(taps[:, 0].min(), 0), min(taps[:, 0].max(), out[0] - 1))
     assert cols == (max(taps[:, 1].min(), 0), min(taps[:, 1].max(), out[1] - 1))
+
+
+@given(st.tuples(st.integers(1, 5), st.integers(1, 5)), st.tuples(st.integers(1, 4),
+       st.integers(1, 4)), st.integers(1, 3), st.integers(0, 2), st.integers(1, 2),
+       st.integers(0, 2), st.data())
+def test_scatter_cells_are_the_oracles_taps_inside_the_output(i_prime, k, s, p, d, extra, data):
+    from tests import oracle
+
+    # a forward conv whose output is i_prime; ``extra`` input cells the stride skips
+    # give the transposed conv an output padding (its canvas reaches past the taps)
+    sizes = tuple((n - 1) * s + d * (kk - 1) + 1 - 2 * p + min(extra, s - 1)
+                  for n, kk in zip(i_prime, k))
+    try:
+        spec = ConvSpec(sizes, k, s, p, d).transposed()
+    except SpecError:
+        return
+    assert spec.input_size == i_prime
+    index = data.draw(st.integers(0, i_prime[0] * i_prime[1] - 1))
+    taps = oracle.scatter_windows(spec.input_size, k, (s, s), (d, d))[index].reshape(-1, 2) - p
+    out = spec.output_size
+    inside = [(int(r), int(c)) for r, c in taps if 0 <= r < out[0] and 0 <= c < out[1]]
+    assert scatter_cells(spec, cell_of_index(index, spec.input_size)) == inside

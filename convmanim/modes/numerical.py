@@ -56,6 +56,7 @@ from ..geometry import (
     SpecError,
     TransposedConvSpec,
     num_inputs,
+    scatter_cells,
 )
 from ..labels import LabelMaker, math_label
 from ..mobjects.flight import Fade, Recolor, Relocate, ghost
@@ -888,12 +889,9 @@ class NumericalScene(ConvScene):
         # a still needs only the numbers it shows.
         last: dict[tuple[int, int, int], int] = {}
         touched: list[list[tuple[int, int, int]]] = []
-        origin = np.asarray(canvas.input_origin)
         for e in range(steps.stop):
             step = numbers.steps[e]
-            win = canvas.window(step.position).reshape(-1, 2)
-            cells = [(int(r), int(c)) for r, c in win[mask[win[:, 0], win[:, 1]]] - origin]
-            keys = [(o, r, c) for o in step.out_channels for r, c in cells]
+            keys = [(o, r, c) for o in step.out_channels for r, c in scatter_cells(spec, step.cell)]
             touched.append(keys)
             last.update(dict.fromkeys(keys, e))
         still = self.still_step is not None
@@ -1286,13 +1284,10 @@ class NumericalScene(ConvScene):
     def _lit_sums(self, step: int) -> set[tuple[int, int, int]]:
         """Scatter: the output values under ``step``'s windows."""
         spec = self._shape_spec()
-        canvas = spec.scatter_canvas()  # type: ignore[union-attr]
-        key, position = self._key(step)
-        mask = canvas.input_mask()
-        origin = np.asarray(canvas.input_origin)
-        win = canvas.window(position).reshape(-1, 2)
-        cells = [(int(r), int(c)) for r, c in win[mask[win[:, 0], win[:, 1]]] - origin]
-        return {(o, r, c) for o in spec.output_channels_of(key) for r, c in cells}
+        assert isinstance(spec, TransposedConvSpec)
+        channel, r, c = self._cell(step)
+        cells = scatter_cells(spec, (r, c))
+        return {(o, *cell) for o in spec.output_channels_of(channel) for cell in cells}
 
     def _light_sums(self, step: int) -> None:
         """Scatter: colour the output values for ``step`` at rest (lit under its windows)."""
