@@ -18,6 +18,7 @@ from convmanim import (
     AlphabetScene,
     ArithmeticScene,
     ConvSpec,
+    DepthwiseSeparableScene,
     NumericalScene,
 )
 from convmanim.render import play_scene
@@ -66,6 +67,8 @@ def _scene(base: type, step: int, **attrs: Any) -> Any:
 CASES = [
     (ArithmeticScene, {"spec": ConvSpec(4, 3, padding=1)}, 2),
     (ArithmeticScene, {"spec": ConvSpec(4, 3, in_channels=2, out_channels=2)}, 1),
+    # the first pointwise step: the depthwise windows fade out, the pointwise ones in
+    (DepthwiseSeparableScene, {"spec": ConvSpec(4, 3, in_channels=2, out_channels=3)}, 4),
     (NumericalScene, {"spec": ConvSpec(4, 2, stride=2)}, 1),
     (NumericalScene, {"spec": ConvSpec(3, 2).transposed()}, 1),
     (NumericalScene, {"spec": ConvSpec(4, 3, in_channels=2, out_channels=2)}, 3),
@@ -75,7 +78,8 @@ CASES = [
 
 
 @pytest.mark.parametrize(("base", "attrs", "step"), CASES,
-                         ids=["arithmetic", "arithmetic-channels", "numerical",
+                         ids=["arithmetic", "arithmetic-channels", "separable-phase",
+                              "numerical",
                               "numerical-scatter", "numerical-channels", "alphabet",
                               "alphabet-channels"])
 def test_step_animations_change_nothing_until_they_play(base, attrs, step):

@@ -31,7 +31,7 @@ from ..mobjects.kernel import (
     KernelWindow,
     rotation_legend,
 )
-from ..mobjects.motion import Translate
+from ..mobjects.motion import OnBegin, Translate
 from ..mobjects.palette import CHANNEL_HUES, channel_color
 from ..mobjects.plane import PlaneMap
 from ..mobjects.stack import (
@@ -950,14 +950,21 @@ class DepthwiseSeparableScene(ArithmeticScene):
             self.freeze_still_parts()
 
     def step_animations(self, step: int) -> list[Animation]:
-        """Glide the windows; at the first pointwise step, fade the depthwise ones out."""
+        """Glide the windows; at the first pointwise step, fade the depthwise ones out.
+
+        The pointwise windows are placed, and the scene's order changed, when
+        the fade begins.
+        """
         link, local = self._phase(step)
         view: ChannelView = self.parts
         if link == view.active:
             return view.links[link].animations(local)
         old = view.links[view.active].moving()
         new = view.links[link]
-        new.set_step(local)
-        self._activate(link)
-        return [*(Fade(m, fade_in=False) for m in old),
+
+        def switch() -> None:
+            new.set_step(local)
+            self._activate(link)
+
+        return [OnBegin(switch), *(Fade(m, fade_in=False) for m in old),
                 *(Fade(m, fade_in=True) for m in new.moving())]
