@@ -32,13 +32,16 @@ import numpy as np
 
 __all__ = [
     "AnySpec",
+    "AnySpec1d",
     "ConvSpec",
+    "ConvSpec1d",
     "DirectConv",
     "Pair",
     "PoolMode",
     "SpecError",
     "TorchKind",
     "TransposedConvSpec",
+    "TransposedConvSpec1d",
     "cell_index",
     "cell_of_index",
     "num_inputs",
@@ -1608,7 +1611,7 @@ def torch_kind(module: object) -> TorchKind:
     ----------
     module
         An ``nn.Conv2d``, ``nn.ConvTranspose2d``, ``nn.MaxPool2d`` or
-        ``nn.AvgPool2d``, or any object with their attributes.
+        ``nn.AvgPool2d`` (or their 1-D twins), or any object with their attributes.
 
     Returns
     -------
@@ -1618,12 +1621,12 @@ def torch_kind(module: object) -> TorchKind:
     Raises
     ------
     SpecError
-        If it is none of the four, or its class name says 1-D or 3-D.
+        If it is none of the four, or its class name says 3-D.
     """
     name = _layer_name(module)
-    if name.endswith(("1d", "3d")):
-        raise SpecError(f"{name} is not 2-D: convmanim draws Conv2d, ConvTranspose2d, "
-                        "MaxPool2d and AvgPool2d")
+    if name.endswith("3d"):
+        raise SpecError(f"{name} is 3-D: convmanim draws 1-D and 2-D layers (Conv1d, Conv2d, "
+                        "their ConvTranspose, MaxPool and AvgPool)")
     if not hasattr(module, "kernel_size"):
         raise SpecError(f"{name} has no kernel_size: convmanim reads Conv2d, ConvTranspose2d, "
                         "MaxPool2d and AvgPool2d")
@@ -1771,15 +1774,94 @@ def _check_pooling_options(module: object, spec: ConvSpec) -> None:
                         "size (use divisor_override=None)")
 
 
-def spec_from_torch(module: object, input_size: object) -> AnySpec:
+_AXIS_ATTRS = {"kernel_size": 1, "stride": 1, "padding": 0, "dilation": 1, "output_padding": 0}
+_LAYER_ATTRS = ("in_channels", "out_channels", "groups", "transposed", "padding_mode",
+                "ceil_mode", "count_include_pad", "divisor_override", "return_indices")
+
+
+def _is_1d(module: object) -> bool:
+    """A 1-D layer: its class name ends in ``1d``, or (no ``2d``) its kernel_size is a 1-tuple."""
+    name = _layer_name(module)
+    if name.endswith(("1d", "2d")):
+        return name.endswith("1d")
+    kernel = getattr(module, "kernel_size", None)
+    return isinstance(kernel, Sequence) and not isinstance(kernel, str) and len(kernel) == 1
+
+
+def _single(module: object, attr: str, value: object) -> object:
+    """A 1-D layer's ``value`` (``3`` or ``(3,)``) as one number; ``None`` and strings kept."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Sequence) and len(value) == 0:
+        return None
+    if isinstance(value, Sequence):
+        if len(value) != 1:
+            raise SpecError(f"{_layer_name(module)}.{attr} {tuple(value)!r} must have 1 axis "
+                            "(a 1-D layer)")
+        value = value[0]
+    return _as_int(f"{_layer_name(module)}.{attr}", value)
+
+
+def _spec1d_from_torch(module: object, input_size: object) -> AnySpec1d:
+    """:func:`spec_from_torch` for a 1-D layer: read as the 2-D layer of height 1."""
+    name = _layer_name(module)
+    channels: int | None = None
+    if isinstance(input_size, Sequence) and not isinstance(input_size, str):
+        shape = tuple(input_size)
+        if len(shape) not in (1, 2, 3):
+            raise SpecError(f"input_size of {name} must be L, (C, L) or (N, C, L), got "
+                            f"{_shown(input_size)}")
+        if len(shape) >= 2:
+            channels = _int_attr("input_size", "channels", shape[-2])
+        input_size = shape[-1]
+    if isinstance(input_size, str) and _INTEGER.fullmatch(input_size.strip()):
+        input_size = int(input_size)
+    length = _as_int("input_size", input_size)
+    attrs: dict[str, object] = {}
+    for attr, height in _AXIS_ATTRS.items():
+        if hasattr(module, attr):
+            value = _single(module, attr, getattr(module, attr))
+            attrs[attr] = value if value is None or isinstance(value, str) else (height, value)
+    padding = attrs.get("padding")
+    if padding == "same":
+        k, d = attrs["kernel_size"][1], attrs.get("dilation", (1, 1))[1]  # type: ignore[index]
+        s = attrs.get("stride", (1, 1))[1]  # type: ignore[index]
+        if s != 1:
+            raise SpecError(f"{name}.padding 'same' needs stride 1, got stride {s}")
+        if d * (k - 1) % 2:
+            raise SpecError(f"{name}.padding 'same' pads unevenly here (dilation×(kernel−1) = "
+                            f"{d * (k - 1)} is odd): give the padding as a number, or "
+                            "'causal' to ConvSpec1d")
+        attrs["padding"] = (0, d * (k - 1) // 2)
+    for attr in _LAYER_ATTRS:
+        if hasattr(module, attr):
+            attrs[attr] = getattr(module, attr)
+    planar = type(name, (), attrs)()
+    size = (1, length) if channels is None else (1, channels, 1, length)
+    spec = _spec2d_from_torch(planar, size)
+    forward = spec.forward if isinstance(spec, TransposedConvSpec) else spec
+    one = ConvSpec1d(forward.input_size[1], forward.kernel_size[1], forward.stride[1],
+                     forward.padding[1], forward.dilation[1], forward.in_channels,
+                     forward.out_channels, forward.groups)
+    return one.transposed() if isinstance(spec, TransposedConvSpec) else one
+
+
+def spec_from_torch(module: object, input_size: object) -> AnySpec | AnySpec1d:
     """The spec of a PyTorch layer applied to an input of ``input_size``.
+
+    A 1-D layer (``nn.Conv1d``, ``nn.ConvTranspose1d``, ``nn.MaxPool1d``,
+    ``nn.AvgPool1d``: its class name ends in ``1d``, or does not end in
+    ``2d`` and its ``kernel_size`` is a 1-tuple) gives a :class:`ConvSpec1d`
+    or :class:`TransposedConvSpec1d`; its ``input_size`` is ``L``, ``(C, L)``
+    or ``(N, C, L)``, and its ``padding='same'`` is read as ``d(k − 1)/2``
+    when that is whole.
 
     Parameters
     ----------
     module
         An ``nn.Conv2d``, ``nn.ConvTranspose2d``, ``nn.MaxPool2d`` or
-        ``nn.AvgPool2d``, or any object with the same attributes (see the
-        module's docstring for how the kind is told).
+        ``nn.AvgPool2d`` (or their 1-D twins), or any object with the same
+        attributes (see the module's docstring for how the kind is told).
     input_size
         The size of the layer's input, as PyTorch sees it: ``5``, ``(5, 7)``,
         ``"5x7"``, or a tensor shape ``(C, H, W)`` or ``(N, C, H, W)``. For
@@ -1802,7 +1884,24 @@ def spec_from_torch(module: object, input_size: object) -> AnySpec:
         ``padding_mode`` other than ``'zeros'``, ``ceil_mode=True`` or
         ``count_include_pad=False`` where they change the result,
         ``divisor_override``, or sizes out of range.
+
+    Examples
+    --------
+    >>> class Conv1d:  # a stand-in with nn.Conv1d's attributes
+    ...     in_channels, out_channels, kernel_size, stride = 2, 4, (3,), (2,)
+    ...     padding, dilation, groups, padding_mode = (1,), (1,), 2, "zeros"
+    >>> spec = spec_from_torch(Conv1d(), (1, 2, 9))
+    >>> spec.describe()
+    'conv1d L=9 k=3 s=2 p=1 d=1 -> o=5, channels 2->4, groups=2'
     """
+    torch_kind(module)
+    if _is_1d(module):
+        return _spec1d_from_torch(module, input_size)
+    return _spec2d_from_torch(module, input_size)
+
+
+def _spec2d_from_torch(module: object, input_size: object) -> AnySpec:
+    """:func:`spec_from_torch` for a 2-D layer."""
     kind = torch_kind(module)
     shape_channels, size = _input_shape(input_size)
     kernel = _pair_attr(module, "kernel_size")
@@ -1904,3 +2003,676 @@ def _check_output_padding(spec: ConvSpec, output_padding: Pair, transposed: bool
             f"-i {fmt(i)} keeps the transposed conv's input i'={fmt(spec.output_size)} and "
             f"gives output_padding {fmt(output_padding)}"
         )
+
+
+# --------------------------------------------------------------- 1-D convolution
+# A 1-D conv is the 2-D conv of a single row. ConvSpec1d keeps its own scalar
+# arguments and checks them itself (so that errors speak of one axis), then
+# computes every number through its 2-D twin of height 1. Causal padding,
+# d(k − 1) on the left only, is the twin with that padding on both sides, cut
+# to its first ⌊(L − 1)/s⌋ + 1 outputs: the same windows in the same places.
+
+Padding1d = int | Literal["causal"]
+"""A 1-D padding: zeros on both ends, or ``"causal"`` (``d(k − 1)`` on the left only)."""
+
+
+def _check_min1(name: str, value: int, minimum: int, what: str) -> None:
+    if value < minimum:
+        raise SpecError(f"{name} must be {what}, got {value}")
+
+
+def _check_padding1d(padding: object) -> tuple[int, bool]:
+    """``(p, causal)`` from an integer padding or ``"causal"``."""
+    if isinstance(padding, str):
+        if padding.strip().lower() != "causal":
+            raise SpecError(f"padding must be an integer or 'causal', got {_shown(padding)}")
+        return 0, True
+    return _as_int("padding", padding), False
+
+
+@dataclass(frozen=True, init=False)
+class ConvSpec1d:
+    """A 1-D convolution over a sequence: length, kernel, stride, padding, dilation.
+
+    Parameters
+    ----------
+    input_size
+        ``L``: the sequence's length.
+    kernel_size
+        ``k``: the kernel's length (before dilation).
+    stride
+        ``s``: how far the kernel moves per step.
+    padding
+        ``p`` zeros on both ends, or ``"causal"``: ``d(k − 1)`` zeros on the
+        left only, so that output ``n`` (stride 1) sees inputs ``n − d(k − 1)``
+        to ``n`` and never one after ``n``.
+    dilation
+        ``d``: spacing between kernel taps.
+    in_channels, out_channels, groups
+        As in ``nn.Conv1d``.
+
+    Raises
+    ------
+    SpecError
+        One line naming the parameter: a value that is not a positive integer
+        (padding: not negative), a padding that reaches the effective kernel
+        size, an effective kernel longer than the padded input, or ``groups``
+        that does not divide both channel counts.
+
+    Notes
+    -----
+    Layouts are PyTorch's: an input is ``(C_in, L)``, the weight
+    ``(C_out, C_in/groups, k)``, the bias ``(C_out,)``; tensors are flattened
+    channel-major. With one channel, a plain ``(L,)`` input and ``(k,)``
+    kernel work as they are. :meth:`as_2d` is the 2-D twin of height 1 that
+    computes the numbers; :meth:`direct` is the row of cells a picture draws.
+
+    Examples
+    --------
+    >>> spec = ConvSpec1d(8, 3, stride=2, padding=1)
+    >>> spec.output_size, spec.padding
+    (4, (1, 1))
+    >>> causal = ConvSpec1d(8, 2, dilation=4, padding="causal")
+    >>> causal.padding, causal.output_size
+    ((4, 0), 8)
+    >>> causal.taps(0)              # output 0 sees only the left padding and x[0]
+    array([-4,  0])
+    >>> causal.apply([1, 2, 3, 4, 5, 6, 7, 8], [1, 10])
+    array([10., 20., 30., 40., 51., 62., 73., 84.])
+    """
+
+    input_size: int
+    kernel_size: int
+    stride: int
+    padding: tuple[int, int]
+    dilation: int
+    in_channels: int
+    out_channels: int
+    groups: int
+    causal: bool
+
+    def __init__(
+        self,
+        input_size: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: Padding1d = 0,
+        dilation: int = 1,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        groups: int = 1,
+    ) -> None:
+        length = _as_int("input_size", input_size)
+        k = _as_int("kernel_size", kernel_size)
+        s = _as_int("stride", stride)
+        d = _as_int("dilation", dilation)
+        p, causal = _check_padding1d(padding)
+        c_in = _channel_count("in_channels", in_channels)
+        c_out = _channel_count("out_channels", out_channels)
+        g = _channel_count("groups", groups)
+        _check_groups(c_in, c_out, g)
+        _check_min1("input_size", length, 1, "at least 1")
+        _check_min1("kernel_size", k, 1, "at least 1")
+        _check_min1("stride", s, 1, "at least 1")
+        _check_min1("dilation", d, 1, "at least 1")
+        _check_min1("padding", p, 0, "0 or more")
+        eff = d * (k - 1) + 1
+        kernel_desc = f"kernel {k}" if d == 1 else f"kernel {k} with dilation {d}"
+        if p >= eff:
+            raise SpecError(
+                f"padding {p} must be smaller than the effective kernel size {eff} "
+                f"({kernel_desc}): a window would cover only padding"
+            )
+        if eff > length + 2 * p and not causal:  # causal: d(k − 1) zeros + L >= k̂
+            raise SpecError(
+                f"kernel_size: the effective kernel {eff} ({kernel_desc}) is longer than the "
+                f"padded input {length + 2 * p} (input {length} + 2×padding {p})"
+            )
+        pads = (eff - 1, 0) if causal else (p, p)
+        for name, value in (("input_size", length), ("kernel_size", k), ("stride", s),
+                            ("padding", pads), ("dilation", d), ("in_channels", c_in),
+                            ("out_channels", c_out), ("groups", g), ("causal", causal)):
+            object.__setattr__(self, name, value)
+
+    # ----------------------------------------------------------------- sizes
+    @property
+    def is_transposed(self) -> bool:
+        """``False``: this is a forward convolution."""
+        return False
+
+    @property
+    def effective_kernel_size(self) -> int:
+        """``k̂ = d(k − 1) + 1``."""
+        return self.dilation * (self.kernel_size - 1) + 1
+
+    @property
+    def padding_before(self) -> int:
+        """Zeros on the left: ``p``, or ``d(k − 1)`` when causal."""
+        return self.padding[0]
+
+    @property
+    def padding_after(self) -> int:
+        """Zeros on the right: ``p``, or ``0`` when causal."""
+        return self.padding[1]
+
+    @property
+    def padded_size(self) -> int:
+        """The input with its padding: ``L + 2p`` (``L + d(k − 1)`` when causal)."""
+        return self.input_size + self.padding[0] + self.padding[1]
+
+    @property
+    def output_size(self) -> int:
+        """``o = ⌊(L + p_left + p_right − k̂) / s⌋ + 1``; causal: ``⌊(L − 1)/s⌋ + 1``."""
+        return (self.padded_size - self.effective_kernel_size) // self.stride + 1
+
+    @property
+    def remainder(self) -> int:
+        """``(L + p_left + p_right − k̂) mod s``: the transposed conv's ``output_padding``."""
+        return (self.padded_size - self.effective_kernel_size) % self.stride
+
+    @property
+    def num_steps(self) -> int:
+        """``o``: one step per output cell."""
+        return self.output_size
+
+    def describe(self) -> str:
+        """A one-line summary, e.g. ``conv1d L=8 k=2 s=1 p=causal d=4 -> o=8``."""
+        pad = "causal" if self.causal else str(self.padding[0])
+        return (
+            f"conv1d L={self.input_size} k={self.kernel_size} s={self.stride} p={pad} "
+            f"d={self.dilation} -> o={self.output_size}{_describe_channels(self)}"
+        )
+
+    # -------------------------------------------------------------- channels
+    def as_2d(self) -> ConvSpec:
+        """The 2-D twin of height 1: ``(1, L)`` input, ``(1, k)`` kernel.
+
+        For a causal conv its padding is ``d(k − 1)`` on both sides, and this
+        conv's outputs are the twin's first :attr:`output_size` ones.
+        """
+        return ConvSpec((1, self.input_size), (1, self.kernel_size), (1, self.stride),
+                        (0, self.padding[0]), (1, self.dilation), self.in_channels,
+                        self.out_channels, self.groups)
+
+    @property
+    def has_channels(self) -> bool:
+        """Whether any channel count or ``groups`` differs from 1."""
+        return (self.in_channels, self.out_channels, self.groups) != (1, 1, 1)
+
+    @property
+    def is_depthwise(self) -> bool:
+        """``groups == C_in == C_out`` with more than one channel."""
+        return self.groups == self.in_channels == self.out_channels > 1
+
+    @property
+    def channels_per_group(self) -> Pair:
+        """``(C_in/groups, C_out/groups)``."""
+        return (self.in_channels // self.groups, self.out_channels // self.groups)
+
+    @property
+    def input_shape(self) -> tuple[int, int]:
+        """``(C_in, L)``."""
+        return (self.in_channels, self.input_size)
+
+    @property
+    def output_shape(self) -> tuple[int, int]:
+        """``(C_out, o)``."""
+        return (self.out_channels, self.output_size)
+
+    @property
+    def weight_shape(self) -> tuple[int, int, int]:
+        """``(C_out, C_in/groups, k)``: ``nn.Conv1d``'s weight."""
+        return (self.out_channels, self.channels_per_group[0], self.kernel_size)
+
+    @property
+    def bias_shape(self) -> tuple[int]:
+        """``(C_out,)``."""
+        return (self.out_channels,)
+
+    @property
+    def matrix_shape(self) -> Pair:
+        """``(C_out·o, C_in·L)``: the shape of :meth:`conv_matrix`."""
+        return (self.out_channels * self.output_size, self.in_channels * self.input_size)
+
+    def input_channels_of(self, out_channel: int) -> range:
+        """The input channels output channel ``out_channel`` sums over (its group's)."""
+        return self.as_2d().input_channels_of(out_channel)
+
+    @property
+    def multiplies(self) -> int:
+        """Multiplications of one pass: ``C_out·(C_in/groups)·k·o``."""
+        return self.out_channels * self.channels_per_group[0] * self.kernel_size * self.num_steps
+
+    # --------------------------------------------------------------- windows
+    def direct(self) -> DirectConv:
+        """The row of cells the kernel slides over, as a :class:`DirectConv` of height 1.
+
+        The grid is ``1 × (p_left + L + p_right)`` with the input at column
+        ``p_left``; a causal conv has no padding on the right.
+        """
+        pb, pa = self.padding
+        return DirectConv(
+            grid_size=(1, self.padded_size),
+            input_size=(1, self.input_size),
+            input_origin=(0, pb),
+            input_spacing=(1, 1),
+            padding_after=(0, pa),
+            kernel_size=(1, self.kernel_size),
+            dilation=(1, self.dilation),
+            stride=(1, self.stride),
+            output_size=(1, self.output_size),
+            kernel_rotated=False,
+        )
+
+    def _step(self, step: int) -> int:
+        step = _as_int("step", step)
+        if not 0 <= step < self.output_size:
+            raise SpecError(f"step must be in 0..{self.output_size - 1}, got {step}")
+        return step
+
+    def window(self, step: int) -> np.ndarray:
+        """Padded-row positions of the ``k`` taps at ``step`` (``0`` is the first padding cell)."""
+        return self._step(step) * self.stride + self.dilation * np.arange(self.kernel_size)
+
+    def taps(self, step: int) -> np.ndarray:
+        """Input positions of the ``k`` taps at ``step``; negative or ``>= L`` is padding."""
+        return self.window(step) - self.padding[0]
+
+    # ---------------------------------------------------------------- matrix
+    def _rows(self) -> np.ndarray:
+        """The twin's conv-matrix rows that are this conv's, in order."""
+        twin_o = self.as_2d().output_size[1]
+        return (np.arange(self.out_channels)[:, None] * twin_o
+                + np.arange(self.output_size)[None, :]).ravel()
+
+    def spatial_index_matrix(self) -> np.ndarray:
+        """``(o, L)`` ints: the tap ``a`` at each entry of the single-channel matrix, or ``-1``."""
+        return self.as_2d().spatial_index_matrix()[: self.output_size]
+
+    def conv_index_matrix(self) -> np.ndarray:
+        """``(C_out·o, C_in·L)`` ints: the index into ``weight.ravel()`` at each entry, or ``-1``.
+
+        Row ``c·o + n`` is output channel ``c`` at position ``n``; column
+        ``c'·L + m`` is input channel ``c'`` at position ``m``. Each block is
+        a banded Toeplitz matrix: row ``n`` holds taps ``0..k-1`` at columns
+        ``n·s − p_left + a·d``.
+        """
+        return self.as_2d().conv_index_matrix()[self._rows()]
+
+    def matrix_weights(self) -> dict[tuple[int, int], tuple[int, int, int]]:
+        """``(row, col) -> (o, c, a)`` for each non-zero entry: weight ``w[o, c]`` at tap ``a``.
+
+        ``o`` and ``c`` are the forward conv's output and input channels.
+        """
+        keep = {int(r): i for i, r in enumerate(self._rows())}
+        return {(keep[i], j): (o, c, b)
+                for (i, j), (o, c, _, b) in self.as_2d().matrix_weights().items() if i in keep}
+
+    def _weight_tensor(self, weight: object) -> np.ndarray:
+        if weight is None:
+            raise SpecError("kernel values are needed for a convolution")
+        if self.weight_shape[:2] == (1, 1) and _ndim(weight) != 3:
+            return _check_tensor("kernel values", weight, (self.kernel_size,), "k")[None, None]
+        return _check_tensor("weight", weight, self.weight_shape, "PyTorch's layout")
+
+    def _input_tensor(self, name: str, x: object, shape: tuple[int, int]) -> tuple[np.ndarray,
+                                                                                  bool]:
+        if shape[0] == 1 and _ndim(x) != 2:
+            return _check_tensor(name, x, shape[1:], "L")[None], True
+        return _check_tensor(name, x, shape, "C×L"), False
+
+    def conv_matrix(self, weight: np.ndarray) -> np.ndarray:
+        """The dense conv matrix ``C``: ``C @ x.ravel() == conv1d(x, weight).ravel()``.
+
+        Parameters
+        ----------
+        weight
+            ``(C_out, C_in/groups, k)``, or a ``(k,)`` kernel with one channel.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(C_out·o, C_in·L)``, flattened channel-major: one banded
+            Toeplitz block per (output, input) channel pair of a group.
+
+        Examples
+        --------
+        >>> ConvSpec1d(4, 2, padding="causal").conv_matrix([1, 10])
+        array([[10.,  0.,  0.,  0.],
+               [ 1., 10.,  0.,  0.],
+               [ 0.,  1., 10.,  0.],
+               [ 0.,  0.,  1., 10.]])
+        """
+        flat = self._weight_tensor(weight).ravel()
+        index = self.conv_index_matrix()
+        return np.where(index >= 0, flat[np.maximum(index, 0)], 0.0)
+
+    # --------------------------------------------------------------- numbers
+    def apply(
+        self,
+        x: np.ndarray,
+        weight: np.ndarray | None = None,
+        mode: PoolMode = "convolution",
+        bias: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``conv1d(x, weight, bias, groups=groups)``, or a pooling, with PyTorch's semantics.
+
+        Parameters
+        ----------
+        x
+            ``(C_in, L)``, or ``(L,)`` with one channel.
+        weight
+            ``(C_out, C_in/groups, k)``, or ``(k,)`` with one channel.
+        mode
+            ``"convolution"``, ``"average"`` (``avg_pool1d``,
+            ``count_include_pad=True``) or ``"max"`` (``max_pool1d``), each
+            channel pooled on its own.
+        bias
+            ``(C_out,)`` (convolution only).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(C_out, o)``, or ``(o,)`` for a plain ``x`` and one output channel.
+        """
+        if mode not in ("convolution", "average", "max"):
+            raise SpecError(f"mode must be convolution, average or max, got {mode!r}")
+        if mode == "convolution":
+            w = self._weight_tensor(weight)
+            xs, plain = self._input_tensor("input values", x, self.input_shape)
+            out = self.as_2d().apply(xs[:, None, :], w[:, :, None, :], bias=bias)
+            out = out[:, 0, : self.output_size]
+            return out[0] if plain and self.out_channels == 1 else out
+        if bias is not None:
+            raise SpecError(f"{mode} pooling has no bias")
+        self.check_pooling(mode)
+        xs, plain = self._input_tensor("input values", x, self.input_shape)
+        out = self.as_2d().pooling().apply(xs[:, None, :], mode=mode)[:, 0]
+        return out[0] if plain else out
+
+    def pooling(self) -> ConvSpec1d:
+        """The same windows over each input channel on its own (``groups = C_in``)."""
+        c = self.in_channels
+        return ConvSpec1d(self.input_size, self.kernel_size, self.stride,
+                          "causal" if self.causal else self.padding[0], self.dilation, c, c, c)
+
+    def check_pooling(self, mode: PoolMode = "max") -> None:
+        """Raise unless this is a pooling window PyTorch accepts.
+
+        Raises
+        ------
+        SpecError
+            For causal padding (PyTorch pools with equal padding on both
+            ends), a padding over half the window, or a max-pooling window
+            that covers only padding.
+        """
+        if self.causal:
+            raise SpecError("causal padding is for convolutions: pooling pads both ends "
+                            "equally (give padding as a number)")
+        eff, p = self.effective_kernel_size, self.padding[0]
+        if 2 * p > eff:
+            raise SpecError(f"padding {p} must be at most half the pooling window {eff}")
+        if mode == "max":
+            for e in range(self.output_size):
+                t = self.taps(e)
+                if not np.any((t >= 0) & (t < self.input_size)):
+                    raise SpecError(f"max pooling: the window of step {e} covers only padding "
+                                    "(lower the padding or the dilation)")
+
+    # ------------------------------------------------------------- transpose
+    def transposed(self) -> TransposedConvSpec1d:
+        """The transposed conv: same weight tensor, conv matrix exactly ``C.T``."""
+        return TransposedConvSpec1d(self)
+
+    @classmethod
+    def from_torch(cls, module: object, input_size: object) -> AnySpec1d:
+        """The spec of an ``nn.Conv1d``, ``ConvTranspose1d``, ``MaxPool1d`` or ``AvgPool1d``.
+
+        See :func:`spec_from_torch`; ``input_size`` is ``L``, ``(C, L)`` or
+        ``(N, C, L)``.
+        """
+        spec = spec_from_torch(module, input_size)
+        if not isinstance(spec, (ConvSpec1d, TransposedConvSpec1d)):
+            raise SpecError(f"{_layer_name(module)} is 2-D: use ConvSpec.from_torch")
+        return spec
+
+
+@dataclass(frozen=True)
+class TransposedConvSpec1d:
+    """The transposed convolution of a :class:`ConvSpec1d`: ``conv_transpose1d``.
+
+    Its input is the forward output and its output the forward input; it
+    takes the forward weight ``(C_in', C_out'/groups, k)`` (``nn.ConvTranspose1d``'s
+    layout) and its conv matrix is exactly the forward ``C.T``. In PyTorch's
+    terms it is ``conv_transpose1d(y, weight, padding=0,
+    output_padding=a)`` with ``p_left`` values cut from the left and
+    ``p_right`` from the right, which for equal padding is
+    ``conv_transpose1d(y, weight, padding=p, output_padding=a)``. The
+    transpose of a causal conv is anti-causal: input ``n`` reaches outputs
+    ``n·s`` to ``n·s + d(k − 1)``.
+
+    Examples
+    --------
+    >>> t = ConvSpec1d(4, 2, padding="causal").transposed()
+    >>> t.apply([1, 0, 0, 2], [1, 10])
+    array([10.,  0.,  2., 20.])
+    """
+
+    forward: ConvSpec1d
+
+    @classmethod
+    def from_torch(
+        cls,
+        input_size: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int = 0,
+        output_padding: int = 0,
+        dilation: int = 1,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        groups: int = 1,
+    ) -> TransposedConvSpec1d:
+        """Build one from ``nn.ConvTranspose1d``'s parameters.
+
+        ``out = (in − 1)s − 2p + d(k − 1) + output_padding + 1``.
+
+        Raises
+        ------
+        SpecError
+            If a value is out of range, or ``output_padding`` is not smaller
+            than the stride.
+        """
+        i = _as_int("input_size", input_size)
+        k = _as_int("kernel_size", kernel_size)
+        s = _as_int("stride", stride)
+        p = _as_int("padding", padding)
+        op = _as_int("output_padding", output_padding)
+        d = _as_int("dilation", dilation)
+        for name, v, low, what in (("input_size", i, 1, "at least 1"),
+                                   ("kernel_size", k, 1, "at least 1"),
+                                   ("stride", s, 1, "at least 1"),
+                                   ("dilation", d, 1, "at least 1"),
+                                   ("padding", p, 0, "0 or more"),
+                                   ("output_padding", op, 0, "0 or more")):
+            _check_min1(name, v, low, what)
+        if op >= s:
+            raise SpecError(f"output_padding {op} must be smaller than the stride {s}")
+        out = (i - 1) * s - 2 * p + d * (k - 1) + op + 1
+        if out < 1:
+            raise SpecError(f"input_size {i} with kernel {k}, stride {s}, padding {p} gives an "
+                            f"output of length {out}: lower the padding")
+        return cls(ConvSpec1d(out, k, s, p, d, in_channels=out_channels,
+                              out_channels=in_channels, groups=groups))
+
+    @property
+    def is_transposed(self) -> bool:
+        """``True``."""
+        return True
+
+    @property
+    def input_size(self) -> int:
+        """``i'``: the forward output length."""
+        return self.forward.output_size
+
+    @property
+    def output_size(self) -> int:
+        """``o'``: the forward input length."""
+        return self.forward.input_size
+
+    @property
+    def kernel_size(self) -> int:
+        """``k``."""
+        return self.forward.kernel_size
+
+    @property
+    def stride(self) -> int:
+        """The forward stride (``ConvTranspose1d``'s ``stride``)."""
+        return self.forward.stride
+
+    @property
+    def padding(self) -> tuple[int, int]:
+        """The forward padding ``(left, right)``: what is cut from each end of the output."""
+        return self.forward.padding
+
+    @property
+    def dilation(self) -> int:
+        """``d``."""
+        return self.forward.dilation
+
+    @property
+    def causal(self) -> bool:
+        """Whether the forward conv is causal."""
+        return self.forward.causal
+
+    @property
+    def effective_kernel_size(self) -> int:
+        """``k̂ = d(k − 1) + 1``."""
+        return self.forward.effective_kernel_size
+
+    @property
+    def output_padding(self) -> int:
+        """``a = (L + p_left + p_right − k̂) mod s``."""
+        return self.forward.remainder
+
+    @property
+    def in_channels(self) -> int:
+        """The forward ``C_out``."""
+        return self.forward.out_channels
+
+    @property
+    def out_channels(self) -> int:
+        """The forward ``C_in``."""
+        return self.forward.in_channels
+
+    @property
+    def groups(self) -> int:
+        """The forward ``groups``."""
+        return self.forward.groups
+
+    @property
+    def has_channels(self) -> bool:
+        """Whether any channel count or ``groups`` differs from 1."""
+        return self.forward.has_channels
+
+    @property
+    def weight_shape(self) -> tuple[int, int, int]:
+        """The forward weight's shape, ``(C_in', C_out'/groups, k)``."""
+        return self.forward.weight_shape
+
+    @property
+    def input_shape(self) -> tuple[int, int]:
+        """``(C_in', i')``."""
+        return (self.in_channels, self.input_size)
+
+    @property
+    def output_shape(self) -> tuple[int, int]:
+        """``(C_out', o')``."""
+        return (self.out_channels, self.output_size)
+
+    @property
+    def num_steps(self) -> int:
+        """``o'``: one step per output cell."""
+        return self.output_size
+
+    def describe(self) -> str:
+        """A one-line summary of the transposed conv and its forward conv."""
+        return (f"transposed {self.forward.describe()}: i'={self.input_size} -> "
+                f"o'={self.output_size}, output_padding={self.output_padding}")
+
+    def direct(self) -> DirectConv:
+        """The equivalent direct conv: stride 1 over the zero-inserted input, kernel rotated.
+
+        ``s − 1`` zeros between inputs, ``d(k − 1) − p_left`` zeros before
+        them and whatever makes ``o'`` windows after (``d(k − 1) − p_right +
+        a`` for equal padding; a causal conv's transpose has none before).
+        """
+        eff, pb = self.effective_kernel_size, self.padding[0]
+        before = eff - 1 - pb
+        stretched = (self.input_size - 1) * self.stride + 1
+        after = self.output_size + eff - 1 - before - stretched
+        return DirectConv(
+            grid_size=(1, before + stretched + after),
+            input_size=(1, self.input_size),
+            input_origin=(0, before),
+            input_spacing=(1, self.stride),
+            padding_after=(0, after),
+            kernel_size=(1, self.kernel_size),
+            dilation=(1, self.dilation),
+            stride=(1, 1),
+            output_size=(1, self.output_size),
+            kernel_rotated=True,
+        )
+
+    def conv_index_matrix(self) -> np.ndarray:
+        """The forward weight-index matrix, transposed."""
+        return self.forward.conv_index_matrix().T
+
+    def conv_matrix(self, weight: np.ndarray) -> np.ndarray:
+        """``Cᵀ``: exactly the forward conv matrix transposed (same ``weight``)."""
+        return self.forward.conv_matrix(weight).T
+
+    def apply(
+        self,
+        y: np.ndarray,
+        weight: np.ndarray | None = None,
+        mode: PoolMode = "convolution",
+        bias: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``conv_transpose1d(y, weight, bias, groups=groups)`` (see the class docstring).
+
+        Parameters
+        ----------
+        y
+            ``(C_in', i')``, or ``(i',)`` with one channel.
+        weight
+            The forward weight ``(C_in', C_out'/groups, k)``, or ``(k,)``.
+        mode
+            ``"convolution"`` only.
+        bias
+            ``(C_out',)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(C_out', o')``, or ``(o',)`` for a plain ``y`` and one output channel.
+        """
+        if mode != "convolution":
+            raise SpecError(f"a transposed conv has no {mode} mode")
+        w = self.forward._weight_tensor(weight)
+        ys, plain = self.forward._input_tensor("input values", y, self.input_shape)
+        # Cᵀ of the twin's first outputs is the twin's transpose fed zeros
+        # for the outputs this conv does not have.
+        twin = self.forward.as_2d()
+        full = np.zeros((ys.shape[0], 1, twin.output_size[1]))
+        full[:, 0, : ys.shape[1]] = ys
+        out = twin.transposed().apply(full, w[:, :, None, :], bias=bias)[:, 0]
+        return out[0] if plain and self.out_channels == 1 else out
+
+    def transposed(self) -> ConvSpec1d:
+        """The forward convolution again."""
+        return self.forward
+
+
+AnySpec1d = ConvSpec1d | TransposedConvSpec1d
+"""Either kind of 1-D spec."""

@@ -9,7 +9,9 @@ a layer's tensors.
 <convmanim.geometry.ConvSpec.from_torch>`) reads the attributes that
 ``nn.Conv2d``, ``nn.ConvTranspose2d``, ``nn.MaxPool2d`` and ``nn.AvgPool2d``
 keep (``kernel_size``, ``stride``, ``padding``, ``dilation``,
-``output_padding``, ``ceil_mode``, ...) and returns the spec convmanim draws.
+``output_padding``, ``ceil_mode``, ...) and returns the spec convmanim draws;
+their 1-D twins (``nn.Conv1d``, ...) give a
+:class:`~convmanim.geometry.ConvSpec1d` or its transpose.
 Any object with the same attributes works, so torch need not be installed.
 
 Which layer an object is follows from its attributes:
@@ -66,22 +68,23 @@ def torch_parameters(module: object) -> tuple[np.ndarray, np.ndarray | None]:
     Parameters
     ----------
     module
-        An ``nn.Conv2d`` or ``nn.ConvTranspose2d`` (or any object with
-        ``weight`` and ``bias`` attributes holding tensors or arrays).
+        An ``nn.Conv2d``, ``nn.ConvTranspose2d``, ``nn.Conv1d`` or
+        ``nn.ConvTranspose1d`` (or any object with ``weight`` and ``bias``
+        attributes holding tensors or arrays).
 
     Returns
     -------
     tuple
         ``(weight, bias)``: the weight in PyTorch's layout, ``(C_out,
         C_in/groups, k_h, k_w)`` for a ``Conv2d`` and ``(C_in, C_out/groups,
-        k_h, k_w)`` for a ``ConvTranspose2d`` (what :meth:`ConvSpec.apply
+        k_h, k_w)`` for a ``ConvTranspose2d``, without ``k_h`` in 1-D (what :meth:`ConvSpec.apply
         <convmanim.geometry.ConvSpec.apply>` takes), and the bias ``(C_out,)``
         or ``None`` for a layer built with ``bias=False``.
 
     Raises
     ------
     SpecError
-        If the layer has no 4-D weight, or its values are not finite.
+        If the layer has no 3-D or 4-D weight, or its values are not finite.
 
     Examples
     --------
@@ -97,8 +100,8 @@ def torch_parameters(module: object) -> tuple[np.ndarray, np.ndarray | None]:
     if weight is None:
         raise SpecError(f"{name} has no weight: only Conv2d and ConvTranspose2d have parameters")
     w = _as_array(weight)
-    if w.ndim != 4:
-        raise SpecError(f"{name}.weight must be 4-D (PyTorch's layout), got shape "
+    if w.ndim not in (3, 4):
+        raise SpecError(f"{name}.weight must be 3-D or 4-D (PyTorch's layout), got shape "
                         f"{'×'.join(map(str, w.shape))}")
     bias = getattr(module, "bias", None)
     b = None if bias is None else _as_array(bias).reshape(-1)

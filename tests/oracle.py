@@ -193,3 +193,92 @@ def conv_matrix_by_probing(apply, in_shape):
         e[j] = 1.0
         cols.append(np.asarray(apply(e.reshape(in_shape))).ravel())
     return np.stack(cols, axis=1)
+
+
+# ------------------------------------------------------------------ 1-D
+# Padding is given per end (left, right), so that causal padding, d(k - 1) on
+# the left only, is the case (d(k - 1), 0).
+
+def out_size_1d(length: int, k: int, s: int, pad_left: int, pad_right: int, d: int) -> int:
+    """Output length of a 1-D conv with padding on each end (PyTorch's formula)."""
+    return (length + pad_left + pad_right - d * (k - 1) - 1) // s + 1
+
+
+def conv1d(x, w, stride, pad_left, pad_right, dilation):
+    """1-D cross-correlation of ``x`` (L,) with ``w`` (k,), explicit loops."""
+    length, k = len(x), len(w)
+    o = out_size_1d(length, k, stride, pad_left, pad_right, dilation)
+    out = np.zeros(o)
+    for n in range(o):
+        acc = 0.0
+        for a in range(k):
+            m = n * stride - pad_left + a * dilation
+            if 0 <= m < length:
+                acc += x[m] * w[a]
+        out[n] = acc
+    return out
+
+
+def conv1d_grouped(x, w, b, stride, pad_left, pad_right, dilation, groups):
+    """conv1d with channels and groups: x (C_in, L), w (C_out, C_in/g, k), b (C_out,) or None."""
+    c_in, c_out = x.shape[0], w.shape[0]
+    n_in, n_out = c_in // groups, c_out // groups
+    outs = []
+    for o in range(c_out):
+        g = o // n_out
+        acc = sum(conv1d(x[g * n_in + j], w[o, j], stride, pad_left, pad_right, dilation)
+                  for j in range(n_in))
+        outs.append(acc + (0.0 if b is None else b[o]))
+    return np.array(outs)
+
+
+def conv_transpose1d_grouped(y, w, b, stride, pad_left, dilation, out_len, groups):
+    """The transposed conv as a scatter-add: input n adds y[n]·w[a] at n·s − pad_left + a·d.
+
+    y is (C_in', i'), w is (C_in', C_out'/g, k) (ConvTranspose1d's layout);
+    positions outside 0..out_len − 1 are cut.
+    """
+    c_in, n_out, k = w.shape
+    n_in = c_in // groups
+    out = np.zeros((n_out * groups, out_len))
+    for i in range(c_in):
+        g = i // n_in
+        for j in range(n_out):
+            for n in range(y.shape[1]):
+                for a in range(k):
+                    m = n * stride - pad_left + a * dilation
+                    if 0 <= m < out_len:
+                        out[g * n_out + j, m] += y[i, n] * w[i, j, a]
+    if b is not None:
+        out += np.asarray(b)[:, None]
+    return out
+
+
+def pool1d(x, k, stride, padding, dilation, mode):
+    """avg_pool1d (count_include_pad=True) or max_pool1d of x (L,), explicit loops."""
+    length = len(x)
+    o = out_size_1d(length, k, stride, padding, padding, dilation)
+    out = np.zeros(o)
+    for n in range(o):
+        vals, real = [], []
+        for a in range(k):
+            m = n * stride - padding + a * dilation
+            inside = 0 <= m < length
+            vals.append(x[m] if inside else 0.0)
+            if inside:
+                real.append(x[m])
+        out[n] = sum(vals) / k if mode == "average" else max(real)
+    return out
+
+
+def receptive_span(layers, cell):
+    """The input positions one output cell spans through a chain of 1-D layers, unclipped.
+
+    ``layers`` is a list of (k, s, pad_left, d), bottom first. Every tap
+    is followed down, padding included (nothing is cut), and the smallest and
+    largest positions reached are returned.
+    """
+    positions = {cell}
+    for k, s, pad_left, d in reversed(layers):
+        positions = {m * s - pad_left + a * d for m in positions for a in range(k)}
+    return min(positions), max(positions)

@@ -302,7 +302,7 @@ def test_other_layers_and_dimensions_are_refused():
     class MaxUnpool2d:
         kernel_size, stride, padding = 2, 2, 0
 
-    with pytest.raises(SpecError, match="Conv3d is not 2-D"):
+    with pytest.raises(SpecError, match="Conv3d is 3-D: convmanim draws 1-D and 2-D layers"):
         ConvSpec.from_torch(Conv3d(1, 1, 3), 6)
     with pytest.raises(SpecError, match="MaxUnpool2d is not a Conv2d"):
         ConvSpec.from_torch(MaxUnpool2d(), 6)
