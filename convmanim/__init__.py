@@ -1,7 +1,9 @@
 """convmanim: lecture-quality Manim animations of convolution arithmetic.
 
-The geometry core (:class:`ConvSpec`, :class:`TransposedConvSpec`) is pure
-numpy; the scene classes import manim when first used::
+The geometry core (:class:`ConvSpec`, :class:`TransposedConvSpec`, their 1-D
+twins :class:`ConvSpec1d` and :class:`TransposedConvSpec1d`, and the receptive
+fields of a :class:`Stack`) is pure numpy; the scene classes import manim when
+first used::
 
     from convmanim import ArithmeticScene, ConvSpec
 
@@ -19,10 +21,18 @@ TYPE_CHECKING = False  # not typing's: the command line's first moments import n
 if TYPE_CHECKING:
     from typing import Any
 
-    from .geometry import ConvSpec, DirectConv, SpecError, TransposedConvSpec
+    from .geometry import (
+        ConvSpec,
+        ConvSpec1d,
+        DirectConv,
+        SpecError,
+        TransposedConvSpec,
+        TransposedConvSpec1d,
+    )
     from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene
     from .modes.arithmetic import ArithmeticScene
     from .modes.numerical import NumericalScene
+    from .receptive import Stack
     from .torch_compat import torch_parameters
 
 __all__ = [
@@ -30,11 +40,14 @@ __all__ = [
     "AlphabetScene",
     "ArithmeticScene",
     "ConvSpec",
+    "ConvSpec1d",
     "DepthwiseSeparableScene",
     "DirectConv",
     "NumericalScene",
     "SpecError",
+    "Stack",
     "TransposedConvSpec",
+    "TransposedConvSpec1d",
     "__version__",
     "torch_parameters",
 ]
@@ -43,9 +56,12 @@ __all__ = [
 # before numpy or manim load (see convmanim._entry).
 _LAZY = {
     "ConvSpec": "convmanim.geometry",
+    "ConvSpec1d": "convmanim.geometry",
     "DirectConv": "convmanim.geometry",
     "SpecError": "convmanim.geometry",
     "TransposedConvSpec": "convmanim.geometry",
+    "TransposedConvSpec1d": "convmanim.geometry",
+    "Stack": "convmanim.receptive",
     "torch_parameters": "convmanim.torch_compat",
     "AlphabetRelationshipScene": "convmanim.modes.alphabet",
     "AlphabetScene": "convmanim.modes.alphabet",
