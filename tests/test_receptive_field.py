@@ -60,8 +60,8 @@ def check_every_cell(stack: Stack) -> int:
                 # the cells really seen lie inside the span; where no padding cut
                 # them at any level, they reach both of its ends
                 hit = np.nonzero(seen[0].any(axis=tuple(i for i in range(stack.ndim) if i != a)))[0]
-                if hit.size == 0:  # every tap landed on padding: the output is a constant
-                    assert not _uncut(axes[a], n, stack, a)
+                if hit.size == 0:  # along some axis every tap landed on padding: a constant
+                    assert not all(_uncut(axes[b], m, stack, b) for b, m in enumerate(cell))
                     continue
                 assert span[a][0] <= hit.min() and hit.max() <= span[a][1]
                 if span[a][0] >= 0 and span[a][1] < stack.sizes[0][a] and _uncut(axes[a], n,
