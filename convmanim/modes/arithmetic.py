@@ -794,12 +794,17 @@ class ArithmeticScene(ConvScene):
         """The output-size formula with the numbers put in."""
         return self.parts.formula
 
-    def step_caption(self, step: int) -> str:
-        """Where the kernel lies at ``step``; with channels, which filters read it and write."""
-        caption = window_caption(self.spec, step)
-        if not self.spec.has_channels:
-            return caption
-        return _channel_caption(self.spec, caption)
+    @classmethod
+    def step_captions(cls) -> list[str]:
+        """Where the kernel lies at each step; with channels, which filters read it and write.
+
+        The one caption of a step (see :meth:`ConvScene.step_captions`): its
+        speaker note and its subtitle.
+        """
+        captions = [window_caption(cls.spec, e) for e in range(cls.num_steps())]
+        if not cls.spec.has_channels:
+            return captions
+        return [_channel_caption(cls.spec, caption) for caption in captions]
 
 
 class DepthwiseSeparableScene(ArithmeticScene):
@@ -850,11 +855,16 @@ class DepthwiseSeparableScene(ArithmeticScene):
 
     @classmethod
     def step_captions(cls) -> list[str]:
-        """The depthwise conv's windows, then the pointwise conv's."""
-        depthwise, pointwise = cls.stages()
-        n = cls.spec.num_steps
-        return [f"Depthwise conv, {window_caption(depthwise, e)}" for e in range(n)] + \
-            [f"Pointwise conv, {window_caption(pointwise, e)}" for e in range(n)]
+        """Which phase each step is in, and what its filters do."""
+        total, half = cls.num_steps(), cls.spec.num_steps
+        out = []
+        for step in range(total):
+            link, local = (0, step) if step < half else (1, step - half)
+            conv = cls.stages()[link]
+            phase = "depthwise" if link == 0 else "pointwise"
+            caption = _drop_step_prefix(_channel_caption(conv, window_caption(conv, local)))
+            out.append(f"Step {step + 1} of {total}, {phase} phase: {caption}")
+        return out
 
     @classmethod
     def pace_restarts(cls) -> list[int]:
@@ -900,14 +910,6 @@ class DepthwiseSeparableScene(ArithmeticScene):
             if ratio >= 1 else
             rf"= {dw} + {pw} = {dw + pw}\ \ (\approx {1 / ratio:.1f}\times\ \text{{more}})",
         ]
-
-    def step_caption(self, step: int) -> str:
-        """Which phase ``step`` is in, and what its filters do."""
-        link, local = self._phase(step)
-        conv = self.stages()[link]
-        phase = "depthwise" if link == 0 else "pointwise"
-        caption = _drop_step_prefix(_channel_caption(conv, window_caption(conv, local)))
-        return f"Step {step + 1} of {self.num_steps()}, {phase} phase: {caption}"
 
     # ---------------------------------------------------------------- steps
     def _phase(self, step: int) -> tuple[int, int]:
