@@ -53,10 +53,12 @@ __all__ = [
     "NEEDS_MANIM_021",
     "REVEALJS_VERSION",
     "SlideSteps",
+    "add_reversed_videos",
     "as_slides",
     "planned_slides",
     "provide_revealjs",
     "render_slides",
+    "reverse_video",
     "slides_supported",
     "speaker_note",
 ]
@@ -109,6 +111,31 @@ class SlideSteps:
     intro: Any
     still_step: Any
 
+    skip_reversing = True
+    """manim-slides' own reversal is skipped: it reverses a long slide in a
+    ``multiprocessing`` pool whose shutdown can hang for good (a worker started
+    as the pool is being terminated waits forever for a task). :meth:`render`
+    reverses every slide itself instead, one segment after another."""
+
+    REVERSE_SEGMENT = 4.0
+    """Seconds of video reversed at once (the reversal holds them all in memory)."""
+
+    def __init__(self, *args: Any, output_folder: Path | None = None, **kwargs: Any) -> None:
+        if output_folder is None:
+            from manim_slides.defaults import FOLDER_PATH
+
+            output_folder = FOLDER_PATH
+        self.deck_folder = Path(output_folder)
+        super().__init__(*args, output_folder=output_folder, **kwargs)
+
+    def render(self, *args: Any, **kwargs: Any) -> Any:
+        """Render the deck, then give each slide its reversed video (played going back)."""
+        result = super().render(*args, **kwargs)  # type: ignore[misc]
+        deck = self.deck_folder / f"{self}.json"
+        if self.still_step is None and deck.is_file():
+            add_reversed_videos(deck, self.REVERSE_SEGMENT)
+        return result
+
     def construct(self) -> None:
         """Give the first slide its speaker note, then play the scene."""
         if self.still_step is None:
@@ -130,6 +157,68 @@ class SlideSteps:
         """Play the intro as a slide of its own: the deck's title slide."""
         super().play_intro()  # type: ignore[misc]
         self.next_slide(notes=speaker_note(self, 0))
+
+
+def add_reversed_videos(deck: Path, segment: float = 4.0) -> None:
+    """Reverse each slide's video of ``deck`` and record it as the slide's ``rev_file``.
+
+    A video already reversed (same name, from an earlier render of the same
+    slide) is kept. The deck's file is replaced at once when every video is
+    written.
+    """
+    data = json.loads(deck.read_text(encoding="utf-8"))
+    for slide in data.get("slides", []):
+        src = Path(slide["file"])
+        if not src.is_absolute():
+            src = deck.parent.parent / src
+        rev = src.with_name(f"{src.stem}_reversed{src.suffix}")
+        if not rev.is_file():
+            reverse_video(src, rev, segment)
+        slide["rev_file"] = str(rev if Path(slide["file"]).is_absolute()
+                                else Path(slide["file"]).with_name(rev.name))
+    part = deck.with_name(f".{deck.name}.reversed")
+    part.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.replace(part, deck)
+
+
+def reverse_video(src: Path, dest: Path, segment: float = 4.0) -> None:
+    """Write ``src`` played backwards to ``dest``, ``segment`` seconds at a time.
+
+    Every frame of a piece is held in memory while it is reversed, so a long
+    video is cut into pieces of ``segment`` seconds (without re-encoding),
+    each piece reversed, and the reversed pieces joined in reverse order: in
+    this process, one after another (manim-slides' own helpers, no pool).
+    """
+    import tempfile
+
+    import av
+    from manim_slides.utils import concatenate_video_files, reverse_video_file_in_one_chunk
+
+    with av.open(str(src)) as container:
+        stream = container.streams.video[0]
+        seconds = (float(stream.duration * stream.time_base)
+                   if stream.duration and stream.time_base else None)
+    if seconds is not None and seconds <= segment:
+        reverse_video_file_in_one_chunk((src, dest))
+        return
+    with tempfile.TemporaryDirectory(prefix="convmanim-reverse-") as folder:
+        pieces = Path(folder)
+        with av.open(str(src)) as source, av.open(
+            str(pieces / f"%06d{src.suffix}"), "w", format="segment",
+            options={"segment_time": str(segment)},
+        ) as out:
+            video = source.streams.video[0]
+            target = out.add_stream_from_template(video)
+            for packet in source.demux(video):
+                if packet.dts is None:
+                    continue
+                packet.stream = target
+                out.mux(packet)
+        forward = sorted(pieces.glob(f"*{src.suffix}"))
+        backward = [piece.with_name(f"rev_{piece.name}") for piece in forward]
+        for piece, rev in zip(forward, backward):
+            reverse_video_file_in_one_chunk((piece, rev))
+        concatenate_video_files(backward[::-1], dest)
 
 
 def speaker_note(scene: Any, step: int) -> str:

@@ -149,6 +149,37 @@ def test_deck_has_one_slide_per_step(scene_cls: type, slides: int, tmp_path: Pat
     assert page.count("data:video/mp4;base64,") == slides  # self-contained
 
 
+class _LongSteps(ArithmeticScene):
+    spec = ConvSpec(3, 2)
+    step_time = 9.0  # longer than a reversed piece (4 s): the video is cut and joined
+
+
+@needs_slides
+@pytest.mark.render
+def test_slides_are_reversed_here_without_a_process_pool(tmp_path: Path, monkeypatch) -> None:
+    """A slide's reversed video is its frames backwards, long ones included, and no
+    multiprocessing pool is started (its shutdown can hang for good)."""
+    import multiprocessing.pool
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a multiprocessing pool was started")
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, "__init__", refuse)
+    _, deck = render_slides(_LongSteps, "long", quality="64x36@4", output_dir=tmp_path,
+                            echo=False)
+    entries = _deck(deck)
+    assert len(entries) == 4
+    for entry in entries:
+        forward = iio.imread(entry["file"], plugin="pyav").astype(float)
+        backward = iio.imread(entry["rev_file"], plugin="pyav").astype(float)
+        assert entry["rev_file"] != entry["file"] and len(forward) >= 36
+        assert backward.shape == forward.shape
+        # lossy both ways: each reversed frame is nearest to its mirror image
+        for k in (0, len(forward) // 2, len(forward) - 1):
+            diffs = [abs(backward[k] - f).mean() for f in forward]
+            assert diffs[len(forward) - 1 - k] <= min(diffs) + 1.0, k
+
+
 @needs_slides
 @pytest.mark.render
 def test_deck_is_cut_at_step_boundaries(tmp_path: Path) -> None:
