@@ -41,6 +41,8 @@ from .geometry import (
     SpecError,
     TransposedConvSpec,
     TransposedConvSpec1d,
+    _is_1d,
+    _shown,
     spec_from_torch,
 )
 
@@ -299,14 +301,14 @@ class Stack:
             For a layer that is neither a conv, a pooling, a causal pad nor
             elementwise, and for anything :func:`spec_from_torch` refuses.
         """
-        shape = tuple(input_shape)  # type: ignore[arg-type]
-        shape = shape[-3:] if len(shape) == 4 else shape[-2:] if len(shape) == 3 else shape
+        modules = list(_flatten(modules))
+        shape = _tensor_shape(input_shape, modules)
         layers: list[Layer] = []
         pad: tuple[str, int] | None = None
-        for module in _flatten(modules):
+        for module in modules:
             name = type(module).__name__
             if name in ("ZeroPad1d", "ConstantPad1d"):
-                left, right = tuple(getattr(module, "padding", (0, 0)))
+                left, right = _pad_sides(module)
                 if right != 0 or getattr(module, "value", 0) != 0 or pad is not None:
                     raise SpecError(f"{name}(({left}, {right})) is not a causal pad: convmanim "
                                     "reads zeros on the left only, before a Conv1d")
@@ -331,6 +333,33 @@ class Stack:
         if pad is not None:
             raise SpecError(f"{pad[0]} at the end of the stack pads no conv")
         return cls(layers)
+
+
+def _tensor_shape(input_shape: object, modules: list[object]) -> tuple[int, ...]:
+    """``(C, L)`` or ``(C, H, W)`` from the input's shape, as the first layer's dimension says."""
+    first = next((m for m in modules if hasattr(m, "kernel_size")), None)
+    one_d = first is not None and _is_1d(first)
+    want = "(C, L) or (N, C, L)" if one_d else "(C, H, W) or (N, C, H, W)"
+    lengths = (2, 3) if one_d else (3, 4)
+    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence) \
+            or len(input_shape) not in lengths or not all(
+                isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1
+                for n in input_shape):
+        raise SpecError(f"input_shape must be {want} of positive integers, got "
+                        f"{_shown(input_shape)}")
+    return tuple(int(n) for n in input_shape[-lengths[0]:])
+
+
+def _pad_sides(module: object) -> tuple[int, int]:
+    """A ``ZeroPad1d``'s or ``ConstantPad1d``'s ``(left, right)``."""
+    padding = getattr(module, "padding", None)
+    if isinstance(padding, (int, np.integer)) and not isinstance(padding, bool):
+        return int(padding), int(padding)
+    if isinstance(padding, Sequence) and len(padding) == 2 and all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in padding):
+        return int(padding[0]), int(padding[1])
+    raise SpecError(f"{type(module).__name__}.padding must be (left, right), got "
+                    f"{_shown(padding)}")
 
 
 def _flatten(modules: Iterable[object]) -> Iterable[object]:

@@ -259,3 +259,42 @@ def test_layers_that_are_not_traced_are_refused(torch):
         Stack.from_torch([nn.ZeroPad1d((2, 1)), nn.Conv1d(1, 1, 3)], (1, 8))
     with pytest.raises(SpecError, match=r"ZeroPad1d\(\(1, 0\)\) must come just before a Conv1d"):
         Stack.from_torch([nn.ZeroPad1d((1, 0)), nn.Conv1d(1, 1, 3)], (1, 8))
+
+
+class _Conv1d:
+    """A stand-in with nn.Conv1d's attributes (torch need not be installed)."""
+
+    in_channels = out_channels = groups = 1
+    kernel_size, stride, padding, dilation = (3,), (1,), (0,), (1,)
+    padding_mode = "zeros"
+
+
+class _Conv2d(_Conv1d):
+    kernel_size, stride, padding, dilation = (3, 3), (1, 1), (0, 0), (1, 1)
+
+
+class ZeroPad1d:
+    padding = 2
+
+
+SHAPES = [
+    ([_Conv1d()], 8, r"input_shape must be \(C, L\) or \(N, C, L\) of positive integers, got 8"),
+    ([_Conv1d()], "1x8", "got '1x8'"),
+    ([_Conv1d()], (1, 0, 8), r"got \(1, 0, 8\)"),
+    ([_Conv1d()], (1, True), r"got \(1, True\)"),
+    ([_Conv2d()], (1, 8), r"\(C, H, W\) or \(N, C, H, W\) of positive integers, got \(1, 8\)"),
+    ([_Conv2d()], None, "got None"),
+    ([ZeroPad1d(), _Conv1d()], (1, 8), r"ZeroPad1d\(\(2, 2\)\) is not a causal pad"),
+]
+
+
+@pytest.mark.parametrize("modules,shape,message", SHAPES, ids=[m for *_, m in SHAPES])
+def test_bad_input_shapes_are_one_line(modules, shape, message):
+    with pytest.raises(SpecError, match=message) as info:
+        Stack.from_torch(modules, shape)
+    assert "\n" not in str(info.value)
+
+
+def test_the_first_layer_says_how_to_read_the_shape():
+    assert Stack.from_torch([_Conv1d()], (2, 1, 8)).sizes == ((8,), (6,))     # (N, C, L)
+    assert Stack.from_torch([_Conv2d()], (1, 8, 9)).sizes == ((8, 9), (6, 7))  # (C, H, W)
