@@ -23,12 +23,20 @@ order. However the work ends, no worker is left behind:
 Ctrl-C reaches every process of the terminal's foreground group, so workers
 ignore ``SIGINT`` and leave it to the caller, which stops them all.
 
+A worker never garbage-collects the objects it inherits (:func:`gc.freeze`
+around the fork). The caller may hold garbage it has not collected yet, such
+as an encoder of an earlier render, whose destructor joins the encoder's
+threads: a fork copies only the forking thread, so that destructor run in the
+worker would wait forever for threads it does not have. The caller collects
+its own garbage, where those threads exist.
+
 This module imports only the standard library.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import pickle
@@ -213,9 +221,12 @@ def run_forked(func: Callable[[int], Any], count: int, jobs: int, *,
                 # a stop signal between the fork and the worker's own handlers
                 # would meet the caller's handler there: the worker unblocks them
                 previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+                # the worker never collects what it inherits (see the module's notes)
+                gc.freeze()
                 try:
                     process.start()
                 finally:
+                    gc.unfreeze()
                     signal.pthread_sigmask(signal.SIG_SETMASK, previous)
                     send.close()
                 running[index] = (process, receive)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -103,6 +104,36 @@ def test_leaving_the_loop_early_stops_the_workers(tmp_path, monkeypatch):
         next(tasks)
     tasks.close()
     assert [p for p in _wait_gone([int(p.read_text()) for p in tmp_path.iterdir()], 0.5)] == []
+
+
+class _Finalized:
+    """Garbage in a cycle whose finalizer notes the process that ran it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.cycle = self
+
+    def __del__(self) -> None:
+        (self.folder / f"del-{os.getpid()}").write_text("")
+
+
+def _collect(index: int) -> int:
+    gc.collect()
+    return os.getpid()
+
+
+def test_a_worker_never_finalizes_the_callers_garbage(tmp_path):
+    # A PyAV encoder left in a cycle by an earlier render joins libx264's threads
+    # when finalized; in a forked worker (which has none of them) that hung for ever.
+    gc.disable()
+    try:
+        _Finalized(tmp_path)  # garbage, not yet collected
+        pids = list(run_forked(_collect, 2, jobs=2))
+    finally:
+        gc.enable()
+    gc.collect()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"del-{os.getpid()}"]
+    assert os.getpid() not in pids
 
 
 ORPHANS = """
