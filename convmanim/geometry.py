@@ -246,6 +246,20 @@ class DirectConv:
         for e in range(self.num_steps):
             yield self.window(e)
 
+    def window_input_cells(self, step: int) -> list[Pair]:
+        """Grid cells of real input under the kernel at ``step``, tap by tap (row-major).
+
+        The taps over padding (or, for a transposed conv, over the zeros
+        between inputs) are left out.
+
+        Examples
+        --------
+        >>> ConvSpec(3, 2, padding=1).direct().window_input_cells(0)
+        [(1, 1)]
+        """
+        mask = self.input_mask()
+        return [(int(r), int(c)) for r, c in self.window(step).reshape(-1, 2) if mask[r, c]]
+
     def tap_weight(self) -> np.ndarray:
         """Which kernel weight each tap uses.
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Cue", "add_subtitle_stream", "cues_from_srt", "mux_cues", "read_cues", "read_webvtt",
-           "webvtt"]
+           "vtt_timestamp", "webvtt"]
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,8 @@ def cues_from_srt(subtitles: Iterable[Any]) -> list[Cue]:
             for s in subtitles]
 
 
-def _timestamp(seconds: float) -> str:
-    """``HH:MM:SS.mmm``, as WebVTT writes times."""
+def vtt_timestamp(seconds: float) -> str:
+    """``HH:MM:SS.mmm``, as WebVTT writes times (cues and chapters alike)."""
     ms = max(0, round(seconds * 1000))
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
@@ -81,7 +81,7 @@ def webvtt(cues: Sequence[Cue]) -> str:
     """
     lines = ["WEBVTT", ""]
     for n, cue in enumerate(cues, start=1):
-        lines += [str(n), f"{_timestamp(cue.start)} --> {_timestamp(cue.end)}",
+        lines += [str(n), f"{vtt_timestamp(cue.start)} --> {vtt_timestamp(cue.end)}",
                   _escape(cue.text), ""]
     return "\n".join(lines[:-1]) + "\n"
 

@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .subtitles import Cue, add_subtitle_stream, mux_cues
+from .subtitles import Cue, add_subtitle_stream, mux_cues, vtt_timestamp
 
 __all__ = [
     "DEFAULT_ENCODING",
@@ -273,14 +273,6 @@ class Chapter:
     end: float = field(default=0.0)
 
 
-def _vtt_time(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
-
-
 def write_webvtt_chapters(path: str | os.PathLike[str], chapters: Sequence[Chapter]) -> Path:
     """Write ``chapters`` as a WebVTT chapters file (``<track kind="chapters">``).
 
@@ -289,14 +281,18 @@ def write_webvtt_chapters(path: str | os.PathLike[str], chapters: Sequence[Chapt
     lines = ["WEBVTT", ""]
     for n, ch in enumerate(chapters, start=1):
         title = " ".join(ch.title.replace("-->", "→").split())
-        lines += [f"chapter-{n}", f"{_vtt_time(ch.start)} --> {_vtt_time(ch.end)}", title, ""]
+        span = f"{vtt_timestamp(ch.start)} --> {vtt_timestamp(ch.end)}"
+        lines += [f"chapter-{n}", span, title, ""]
+    from .files import commit, new_temp, remove_quietly
+
     dest = Path(path)
-    tmp = dest.with_name(f".{dest.name}.part-{os.getpid()}")
+    handle, tmp = new_temp(dest)  # an unpredictable name, created exclusively
     try:
-        tmp.write_text("\n".join(lines), encoding="utf-8")
-        os.replace(tmp, dest)
+        with handle:
+            handle.write("\n".join(lines).encode("utf-8"))
+        commit([(tmp, dest)])
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        remove_quietly(tmp)
         raise
     return dest
 

@@ -88,3 +88,20 @@ def test_scatter_cells_are_the_oracles_taps_inside_the_output(i_prime, k, s, p, 
     out = spec.output_size
     inside = [(int(r), int(c)) for r, c in taps if 0 <= r < out[0] and 0 <= c < out[1]]
     assert scatter_cells(spec, cell_of_index(index, spec.input_size)) == inside
+
+
+@pytest.mark.parametrize("i,k,s,p,d", [(5, 3, 1, 0, 1), (5, 3, 2, 1, 1), (6, 2, 2, 2, 2),
+                                       (4, 3, 1, 2, 1), (7, 3, 3, 1, 2)])
+def test_window_input_cells_are_the_real_inputs_each_tap_reads(i, k, s, p, d):
+    """Tap (a, b) of output (y, x) reads input (y·s + a·d − p, x·s + b·d − p) when that is
+    inside the input; on the padded grid that is the cell shifted by p."""
+    from convmanim import ConvSpec
+
+    spec = ConvSpec(i, k, stride=s, padding=p, dilation=d)
+    direct = spec.direct()
+    o = spec.output_size[0]
+    for step in range(o * o):
+        y, x = divmod(step, o)
+        want = [(y * s + a * d, x * s + b * d) for a in range(k) for b in range(k)
+                if 0 <= y * s + a * d - p < i and 0 <= x * s + b * d - p < i]
+        assert direct.window_input_cells(step) == want

@@ -644,13 +644,7 @@ class MatrixView:
 
     def touched_cells(self, step: int) -> list[tuple[int, int]]:
         """Grid cells of real input under the kernel at ``step``."""
-        win = self.direct.window(step)
-        mask = self.direct.input_mask()
-        return [
-            (int(r), int(c))
-            for r, c in win.reshape(-1, 2)
-            if mask[r, c]
-        ]
+        return self.direct.window_input_cells(step)
 
     def _band_target(self, step: int) -> np.ndarray:
         left, right, top, bottom = self.matrix.row_rect(step)
