@@ -10,7 +10,7 @@ from manim import RIGHT, Animation, Line, Mobject, Polygon, Rectangle, Square, V
 from ..geometry import DirectConv, cell_index
 from ..theme import Theme
 from .grid import cell_polygon, place_in_cell
-from .motion import Glide, MoveLines
+from .motion import Glide, MoveLines, StepGlider
 from .plane import PlaneMap
 
 __all__ = ["CellHighlight", "Connectors", "KernelWindow", "rotation_legend", "weight_box"]
@@ -39,7 +39,7 @@ def weight_box(label: Mobject, theme: Theme) -> VGroup:
     return VGroup(box, label)
 
 
-class KernelWindow(VGroup):
+class KernelWindow(StepGlider, VGroup):
     """The kernel's shadow over a grid: one shaded cell per tap.
 
     Under dilation the taps are spread out and the holes between them stay
@@ -165,40 +165,6 @@ class KernelWindow(VGroup):
         """The shaded cell of tap ``(a, b)``."""
         return self.taps[cell_index((a, b), self.direct.kernel_size)]
 
-    def footprint(self, step: int | None = None) -> np.ndarray:
-        """Screen corners of the window's bounding box at ``step`` (now by default).
-
-        Returns
-        -------
-        numpy.ndarray
-            ``(4, 3)``: top-left, top-right, bottom-right, bottom-left.
-        """
-        y0, x0 = self.direct.window_origin(self.step if step is None else step)
-        eh, ew = self.direct.effective_kernel_size
-        return self.plane.rect_corners(y0, x0, y0 + eh, x0 + ew)
-
-    def offset_to(self, step: int) -> np.ndarray:
-        """Screen vector from the current step's window to ``step``'s."""
-        y0, x0 = self.direct.window_origin(self.step)
-        y1, x1 = self.direct.window_origin(step)
-        return self.plane.vector(y1 - y0, x1 - x0)
-
-    def move_to_step(self, step: int) -> KernelWindow:
-        """Jump to ``step`` at once."""
-        self.shift(self.offset_to(step))
-        self.step = step
-        return self
-
-    def animate_to_step(self, step: int, **kwargs: object) -> Animation:
-        """An animation gliding the window to ``step``.
-
-        The window's :attr:`step` changes when the animation begins, from
-        wherever the window is then: an animation built and not played
-        changes nothing. Animations built beside it (connectors) aim at
-        :meth:`footprint` of ``step``.
-        """
-        return Glide(self, lambda: self.offset_to(step), lambda: setattr(self, "step", step),
-                      **kwargs)
 
 
 class CellHighlight(VGroup):

@@ -10,14 +10,24 @@ interpolate them directly.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from manim import Animation, AnimationGroup, Line, Mobject
 
 from ..manim_internals import get_alphas, has_colours, set_alphas
 
-__all__ = ["Deferred", "Glide", "MoveLines", "OnBegin", "Rearrange", "Translate", "clip_factor",
-           "set_visibility"]
+__all__ = [
+    "Deferred",
+    "Glide",
+    "MoveLines",
+    "OnBegin",
+    "Rearrange",
+    "StepGlider",
+    "Translate",
+    "clip_factor",
+    "set_visibility",
+]
 
 Rect = tuple[float, float, float, float]
 """``(left, right, top, bottom)`` of a screen rectangle."""
@@ -328,3 +338,51 @@ class Rearrange(_Copyless):
             if visibility != 1 or v0 != v1 or v0 < 1:
                 set_visibility(mob, visibility)
 
+
+
+class StepGlider:
+    """Mixin for a window that lies over a grid at one conv step and glides between steps.
+
+    The class sets ``plane`` (a :class:`~convmanim.mobjects.plane.PlaneMap`),
+    ``direct`` (the :class:`~convmanim.geometry.DirectConv` whose windows it
+    shows) and ``step``; it is a mobject (``shift`` moves it).
+    """
+
+    plane: Any
+    direct: Any
+    step: int
+
+    def footprint(self, step: int | None = None) -> np.ndarray:
+        """Screen corners of the window's bounding box at ``step`` (now by default).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(4, 3)``: top-left, top-right, bottom-right, bottom-left.
+        """
+        y0, x0 = self.direct.window_origin(self.step if step is None else step)
+        eh, ew = self.direct.effective_kernel_size
+        return self.plane.rect_corners(y0, x0, y0 + eh, x0 + ew)
+
+    def offset_to(self, step: int) -> np.ndarray:
+        """Screen vector from the current step's window to ``step``'s."""
+        y0, x0 = self.direct.window_origin(self.step)
+        y1, x1 = self.direct.window_origin(step)
+        return self.plane.vector(y1 - y0, x1 - x0)
+
+    def move_to_step(self, step: int) -> Any:
+        """Jump to ``step`` at once; returns the window."""
+        self.shift(self.offset_to(step))  # type: ignore[attr-defined]
+        self.step = step
+        return self
+
+    def animate_to_step(self, step: int, **kwargs: object) -> Animation:
+        """An animation gliding the window to ``step``.
+
+        The window's :attr:`step` changes when the animation begins, from
+        wherever the window is then: an animation built and not played
+        changes nothing. Animations built beside it (connectors) aim at
+        :meth:`footprint` of ``step``.
+        """
+        return Glide(self, lambda: self.offset_to(step),  # type: ignore[arg-type]
+                     lambda: setattr(self, "step", step), **kwargs)

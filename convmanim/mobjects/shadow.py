@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import numpy as np
-from manim import Animation, VMobject
+from manim import VMobject
 
 from ..geometry import DirectConv
 from ..theme import Theme
-from .motion import Glide
+from .motion import StepGlider
 from .plane import PlaneMap
 
 __all__ = ["KernelShadow"]
 
 
-class KernelShadow(VMobject):
+class KernelShadow(StepGlider, VMobject):
     """The kernel's shadow over a grid, every tap one sub-path of a single path.
 
     It looks like :class:`~convmanim.mobjects.kernel.KernelWindow` without
@@ -49,20 +48,3 @@ class KernelShadow(VMobject):
             corners = plane.cell_corners(int(r), int(c))
             self.start_new_path(corners[0])
             self.add_points_as_corners([*corners[1:], corners[0]])
-
-    def offset_to(self, step: int) -> np.ndarray:
-        """Screen vector from the current step's window to ``step``'s."""
-        y0, x0 = self.direct.window_origin(self.step)
-        y1, x1 = self.direct.window_origin(step)
-        return self.plane.vector(y1 - y0, x1 - x0)
-
-    def move_to_step(self, step: int) -> KernelShadow:
-        """Jump to ``step`` at once."""
-        self.shift(self.offset_to(step))
-        self.step = step
-        return self
-
-    def animate_to_step(self, step: int, **kwargs: object) -> Animation:
-        """An animation gliding the shadow to ``step``; :attr:`step` changes when it begins."""
-        return Glide(self, lambda: self.offset_to(step), lambda: setattr(self, "step", step),
-                     **kwargs)

@@ -21,12 +21,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from manim import Animation, Dot, Mobject, VGroup, VMobject
+from manim import Dot, Mobject, VGroup, VMobject
 
 from ..geometry import DirectConv, Pair
 from ..theme import Theme
 from .grid import dashed_segments
-from .motion import Glide
+from .motion import StepGlider
 from .plane import SLANT_COL, SLANT_ROW, PlaneMap
 
 __all__ = [
@@ -554,7 +554,7 @@ def tap_dot(plane: PlaneMap, cell: Pair, theme: Theme) -> Dot:
     return dot.set_stroke(color=theme.background, width=0.8, opacity=1.0)
 
 
-class SliceWindow(VGroup):
+class SliceWindow(StepGlider, VGroup):
     """A filter's slice over one plane of a stack: the kernel's shaded taps, as one path.
 
     It looks like a :class:`~convmanim.mobjects.kernel.KernelWindow` without
@@ -612,26 +612,3 @@ class SliceWindow(VGroup):
         """The screen centre of every drawn tap, read from the path (tap order)."""
         return [np.mean(np.unique(sub.round(9), axis=0), axis=0)
                 for sub in self.taps.get_subpaths()]
-
-    def footprint(self, step: int | None = None) -> np.ndarray:
-        """Screen corners of the window's bounding box at ``step`` (now by default)."""
-        y0, x0 = self.direct.window_origin(self.step if step is None else step)
-        eh, ew = self.direct.effective_kernel_size
-        return self.plane.rect_corners(y0, x0, y0 + eh, x0 + ew)
-
-    def offset_to(self, step: int) -> np.ndarray:
-        """Screen vector from the current step's window to ``step``'s."""
-        y0, x0 = self.direct.window_origin(self.step)
-        y1, x1 = self.direct.window_origin(step)
-        return self.plane.vector(y1 - y0, x1 - x0)
-
-    def move_to_step(self, step: int) -> SliceWindow:
-        """Jump to ``step`` at once."""
-        self.shift(self.offset_to(step))
-        self.step = step
-        return self
-
-    def animate_to_step(self, step: int, **kwargs: object) -> Animation:
-        """Glide to ``step``; :attr:`step` changes when it begins (see ``KernelWindow``)."""
-        return Glide(self, lambda: self.offset_to(step), lambda: setattr(self, "step", step),
-                     **kwargs)
