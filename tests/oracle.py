@@ -179,6 +179,57 @@ def conv_transpose2d_grouped(y, w, b, stride, padding, dilation, output_padding,
     return out
 
 
+def conv2d_backward(x, w, dy, stride, padding, dilation, groups):
+    """Gradients of conv2d_grouped by the chain rule, one product at a time.
+
+    Walks the forward loop (every output cell, every input channel of its
+    group, every tap) and, for each product ``x[c, r, q] * w[o, j, a, b]``
+    that fed ``y[o, oy, ox]``, adds ``dy[o, oy, ox]`` times the other factor
+    to each factor's gradient. Taps on padding feed nothing. Returns
+    ``(dx, dw, db)`` in the layouts of ``x``, ``w`` and the bias.
+    """
+    ih, iw = x.shape[1:]
+    c_out, n_in, kh, kw = w.shape
+    n_out = c_out // groups
+    (sh, sw), (ph, pw), (dh, dw_) = stride, padding, dilation
+    oh, ow = dy.shape[1:]
+    dx = np.zeros(x.shape)
+    dw = np.zeros(w.shape)
+    db = np.zeros(c_out)
+    for o in range(c_out):
+        g = o // n_out
+        for oy in range(oh):
+            for ox in range(ow):
+                db[o] += dy[o, oy, ox]
+                for j in range(n_in):
+                    c = g * n_in + j
+                    for a in range(kh):
+                        for b in range(kw):
+                            r = oy * sh - ph + a * dh
+                            q = ox * sw - pw + b * dw_
+                            if 0 <= r < ih and 0 <= q < iw:
+                                dx[c, r, q] += dy[o, oy, ox] * w[o, j, a, b]
+                                dw[o, j, a, b] += dy[o, oy, ox] * x[c, r, q]
+    return dx, dw, db
+
+
+def weight_uses(ih, iw, kh, kw, stride, padding, dilation, a, b):
+    """Where tap ``(a, b)`` lay for each output cell: ``{(oy, ox): (r, q) or None}``.
+
+    ``(r, q)`` is the input cell (``None`` on padding), from the forward loop.
+    """
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    oh = out_size(ih, kh, sh, ph, dh)
+    ow = out_size(iw, kw, sw, pw, dw)
+    uses = {}
+    for oy in range(oh):
+        for ox in range(ow):
+            r = oy * sh - ph + a * dh
+            q = ox * sw - pw + b * dw
+            uses[(oy, ox)] = (r, q) if 0 <= r < ih and 0 <= q < iw else None
+    return uses
+
+
 def conv_matrix_by_probing(apply, in_shape):
     """The matrix of a linear map, column by column: apply it to each unit input.
 
