@@ -27,9 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .geometry import ConvSpec, DirectConv, Pair, SpecError, cell_of_index
+from .geometry import ConvSpec, DirectConv, Pair, SpecError, TransposedConvSpec, cell_of_index
 
 __all__ = [
+    "WeightGradientSpec",
     "WeightTerm",
     "bias_gradient",
     "default_upstream",
@@ -131,13 +132,74 @@ def input_gradient(spec: ConvSpec, weight: object, dy: object) -> np.ndarray:
     --------
     >>> spec = ConvSpec(5, 3, stride=2)
     >>> dx = input_gradient(spec, np.ones((3, 3)), np.ones((2, 2)))
-    >>> dx.shape, dx.sum()
+    >>> dx.shape, float(dx.sum())
     ((5, 5), 36.0)
     """
     spec = _forward(spec)
     ys, plain = upstream_tensor(spec, dy)
     out = spec.transposed().apply(ys, weight)
     return out[0] if plain and spec.in_channels == 1 and out.ndim == 3 else out
+
+
+@dataclass(frozen=True, init=False)
+class WeightGradientSpec(ConvSpec):
+    """``∂L/∂w`` as a convolution: the forward conv's input correlated with ``∂L/∂y``.
+
+    A single-channel :class:`~convmanim.geometry.ConvSpec` over the forward
+    conv's padded input whose kernel is ``∂L/∂y`` (``o_h × o_w`` taps),
+    dilated by the forward stride ``s`` and moving by the forward dilation
+    ``d``, stopped after ``k_h × k_w`` positions, one per weight: its output
+    is ``∂L/∂w``. Step ``a·k_w + b`` is weight ``(a, b)``; its window's tap
+    ``(r, q)`` lies on the input cell that weight multiplied to give output
+    ``(r, q)``. Its conv matrix (``k_h·k_w × i_h·i_w``) holds ``∂L/∂y``'s
+    entries, and ``conv_matrix(dy) @ x.ravel() == ∂L/∂w.ravel()``.
+
+    Examples
+    --------
+    >>> w = WeightGradientSpec(ConvSpec(5, 3, stride=2, padding=1))
+    >>> w.kernel_size, w.dilation, w.stride, w.output_size
+    ((3, 3), (2, 2), (1, 1), (3, 3))
+    """
+
+    forward: ConvSpec
+
+    def __init__(self, forward: ConvSpec) -> None:
+        forward = _forward(forward)
+        if forward.has_channels:
+            raise SpecError("the weight gradient's conv view has one channel each way")
+        values = {
+            "input_size": forward.input_size,
+            "kernel_size": forward.output_size,
+            "stride": forward.dilation,
+            "padding": forward.padding,
+            "dilation": forward.stride,
+            "in_channels": 1,
+            "out_channels": 1,
+            "groups": 1,
+            "forward": forward,
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def _validate(self) -> None:
+        """Nothing to check: every window of a valid forward conv fits its padded input."""
+
+    @property
+    def output_size(self) -> Pair:
+        """``(k_h, k_w)``: one position per weight of the forward conv."""
+        return self.forward.kernel_size
+
+    def describe(self) -> str:
+        """A one-line summary: the forward conv, and the correlation that gives ``∂L/∂w``."""
+        f = self.forward
+        return (f"weight gradient of ({f.describe()}): the input correlated with dL/dy "
+                f"({f.output_size[0]}x{f.output_size[1]}, dilation {f.stride[0]}x"
+                f"{f.stride[1]}, moving {f.dilation[0]}x{f.dilation[1]}) -> dL/dw "
+                f"{f.kernel_size[0]}x{f.kernel_size[1]}")
+
+    def transposed(self) -> TransposedConvSpec:
+        """Not defined: the weight gradient is not a layer with a transpose of its own."""
+        raise SpecError("the weight gradient's conv has no transposed conv in these scenes")
 
 
 def weight_gradient_conv(spec: ConvSpec) -> DirectConv:
@@ -147,7 +209,7 @@ def weight_gradient_conv(spec: ConvSpec) -> DirectConv:
     stride ``s``); it moves by the forward dilation ``d``; its ``k_h × k_w``
     positions are the weights, row-major: at step ``a·k_w + b`` its taps lie
     on the input cells weight ``(a, b)`` multiplied, tap ``(r, q)`` on the
-    cell that gave output ``(r, q)``.
+    cell that gave output ``(r, q)``. With channels, the same for every slice.
     """
     spec = _forward(spec)
     fwd = spec.direct()

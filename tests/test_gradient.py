@@ -10,6 +10,7 @@ import pytest
 
 from convmanim import ConvSpec, SpecError
 from convmanim.gradient import (
+    WeightGradientSpec,
     bias_gradient,
     default_upstream,
     input_gradient,
@@ -180,3 +181,35 @@ def test_gradients_equal_torch_autograd(torch, case):
     np.testing.assert_allclose(input_gradient(spec, w, dy), tx.grad.numpy(), atol=1e-12)
     np.testing.assert_allclose(weight_gradient(spec, x, dy), tw.grad.numpy(), atol=1e-12)
     np.testing.assert_allclose(bias_gradient(spec, dy), tb.grad.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("spatial", SPATIAL)
+def test_weight_gradient_spec_is_a_conv_giving_dw(spatial):
+    """∂L/∂w as a ConvSpec: its windows are weight_gradient_conv's, its apply and its
+    matrix (∂L/∂y's entries, one row per weight) give ∂L/∂w, its sizes the forward's."""
+    spec = _spec(spatial)
+    x, _, dy = _values(spec, 9)
+    x, dy = x[0], dy[0]
+    wspec = WeightGradientSpec(spec)
+    assert wspec.output_size == spec.kernel_size and wspec.kernel_size == spec.output_size
+    assert wspec.input_size == spec.input_size and wspec.padding == spec.padding
+    assert wspec.direct() == weight_gradient_conv(spec)
+    dw = weight_gradient(spec, x, dy)
+    np.testing.assert_allclose(wspec.apply(x, dy), dw)
+    np.testing.assert_allclose(wspec.conv_matrix(dy) @ x.ravel(), dw.ravel())
+    # row a·kw + b, column of input cell t.in_cell: the ∂L/∂y entry of each use
+    index = wspec.conv_index_matrix()
+    iw, ow = spec.input_size[1], spec.output_size[1]
+    for step in range(weight_gradient_steps(spec)):
+        row = {}
+        for t in weight_terms(spec, x, dy, step):
+            if t.in_cell is not None:
+                row[t.in_cell[0] * iw + t.in_cell[1]] = t.out_cell[0] * ow + t.out_cell[1]
+        assert {int(c): int(index[step, c]) for c in np.nonzero(index[step] >= 0)[0]} == row
+
+
+def test_weight_gradient_spec_refuses_channels_and_transposes():
+    with pytest.raises(SpecError, match="one channel"):
+        WeightGradientSpec(ConvSpec(4, 3, in_channels=2))
+    with pytest.raises(SpecError, match="no transposed"):
+        WeightGradientSpec(ConvSpec(4, 3)).transposed()
