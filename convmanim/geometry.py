@@ -38,16 +38,22 @@ __all__ = [
     "DirectConv",
     "Pair",
     "PoolMode",
+    "RowConvSpec",
+    "RowTransposedConvSpec",
     "SpecError",
     "TorchKind",
     "TransposedConvSpec",
     "TransposedConvSpec1d",
     "cell_index",
     "cell_of_index",
+    "drawable",
     "num_inputs",
     "parse_pair",
     "scatter_cells",
     "scatter_span",
+    "sequence_of",
+    "shown_index",
+    "shown_size",
     "spec_from_arguments",
     "spec_from_torch",
     "torch_kind",
@@ -2208,6 +2214,14 @@ class ConvSpec1d:
                         (0, self.padding[0]), (1, self.dilation), self.in_channels,
                         self.out_channels, self.groups)
 
+    def as_row(self) -> RowConvSpec:
+        """The row of cells a picture draws of this conv (:class:`RowConvSpec`).
+
+        The modes draw 2-D specs: this one has height 1 and keeps this conv's
+        own padding (causal: on the left only) and outputs.
+        """
+        return RowConvSpec(self)
+
     @property
     def has_channels(self) -> bool:
         """Whether any channel count or ``groups`` differs from 1."""
@@ -2683,6 +2697,10 @@ class TransposedConvSpec1d:
         out = twin.transposed().apply(full, w[:, :, None, :], bias=bias)[:, 0]
         return out[0] if plain and self.out_channels == 1 else out
 
+    def as_row(self) -> RowTransposedConvSpec:
+        """The row a picture draws of this transposed conv (:class:`RowTransposedConvSpec`)."""
+        return RowTransposedConvSpec(RowConvSpec(self.forward))
+
     def transposed(self) -> ConvSpec1d:
         """The forward convolution again."""
         return self.forward
@@ -2690,3 +2708,180 @@ class TransposedConvSpec1d:
 
 AnySpec1d = ConvSpec1d | TransposedConvSpec1d
 """Either kind of 1-D spec."""
+
+
+# ------------------------------------------------------------ 1-D drawn as a row
+# The modes draw 2-D specs; a 1-D spec is drawn as the row of cells it is, a
+# 2-D spec of height 1 that keeps the 1-D spec's own padding (causal padding on
+# the left only) and gives the 1-D spec back as ``sequence``.
+
+
+@dataclass(frozen=True, init=False)
+class RowConvSpec(ConvSpec):
+    """A :class:`ConvSpec1d` as a 2-D spec of height 1: the row a picture draws.
+
+    Unlike :meth:`ConvSpec1d.as_2d` (whose causal twin is padded on both
+    ends and has extra outputs), it is exactly the 1-D conv: the padded row
+    is ``p_left + L + p_right`` cells (``d(k − 1) + L`` when causal), its
+    outputs are the 1-D conv's, and :attr:`padding` is ``(0, p_left)``.
+    Every 2-D method (``direct``, ``conv_matrix``, ``apply``, ``transposed``,
+    ``scatter_canvas``...) works on ``(1, L)`` arrays and gives the 1-D
+    spec's numbers.
+
+    Examples
+    --------
+    >>> row = ConvSpec1d(6, 2, dilation=2, padding="causal").as_row()
+    >>> row.output_size, row.direct().grid_size, row.direct().padding_after
+    ((1, 6), (1, 8), (0, 0))
+    >>> row.sequence.padding
+    (2, 0)
+    """
+
+    sequence: ConvSpec1d
+
+    def __init__(self, sequence: ConvSpec1d) -> None:
+        if not isinstance(sequence, ConvSpec1d):
+            raise SpecError(f"a row spec is made of a ConvSpec1d, got {_shown(sequence)}")
+        s = sequence
+        super().__init__((1, s.input_size), (1, s.kernel_size), (1, s.stride),
+                         (0, s.padding[0]), (1, s.dilation), s.in_channels, s.out_channels,
+                         s.groups)
+        object.__setattr__(self, "sequence", s)
+
+    @property
+    def padded_size(self) -> Pair:
+        """``(1, p_left + L + p_right)``."""
+        return (1, self.sequence.padded_size)
+
+    def describe(self) -> str:
+        """The 1-D spec's summary (:meth:`ConvSpec1d.describe`)."""
+        return self.sequence.describe()
+
+    def direct(self) -> DirectConv:
+        """The 1-D spec's row of cells (:meth:`ConvSpec1d.direct`)."""
+        return self.sequence.direct()
+
+    def pooling(self) -> RowConvSpec:
+        """The same windows over each channel on its own, as a row."""
+        return RowConvSpec(self.sequence.pooling())
+
+    def check_pooling(self, mode: PoolMode = "max") -> None:
+        """The 1-D spec's pooling check (causal padding is for convolutions only)."""
+        self.sequence.check_pooling(mode)
+
+    def depthwise_separable(self) -> tuple[ConvSpec, ConvSpec]:
+        """The depthwise-separable pair, as rows: ``groups = C_in``, then a ``1``-wide conv."""
+        if self.groups != 1:
+            raise SpecError(
+                f"a depthwise-separable conv replaces an ordinary conv (groups = 1), got "
+                f"groups {self.groups}"
+            )
+        s, c = self.sequence, self.in_channels
+        depthwise = ConvSpec1d(s.input_size, s.kernel_size, s.stride,
+                               "causal" if s.causal else s.padding[0], s.dilation, c, c, c)
+        pointwise = ConvSpec1d(s.output_size, 1, in_channels=c, out_channels=self.out_channels)
+        return depthwise.as_row(), pointwise.as_row()
+
+    def transposed(self) -> RowTransposedConvSpec:
+        """The transposed conv, as a row (:meth:`TransposedConvSpec1d.as_row`)."""
+        return RowTransposedConvSpec(self)
+
+
+@dataclass(frozen=True)
+class RowTransposedConvSpec(TransposedConvSpec):
+    """A :class:`TransposedConvSpec1d` as a 2-D spec of height 1 (see :class:`RowConvSpec`).
+
+    Its equivalent direct conv is the 1-D one: ``d(k − 1) − p_left`` zeros
+    before the zero-inserted input (none for the transpose of a causal conv,
+    which is anti-causal) and whatever makes ``o'`` windows after.
+    """
+
+    forward: RowConvSpec
+
+    @property
+    def sequence(self) -> TransposedConvSpec1d:
+        """The 1-D transposed conv this row draws."""
+        return self.forward.sequence.transposed()
+
+    @property
+    def direct_padding(self) -> tuple[Pair, Pair]:
+        """Padding of the equivalent direct conv: ``((0, before), (0, after))``."""
+        direct = self.sequence.direct()
+        return direct.padding_before, direct.padding_after
+
+    def direct(self) -> DirectConv:
+        """The 1-D transposed conv's direct conv (:meth:`TransposedConvSpec1d.direct`)."""
+        return self.sequence.direct()
+
+    equivalent_conv = direct
+
+    def describe(self) -> str:
+        """The 1-D spec's summary (:meth:`TransposedConvSpec1d.describe`)."""
+        return self.sequence.describe()
+
+    def transposed(self) -> RowConvSpec:
+        """The forward convolution again."""
+        return self.forward
+
+
+def sequence_of(spec: object) -> AnySpec1d | None:
+    """The 1-D spec a row spec draws, or ``None`` for a 2-D spec.
+
+    Examples
+    --------
+    >>> sequence_of(ConvSpec1d(8, 3).as_row().transposed()).output_size
+    8
+    >>> sequence_of(ConvSpec(5, 3)) is None
+    True
+    """
+    if isinstance(spec, (RowConvSpec, RowTransposedConvSpec)):
+        return spec.sequence
+    return None
+
+
+def drawable(spec: object) -> object:
+    """``spec`` as the modes draw it: a 1-D spec as its row (:func:`ConvSpec1d.as_row`).
+
+    Anything else is returned as it is.
+    """
+    if isinstance(spec, (ConvSpec1d, TransposedConvSpec1d)):
+        return spec.as_row()  # type: ignore[attr-defined]
+    return spec
+
+
+def shown_index(spec: object, cell: Sequence[int]) -> tuple[int, ...]:
+    """The indices a label writes for grid cell ``cell``: ``(n,)`` in 1-D, ``(row, col)`` in 2-D.
+
+    A row spec's cells are ``(0, n)``: its labels carry one index (``a_3``,
+    ``w_1``), a 2-D spec's two (``a_{03}``).
+
+    Raises
+    ------
+    SpecError
+        If a row spec's cell is not on row 0.
+
+    Examples
+    --------
+    >>> shown_index(ConvSpec1d(8, 3).as_row(), (0, 5))
+    (5,)
+    >>> shown_index(ConvSpec(5, 3), (0, 2))
+    (0, 2)
+    """
+    r, c = (int(v) for v in cell)
+    if sequence_of(spec) is None:
+        return (r, c)
+    if r != 0:
+        raise SpecError(f"a 1-D spec's cells lie on row 0, got row {r}")
+    return (c,)
+
+
+def shown_size(spec: object, size: Sequence[int]) -> tuple[int, ...]:
+    """The size a label writes: ``(L,)`` for a row spec's ``(1, L)``, ``(h, w)`` in 2-D.
+
+    Examples
+    --------
+    >>> shown_size(ConvSpec1d(8, 3).as_row(), (1, 8)), shown_size(ConvSpec(5, 3), (3, 3))
+    ((8,), (3, 3))
+    """
+    h, w = (int(v) for v in size)
+    return (w,) if sequence_of(spec) is not None and h == 1 else (h, w)
