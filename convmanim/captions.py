@@ -29,6 +29,8 @@ from .geometry import (
     TransposedConvSpec,
     cell_of_index,
     scatter_span,
+    sequence_of,
+    shown_index,
 )
 from .values import is_exact, plain_value
 
@@ -107,6 +109,9 @@ def window_caption(spec: AnySpec, step: int) -> str:
     window = direct.window(step)
     rows, cols = window[..., 0], window[..., 1]
     row, col = spec.step_cell(step)
+    seq = sequence_of(spec)
+    if seq is not None:
+        return _window_caption_1d(spec, step, cols)
     grid = _size(direct.grid_size)
     if spec.is_transposed:
         where = f"the {grid} input with its zeros and padding"
@@ -122,8 +127,31 @@ def window_caption(spec: AnySpec, step: int) -> str:
             f"{_cell(row, col)}.")
 
 
-def _where(cell: Pair, channel: int | None) -> str:
-    where = f"cell {_cell(*cell)}"
+def _window_caption_1d(spec: AnySpec, step: int, cols: np.ndarray) -> str:
+    """:func:`window_caption` of a 1-D spec drawn as a row: positions, one index."""
+    seq = sequence_of(spec)
+    assert seq is not None
+    direct = spec.direct()
+    cells = direct.grid_size[1]
+    (n,) = shown_index(spec, spec.step_cell(step))
+    kernel = f"the kernel of {seq.kernel_size}"
+    if spec.is_transposed:
+        where = f"the {cells} cells of the input with its zeros and padding"
+        kernel += ", reversed,"
+    else:
+        if seq.dilation != 1:
+            kernel += f" (dilated by {seq.dilation})"
+        left = seq.padding[0]
+        where = (f"the {cells} cells of the input padded causally ({left} zeros on the left)"
+                 if seq.causal else f"the padded {cells}-cell input" if left
+                 else f"the {cells}-cell input")
+    return (f"Step {step + 1} of {spec.num_steps}: {kernel} covers cells "
+            f"{_span(int(cols.min()), int(cols.max()))} of {where} and gives output {n}.")
+
+
+def _where(cell: Pair, channel: int | None, spec: AnySpec | None = None) -> str:
+    shown = None if spec is None else shown_index(spec, cell)
+    where = f"cell {_cell(*cell)}" if shown is None or len(shown) == 2 else f"{shown[0]}"
     return where if channel is None else f"channel {channel}, {where}"
 
 
@@ -158,7 +186,7 @@ def gather_caption(spec: ConvSpec, step: int, mode: str, taps: np.ndarray,
     """
     cell = spec.step_cell(step) if cell is None else cell
     total = spec.num_steps if total is None else total
-    head = f"Step {step + 1} of {total}, output {_where(cell, channel)}: "
+    head = f"Step {step + 1} of {total}, output {_where(cell, channel, spec)}: "
     values = [number(v) for v in np.ravel(taps)]
     if mode == "convolution":
         assert weights is not None
@@ -181,6 +209,10 @@ def scatter_caption(spec: TransposedConvSpec, step: int, value: float, *,
     row, col = cell_of_index(step, spec.input_size) if cell is None else cell
     total = ih * iw if total is None else total
     rows, cols, cropped = scatter_span(spec, (row, col))
+    if sequence_of(spec) is not None:
+        return (f"Step {step + 1} of {total}: input {_where((row, col), channel, spec)} holds "
+                f"{number(value)}; {number(value)} times the kernel is added to outputs "
+                f"{_span(*cols)}" + (" (the rest falls on the cropped ends)." if cropped else "."))
     return (f"Step {step + 1} of {total}: input {_where((row, col), channel)} holds "
             f"{number(value)}; {number(value)} times the kernel is added to output rows "
             f"{_span(*rows)} and columns {_span(*cols)}"
@@ -215,19 +247,33 @@ def matrix_caption(spec: AnySpec, step: int, symbols: tuple[str, str] = ("a", "b
     for (r, c), (a, b) in zip(window.reshape(-1, 2), tap.reshape(-1, 2)):
         where = index.get((int(r), int(c)))
         if where is not None:  # padding and inserted zeros add nothing
-            terms.append(f"w{subscript(int(a), int(b))} {sym_in}{subscript(*where)}")
+            terms.append(f"w{subscript(*shown_index(spec, (a, b)))} "
+                         f"{sym_in}{subscript(*shown_index(spec, where))}")
     name = "Cᵀ" if spec.is_transposed else "C"
     total = spec.num_steps if total is None else total
     product = " + ".join(terms) if terms else "0"
+    out = subscript(*shown_index(spec, (row, col)))
     return (f"Step {offset + step + 1} of {total}: row {step + 1} "
-            f"of {name} times vec({sym_in}) gives {sym_out}{subscript(row, col)} = {product}.")
+            f"of {name} times vec({sym_in}) gives {sym_out}{out} = {product}.")
 
 
 def formula_in_words(spec: AnySpec) -> str:
     """The output-size formula with its numbers, one sentence (per axis when they differ)."""
+    seq = sequence_of(spec)
+    if seq is not None and seq.causal:
+        f = seq if not seq.is_transposed else seq.forward  # type: ignore[union-attr]
+        if seq.is_transposed:
+            return (f"Output size of the transposed convolution: o′ = s(i′ − 1) + a + 1 = "
+                    f"{f.stride}×({seq.input_size} − 1) + {seq.output_padding} + 1 = "
+                    f"{seq.output_size} (causal: d(k − 1) zeros on the left only).")
+        return (f"Output size: o = floor((i − 1) / s) + 1 = floor(({f.input_size} − 1) / "
+                f"{f.stride}) + 1 = {seq.output_size} (causal: d(k − 1) = {f.padding[0]} "
+                "zeros on the left only).")
     square = all(v[0] == v[1] for v in (spec.input_size, spec.kernel_size, spec.stride,
                                         spec.padding, spec.dilation))
     axes = [(0, "")] if square else [(0, " (rows)"), (1, " (columns)")]
+    if seq is not None:  # the length: the row's width
+        axes = [(1, "")]
     parts = []
     for ax, name in axes:
         if isinstance(spec, TransposedConvSpec):

@@ -24,7 +24,15 @@ import click
 from click.core import ParameterSource
 
 from ._version import __version__
-from .geometry import AnySpec, Pair, SpecError, parse_pair, spec_from_arguments
+from .geometry import (
+    AnySpec,
+    Pair,
+    SpecError,
+    drawable,
+    parse_pair,
+    sequence_of,
+    spec_from_arguments,
+)
 
 __all__ = ["main"]
 
@@ -48,6 +56,25 @@ class _Size(click.ParamType):
 
 
 SIZE = _Size()
+
+
+class _Padding(_Size):
+    """A padding: an integer, ``HxW``, or ``causal`` (1-D: ``d(k − 1)`` on the left only)."""
+
+    name = "N|HxW|causal"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Pair | str:
+        if isinstance(value, str) and value.strip().lower() == "causal":
+            return "causal"
+        return super().convert(value, param, ctx)
+
+
+PADDING = _Padding()
+
+ONE_D_HELP = ("A 1-D conv over a sequence (nn.Conv1d): a row of cells, one number per size, "
+              "labels with one index (a_n, w_a). With -p causal the d(k-1) zeros go on the "
+              "left only. Example: --1d -i 8 -k 3 -d 2 -p causal.")
 
 
 class _Group(click.Group):
@@ -220,10 +247,12 @@ def _seed_options(transposed: bool) -> Callable[[Callable[..., Any]], Callable[.
                          help="Kernel size k."),
             click.option("-s", "--stride", type=SIZE, default="1", show_default=True,
                          help="Stride s."),
-            click.option("-p", "--padding", type=SIZE, default="0", show_default=True,
-                         help="Zero padding p on every side."),
+            click.option("-p", "--padding", type=PADDING, default="0", show_default=True,
+                         help="Zero padding p on every side; with --1d, 'causal' puts "
+                              "d(k-1) zeros on the left only."),
             click.option("-d", "--dilation", type=SIZE, default="1", show_default=True,
                          help="Dilation d (1: a dense kernel)."),
+            click.option("--1d", "one_d", is_flag=True, help=ONE_D_HELP),
             click.option("--in-channels", type=click.IntRange(min=1), default=1,
                          show_default=True, metavar="C_IN",
                          help="Input channels, as nn.Conv2d's in_channels (3 for RGB)."),
@@ -362,15 +391,20 @@ def encoding_from(options: dict[str, Any]) -> Any:
 
 
 def spec_from_options(options: dict[str, Any]) -> AnySpec:
-    """The spec of a mode command's flags (see :func:`~convmanim.geometry.spec_from_arguments`)."""
-    return spec_from_arguments(
+    """The spec of a mode command's flags (see :func:`~convmanim.geometry.spec_from_arguments`).
+
+    A 1-D spec (``--1d``) comes as the row the modes draw
+    (:func:`~convmanim.geometry.drawable`).
+    """
+    return drawable(spec_from_arguments(  # type: ignore[return-value]
         options["input_size"], options["kernel_size"], options["stride"], options["padding"],
         options["dilation"], options.get("output_size"), options.get("transposed", False),
         options.get("output_padding"),
         in_channels=options.get("in_channels", 1),
         out_channels=options.get("out_channels", 1),
         groups=options.get("groups", 1),
-    )
+        one_d=options.get("one_d", False),
+    ))
 
 
 def _check_still_type(animated: bool) -> None:
@@ -727,17 +761,28 @@ def alphabet(relationship: bool, input_symbol: str | None, output_symbol: str | 
 @click.option("-i", "--input-size", type=SIZE, default="5", show_default=True)
 @click.option("-k", "--kernel-size", type=SIZE, default="3", show_default=True)
 @click.option("-s", "--stride", type=SIZE, default="1", show_default=True)
-@click.option("-p", "--padding", type=SIZE, default="0", show_default=True)
+@click.option("-p", "--padding", type=PADDING, default="0", show_default=True)
 @click.option("-d", "--dilation", type=SIZE, default="1", show_default=True)
 @click.option("-o", "--output-size", type=SIZE, default=None)
 @click.option("-t", "--transposed", is_flag=True)
 @click.option("--output-padding", type=SIZE, default=None)
+@click.option("--1d", "one_d", is_flag=True, help=ONE_D_HELP)
 @click.option("--in-channels", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--out-channels", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--groups", type=click.IntRange(min=1), default=1, show_default=True)
 def info(**options: Any) -> None:
-    """Print the arithmetic of a spec (sizes, steps, padding, shapes) without rendering."""
+    r"""Print the arithmetic of a spec (sizes, steps, padding, shapes) without rendering.
+
+    \b
+    Examples:
+      convmanim info -i 5 -k 3 -s 2 -p 1
+      convmanim info --1d -i 8 -k 2 -d 4 -p causal --in-channels 2 --out-channels 3
+    """
     spec = spec_from_options(options)
+    seq = sequence_of(spec)
+    if seq is not None:
+        _info_1d(seq)
+        return
     click.echo(spec.describe())
     direct = spec.direct()
     click.echo(f"steps: {spec.num_steps} (output {spec.output_size[0]}x{spec.output_size[1]})")
@@ -754,6 +799,27 @@ def info(**options: Any) -> None:
             f"tensors: input {shape(map(str, spec.input_shape))}, weight "
             f"{shape(map(str, spec.weight_shape))}, bias {spec.out_channels}, output "
             f"{shape(map(str, spec.output_shape))}"
+        )
+
+
+def _info_1d(seq: Any) -> None:
+    """``info`` for a 1-D spec: lengths, the padded row, the matrix, the tensors."""
+    direct = seq.direct()
+    click.echo(seq.describe())
+    click.echo(f"steps: {seq.num_steps} (output length {seq.output_size})")
+    click.echo(
+        f"drawn row: {direct.grid_size[1]} cells (padding {direct.padding_before[1]} on the "
+        f"left, {direct.padding_after[1]} on the right"
+        + (", causal" if seq.causal else "") + f", stride {direct.stride[1]})"
+    )
+    rows, cols = seq.as_row().matrix_shape
+    click.echo(f"matrix: {rows}x{cols}" + (" (C transposed)" if seq.is_transposed else ""))
+    if seq.has_channels:
+        shape = "x".join
+        click.echo(
+            f"tensors: input {shape(map(str, seq.input_shape))}, weight "
+            f"{shape(map(str, seq.weight_shape))}, bias {seq.out_channels}, output "
+            f"{shape(map(str, seq.output_shape))}"
         )
 
 

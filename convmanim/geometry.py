@@ -1965,19 +1965,31 @@ def spec_from_arguments(
     in_channels: int = 1,
     out_channels: int = 1,
     groups: int = 1,
-) -> AnySpec:
+    one_d: bool = False,
+) -> AnySpec | AnySpec1d:
     """The spec the original tool's arguments describe (the command line's flags).
 
     A transposed conv is given by the arguments of its forward conv and
     ``transposed``; ``output_size`` (``-o``) and ``output_padding``
     (``--output-padding``), when given, must match what the others give.
+    With ``one_d`` every size is one number and the spec a
+    :class:`ConvSpec1d` (or its transpose); ``padding`` may then be
+    ``"causal"``.
 
     Raises
     ------
     SpecError
         For an invalid spec, or an ``-o`` or ``--output-padding`` that
-        disagrees with the computed one.
+        disagrees with the computed one, a causal padding in 2-D, or a size
+        with two numbers in 1-D.
     """
+    if one_d:
+        return _spec1d_from_arguments(input_size, kernel_size, stride, padding, dilation,
+                                      output_size, transposed, output_padding,
+                                      in_channels, out_channels, groups)
+    if isinstance(padding, str):
+        raise SpecError(f"padding {_shown(padding)} is for a 1-D conv (a sequence): add --1d "
+                        "and give one number per size, e.g. --1d -i 8 -k 3 -p causal")
     spec = ConvSpec(input_size, kernel_size, stride, padding, dilation, in_channels,
                     out_channels, groups)
     if output_padding is not None:
@@ -1991,6 +2003,55 @@ def spec_from_arguments(
             f"output_size {got} does not match the computed output size {right} "
             f"({spec.describe()}); drop -o or use -o {right}"
         )
+    return spec.transposed() if transposed else spec
+
+
+_FLAGS_1D = (("input_size", "-i"), ("kernel_size", "-k"), ("stride", "-s"),
+             ("padding", "-p"), ("dilation", "-d"), ("output_size", "-o"),
+             ("output_padding", "--output-padding"))
+
+
+def _spec1d_from_arguments(
+    input_size: Pair, kernel_size: Pair, stride: Pair, padding: Pair | str, dilation: Pair,
+    output_size: Pair | None, transposed: bool, output_padding: Pair | None,
+    in_channels: int, out_channels: int, groups: int,
+) -> AnySpec1d:
+    """:func:`spec_from_arguments` in 1-D: one number per size, ``padding`` may be causal."""
+    values = dict(zip((name for name, _ in _FLAGS_1D),
+                      (input_size, kernel_size, stride, padding, dilation, output_size,
+                       output_padding)))
+    one: dict[str, int | str | None] = {}
+    for name, flag in _FLAGS_1D:
+        value = values[name]
+        if value is None or isinstance(value, str):
+            one[name] = value
+            continue
+        pair = parse_pair(name, value)  # type: ignore[arg-type]
+        if pair[0] != pair[1]:
+            raise SpecError(f"a 1-D conv takes one number per size, got {flag} "
+                            f"{_flag_pair(pair)} (drop --1d for a 2-D conv)")
+        one[name] = pair[0]
+    spec = ConvSpec1d(one["input_size"], one["kernel_size"], one["stride"],  # type: ignore[arg-type]
+                      one["padding"], one["dilation"], in_channels, out_channels,  # type: ignore[arg-type]
+                      groups)
+    op = one["output_padding"]
+    if op is not None:
+        if not transposed:
+            raise SpecError(f"--output-padding {op} is for a transposed conv: add -t")
+        if not 0 <= op < spec.stride:  # type: ignore[operator]
+            raise SpecError(f"output_padding {op} must be 0 to stride − 1 (stride {spec.stride})")
+        if op != spec.remainder:
+            raise SpecError(
+                f"output_padding {op} does not match the transposed conv's output_padding "
+                f"{spec.remainder} ({spec.transposed().describe()}); -i "
+                f"{spec.input_size - spec.remainder + op} keeps the transposed conv's input "  # type: ignore[operator]
+                f"i'={spec.output_size} and gives output_padding {op}"
+            )
+    o = one["output_size"]
+    if o is not None and o != spec.output_size:
+        raise SpecError(f"output_size {o} does not match the computed output size "
+                        f"{spec.output_size} ({spec.describe()}); drop -o or use -o "
+                        f"{spec.output_size}")
     return spec.transposed() if transposed else spec
 
 

@@ -409,7 +409,7 @@ def check_scene(scene_cls: type, mode: str | None) -> None:
     owner = scene_cls.__name__
     spec = getattr(scene_cls, "spec", None)
     if not isinstance(spec, (ConvSpec, TransposedConvSpec)):
-        raise SpecError(f"{owner}.spec must be a ConvSpec or ConvSpec(...).transposed(), "
+        raise SpecError(f"{owner}.spec must be a ConvSpec, a ConvSpec1d or their .transposed(), "
                         f"got {_shown(spec)}")
     attrs = vars_of(scene_cls)
     theme = attrs.get("theme", "light")

@@ -5,7 +5,7 @@ transposed convolution (drawn as a scatter-add: each input cell adds its
 value times the kernel into the output) and a rectangular convolution.
 """
 
-from convmanim import ConvSpec, NumericalScene
+from convmanim import ConvSpec, ConvSpec1d, NumericalScene
 
 # ------------------------------------------------ the original README's examples
 
@@ -86,3 +86,29 @@ class TransposedWithChannels(NumericalScene):
     """The transposed conv of a 3→2 conv maps 2 channels back to 3, starting from the bias."""
 
     spec = ConvSpec(5, 3, stride=2, padding=1, in_channels=3, out_channels=2).transposed()
+
+
+# 1-D convolution over a sequence: a row of cells, labels with one index.
+class CausalDilatedConv1d(NumericalScene):
+    """A causal conv, dilation 2: 4 zeros on the left only; output n sees no input after n."""
+
+    spec = ConvSpec1d(8, 3, dilation=2, padding="causal")
+
+
+class Conv1dChannels(NumericalScene):
+    """A causal 2→3 conv over a sequence: each filter's two rows of weights, plus a bias."""
+
+    spec = ConvSpec1d(6, 2, dilation=2, padding="causal", in_channels=2, out_channels=3)
+
+
+class MaxPooling1d(NumericalScene):
+    """Max pooling of a sequence, window 2, stride 2."""
+
+    spec = ConvSpec1d(8, 2, stride=2)
+    mode = "max"
+
+
+class TransposedConv1d(NumericalScene):
+    """The transposed conv of a strided 1-D conv as scatter-add: each input adds its value × w."""
+
+    spec = ConvSpec1d(8, 3, stride=2, padding=1).transposed()

@@ -800,7 +800,7 @@ def test_check_catches_every_lecture_trap(tmp_path, monkeypatch, trap, text, mes
 
 # ------------------------- Python scenes (promise: the CLI's limits, attributes named first)
 BAD_ATTRIBUTES = [
-    ({"spec": None}, "Bad.spec must be a ConvSpec or ConvSpec(...).transposed(), got None"),
+    ({"spec": None}, "Bad.spec must be a ConvSpec, a ConvSpec1d or their .transposed(), got None"),
     ({"step_time": float("nan")}, "Bad.step_time must be a number in [0.1, 60] seconds, got nan"),
     ({"step_time": -1}, "Bad.step_time must be a number in [0.1, 60] seconds, got -1"),
     ({"intro_time": 0}, "Bad.intro_time must be a number in (0, 60] seconds, got 0"),

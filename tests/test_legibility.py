@@ -387,10 +387,12 @@ def _size_cases():
         AlphabetScene,
         ArithmeticScene,
         ConvSpec,
+        ConvSpec1d,
         NumericalScene,
     )
 
     s2 = ConvSpec(5, 3, stride=2, padding=1)
+    causal = ConvSpec1d(8, 3, dilation=2, padding="causal")
     return {
         "arithmetic transposed": type("A", (ArithmeticScene,), {"spec": s2.transposed()}),
         "numerical conv": type("N", (NumericalScene,), {"spec": s2}),
@@ -398,6 +400,10 @@ def _size_cases():
         "alphabet conv": type("L", (AlphabetScene,), {"spec": s2}),
         "alphabet 7x7 (pages)": type("L", (AlphabetScene,), {"spec": ConvSpec(7, 3)}),
         "relationship, C^T": type("R", (AlphabetRelationshipScene,), {"spec": s2}),
+        "numerical 1-D causal": type("N", (NumericalScene,), {"spec": causal}),
+        "numerical 1-D channels": type("N", (NumericalScene,), {"spec": ConvSpec1d(
+            8, 3, padding="causal", in_channels=2, out_channels=2)}),
+        "numerical 1-D scatter": type("N", (NumericalScene,), {"spec": causal.transposed()}),
     }
 
 

@@ -43,7 +43,7 @@ from manim import (
 
 from .. import interrupt
 from ..captions import formula_in_words, window_caption
-from ..geometry import AnySpec, ConvSpec, SpecError
+from ..geometry import AnySpec, ConvSpec, SpecError, drawable
 from ..labels import batched, math_label, text_label
 from ..limits import MAX_VIDEO_SECONDS, MODES, check_scene
 from ..mobjects.flight import Fade
@@ -115,7 +115,10 @@ class ConvScene(Scene):
     ----------
     spec
         The convolution (a :class:`~convmanim.ConvSpec`) or transposed
-        convolution (``ConvSpec(...).transposed()``) to animate.
+        convolution (``ConvSpec(...).transposed()``) to animate; a 1-D one
+        (:class:`~convmanim.ConvSpec1d`, or its ``transposed()``) is drawn as
+        a row of cells with one-index labels (the class keeps its
+        :meth:`~convmanim.ConvSpec1d.as_row`).
     theme
         ``"light"`` (white, the original look), ``"dark"``, or a
         :class:`~convmanim.theme.Theme`.
@@ -171,6 +174,21 @@ class ConvScene(Scene):
     parts: Any
     steps_played: list[int]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._draw_1d_as_row()
+
+    @classmethod
+    def _draw_1d_as_row(cls) -> None:
+        """A 1-D ``spec`` (:class:`~convmanim.ConvSpec1d`) is drawn as its row of cells.
+
+        The class attribute becomes its :meth:`~convmanim.ConvSpec1d.as_row`,
+        whose ``sequence`` is the 1-D spec given.
+        """
+        spec = cls.__dict__.get("spec")
+        if spec is not None and drawable(spec) is not spec:
+            cls.spec = drawable(spec)  # type: ignore[misc]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         type(self).check_attributes()  # before manim sets anything up
         super().__init__(*args, **kwargs)
@@ -185,6 +203,7 @@ class ConvScene(Scene):
         still's step, and a video of at most two hours. Called before anything
         is set up or drawn (by the scene itself and by the render functions).
         """
+        cls._draw_1d_as_row()
         check_scene(cls, _size_mode(cls))
         if cls.still_step is not None:
             cls.check_step(cls.still_step)

@@ -57,6 +57,8 @@ from ..geometry import (
     TransposedConvSpec,
     num_inputs,
     scatter_cells,
+    sequence_of,
+    shown_size,
 )
 from ..labels import LabelMaker, math_label
 from ..mobjects.flight import Fade, Recolor, Relocate, ghost
@@ -588,11 +590,13 @@ class NumericalScene(ConvScene):
 
     def _tensor_labels(self, spec: AnySpec, transposed_canvas: bool = False) -> tuple[
             Mobject, Mobject]:
-        if spec.has_channels:
-            return (self._grid_label("input", spec.input_shape),
-                    self._grid_label("output", spec.output_shape))
-        return (self._grid_label("input", spec.input_size),
-                self._grid_label("output", spec.output_size))
+        """``input 3×5×5`` and ``output 2×3×3`` (``input 2×8`` and ``output 8`` in 1-D)."""
+        channels: tuple[tuple[int, ...], tuple[int, ...]] = (
+            (spec.in_channels,), (spec.out_channels,)) if spec.has_channels else ((), ())
+        return (
+            self._grid_label("input", (*channels[0], *shown_size(spec, spec.input_size))),
+            self._grid_label("output", (*channels[1], *shown_size(spec, spec.output_size))),
+        )
 
     def _channel_labels(self, spec: AnySpec, bias: np.ndarray | None) -> list[Mobject]:
         """Each grid's name (input grids, then output grids), with an output's bias."""
@@ -959,28 +963,40 @@ class NumericalScene(ConvScene):
         spec = self.spec
         theme = self.get_theme()
         lines: list[str]
+        seq = sequence_of(spec)
+        one_d = seq is not None
+        causal = bool(getattr(seq, "causal", False))
         if isinstance(spec, TransposedConvSpec):
             title = "Transposed convolution"
             f = spec.forward
             lines = [spec_summary(spec)[0]]
             note = (
-                rf"i' = {_pair(spec.input_size)},\;\; o' = {_pair(spec.output_size)}:\;\;"
+                rf"i' = {_shown(spec, spec.input_size)},\;\; "
+                rf"o' = {_shown(spec, spec.output_size)}:\;\;"
                 r"\text{each input cell adds its value} \times w"
-                rf"\text{{, moving }} s = {_pair(f.stride)}"
+                rf"\text{{, moving }} s = {_shown(spec, f.stride)}"
             )
             notes = [note]
             crop = [rf"\text{{dashed cells are cropped by }} p = {_pair(f.padding)}"]
+            if one_d:
+                canvas = spec.scatter_canvas()
+                left, right = canvas.padding_before[1], canvas.padding_after[1]
+                crop = [rf"\text{{dashed cells are cropped: {left} on the left, "
+                        rf"{right} on the right}}" + (r"\text{ (causal)}" if causal else "")]
             if spec.output_padding != (0, 0):
-                crop.append(rf"\text{{output padding }} a = {_pair(spec.output_padding)}")
+                crop.append(rf"\text{{output padding }} a = {_shown(spec, spec.output_padding)}")
             if f.padding != (0, 0) or spec.output_padding != (0, 0):
                 notes.append(r",\;\; ".join(crop))
         else:
             title = TITLES[self.mode]
-            lines = [r",\;\;\; ".join(spec_summary(spec))]
+            lines = [r",\;\;\; ".join(spec_summary(spec)[:2])]
             notes = []
+            if causal:
+                notes.append(rf"\text{{causal: }} d(k-1) = {spec.padding[1]}\text{{ zeros on "
+                             r"the left only, so output } n \text{ sees no input after } n")
             if spec.padding != (0, 0) and self.mode == "average":
                 notes.append(r"\text{the padding counts: every window divides by } "
-                             rf"{spec.kernel_size[0] * spec.kernel_size[1]}")
+                             rf"{spec.kernel_size[0] * spec.kernel_size[1]}")  # k in 1-D
             if spec.padding != (0, 0) and self.mode == "max":
                 notes.append(r"\text{the padding is } -\infty\text{: it never wins}")
         channels = self._channel_note()
@@ -1459,6 +1475,11 @@ def _at_least(mob: Mobject, px: float = MIN_LABEL_PX) -> Mobject:
     if 0 < height < px:
         mob.scale(px / height)
     return mob
+
+
+def _shown(spec: AnySpec, pair: Pair) -> str:
+    """A size or a step as the header writes it: one number in 1-D (the row's width)."""
+    return str(pair[1]) if sequence_of(spec) is not None else _pair(pair)
 
 
 def _pair(pair: Pair) -> str:
