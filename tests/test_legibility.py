@@ -404,6 +404,11 @@ def _size_cases():
         "numerical 1-D channels": type("N", (NumericalScene,), {"spec": ConvSpec1d(
             8, 3, padding="causal", in_channels=2, out_channels=2)}),
         "numerical 1-D scatter": type("N", (NumericalScene,), {"spec": causal.transposed()}),
+        "arithmetic 1-D transposed": type("A", (ArithmeticScene,), {
+            "spec": ConvSpec1d(8, 3, stride=2, padding=1).transposed()}),
+        "alphabet 1-D causal": type("L", (AlphabetScene,), {"spec": causal}),
+        "alphabet 1-D channels": type("L", (AlphabetScene,), {"spec": ConvSpec1d(
+            6, 2, dilation=2, padding="causal", in_channels=2, out_channels=2)}),
     }
 
 

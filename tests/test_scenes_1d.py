@@ -6,11 +6,13 @@ is checked against the 1-D loop oracles of tests/oracle.py.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from convmanim import ConvSpec1d, NumericalScene
+from convmanim import AlphabetScene, ArithmeticScene, ConvSpec1d, NumericalScene
 from convmanim.cli import main
 from convmanim.render import play_scene
 from tests import oracle
@@ -148,3 +150,102 @@ def test_bad_1d_flags_are_one_line_exit_2(args, message):
 def test_help_teaches_the_1d_flag():
     result = CliRunner().invoke(main, ["numerical", "--help"])
     assert "--1d" in result.output and "-p causal" in result.output
+
+
+# ------------------------------------------------------------------ alphabet
+def _read_1d_matrix(view, kernel):
+    """The matrix read off the scene: each one-index label ``w_{a}`` valued ``kernel[a]``."""
+    rows, cols = view.matrix.shape
+    shown = np.zeros((rows, cols))
+    for (r, c), label in view.matrix.entries_all.items():
+        match = re.fullmatch(r"w_\{(\d+)\}", label.tex_string)
+        assert match, label.tex_string  # one index: w_{a}, never w_{0a}
+        shown[r, c] = kernel[int(match.group(1))]
+    return shown
+
+
+def _probed(seq, kernel):
+    left, right = seq.padding
+    return oracle.conv_matrix_by_probing(
+        lambda e: oracle.conv1d(e, kernel, seq.stride, left, right, seq.dilation),
+        (seq.input_size,))
+
+
+@pytest.mark.parametrize("seq", [ConvSpec1d(8, 3, dilation=2, padding="causal"),
+                                 ConvSpec1d(7, 3, stride=2, padding=1)], ids=str)
+@pytest.mark.parametrize("transposed", [False, True], ids=["C", "C^T"])
+def test_the_1d_matrix_drawn_is_the_banded_toeplitz_C(seq, transposed):
+    kernel = np.array([10.0, 20.0, 30.0])
+    spec = seq.transposed() if transposed else seq
+    step = 3
+    scene = play_scene(type("A1", (AlphabetScene,), {"spec": spec, "still_step": step}), TINY)
+    view = scene.parts
+    want = _probed(seq, kernel)
+    np.testing.assert_array_equal(_read_1d_matrix(view, kernel), want.T if transposed else want)
+    # the entries are labelled with one index, a_n and b_n
+    assert re.fullmatch(r"[ab]_\{\d+\}", view.vec_in.get_cell(0)[1].tex_string)
+    caption = view.caption[0].tex_string
+    assert re.match(r"[bc]_\{3\} = ", caption), caption
+    assert not re.search(r"[wab]_\{\d\d", caption), caption
+
+
+def test_the_1d_block_matrix_labels_channels_and_one_index():
+    seq = ConvSpec1d(5, 2, dilation=2, padding="causal", in_channels=2, out_channels=2)
+    scene = play_scene(type("A2", (AlphabetScene,), {"spec": seq, "still_step": 6}), HD,
+                       draw=False)
+    view = scene.parts
+    w = np.arange(1.0, 1.0 + np.prod(seq.weight_shape)).reshape(seq.weight_shape)
+    want = seq.conv_matrix(w)
+    for (r, c), label in view.matrix.entries_all.items():
+        o, ch, a = seq.matrix_weights()[(r, c)]
+        assert label.tex_string == f"w_{{{a}}}"
+        assert want[r, c] == w[o, ch, a]
+    assert len(view.matrix.entries_all) == np.count_nonzero(want)
+    assert view.in_entry(6) == "a^{(1)}_{1}" and view.out_entry(6) == "b^{(1)}_{1}"
+
+
+# ------------------------------------------------------------------ arithmetic
+def test_the_1d_arithmetic_rows_follow_the_oracles_taps_and_say_1d():
+    seq = ConvSpec1d(8, 3, dilation=2, padding="causal")
+    for step in (0, 5):
+        scene = play_scene(type("R1", (ArithmeticScene,), {"spec": seq, "still_step": step}),
+                           TINY)
+        p = scene.parts
+        left = seq.padding[0]
+        want = np.array([p.kernel.plane.cell_center(0, step + a * seq.dilation)
+                         for a in range(seq.kernel_size)])
+        np.testing.assert_allclose([t.get_center() for t in p.kernel.taps], want, atol=1e-6)
+        np.testing.assert_allclose(p.highlight.shade.get_center(),
+                                   p.highlight.plane.cell_center(0, step), atol=1e-6)
+        assert p.input_grid.mask.tolist() == [[False] * left + [True] * seq.input_size]
+    assert p.input_label.get_tex_string() == "input $8$"
+    assert p.output_label.get_tex_string() == "output $8$"
+    t = ConvSpec1d(5, 3, stride=2, padding=1).transposed()
+    scene = play_scene(type("R2", (ArithmeticScene,), {"spec": t, "still_step": 0}),
+                       "1920x1080@4", draw=False)
+    assert [w.get_tex_string() for w in scene.parts.kernel.weights] == ["w_{2}", "w_{1}",
+                                                                         "w_{0}"]
+
+
+# ------------------------------------------------------------------ lectures
+def test_a_lecture_part_takes_1d_and_causal_padding(tmp_path):
+    path = tmp_path / "seq.toml"
+    path.write_text('[lecture]\ntitle = "Sequences"\n\n[[part]]\ntitle = "Causal"\n'
+                    'mode = "numerical"\n1d = true\ninput_size = 8\nkernel_size = 3\n'
+                    'dilation = 2\npadding = "causal"\n\n[[part]]\ntitle = "Its matrix"\n'
+                    'mode = "alphabet"\n1d = true\ninput_size = 8\nkernel_size = 3\n'
+                    'padding = "causal"\ntransposed = true\n', encoding="utf-8")
+    from convmanim.lecture import load_lecture
+
+    parts = load_lecture(path).parts
+    assert [p.spec.sequence for p in parts] == [
+        ConvSpec1d(8, 3, dilation=2, padding="causal"),
+        ConvSpec1d(8, 3, padding="causal").transposed()]
+    result = CliRunner().invoke(main, ["lecture", str(path), "--check"])
+    assert result.exit_code == 0, result.output
+    path.write_text('[lecture]\ntitle = "S"\n\n[[part]]\ntitle = "Causal"\ninput_size = 8\n'
+                    'padding = "causal"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["lecture", str(path), "--check"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "part 1" in lines[0] and "add --1d" in lines[0], lines

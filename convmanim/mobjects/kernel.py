@@ -267,7 +267,7 @@ class Connectors(VGroup):
         return MoveLines(self, self.lines, start, end, **kwargs)
 
 
-def rotation_legend(theme: Theme, height: float, arrow: Mobject) -> VGroup:
+def rotation_legend(theme: Theme, height: float, arrow: Mobject, rows: int = 3) -> VGroup:
     """Two small kernels, the mark in ``w_00``'s corner before and after the 180° rotation.
 
     Parameters
@@ -275,9 +275,11 @@ def rotation_legend(theme: Theme, height: float, arrow: Mobject) -> VGroup:
     theme
         Colours.
     height
-        Height of each small kernel.
+        Height of a small 3×3 kernel: each cell is a third of it.
     arrow
         What stands between them (an arrow label).
+    rows
+        Rows of each small kernel: ``1`` draws a 1-D kernel, reversed.
     """
     side = height / 3
 
@@ -285,7 +287,7 @@ def rotation_legend(theme: Theme, height: float, arrow: Mobject) -> VGroup:
         cells = VGroup(*(Square(side, fill_color=theme.kernel_fill,
                                 fill_opacity=theme.kernel_opacity, stroke_color=theme.stroke,
                                 stroke_width=0.5 * theme.grid_stroke_width)
-                         for _ in range(9))).arrange_in_grid(3, 3, buff=0)
+                         for _ in range(3 * rows))).arrange_in_grid(rows, 3, buff=0)
         corner = cells.get_corner([1, -1, 0] if rotated else [-1, 1, 0])
         sign = -1 if rotated else 1
         leg = 0.75 * side  # a larger share of these small cells, to be seen

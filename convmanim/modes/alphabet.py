@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -42,6 +43,9 @@ from ..geometry import (
     TransposedConvSpec,
     cell_index,
     cell_of_index,
+    sequence_of,
+    shown_index,
+    shown_size,
 )
 from ..labels import LabelMaker
 from ..limits import (
@@ -67,7 +71,7 @@ from ..mobjects.motion import Glide, OnBegin, Rearrange, set_visibility
 from ..mobjects.plane import PlaneMap
 from ..mobjects.shadow import KernelShadow
 from ..theme import MIN_LABEL_PX, Theme
-from .base import ConvScene, fmt_size
+from .base import ConvScene
 
 __all__ = [
     "AlphabetLayout",
@@ -99,9 +103,33 @@ CAPTION_SIZE = 30
 
 
 
-def subscript(symbol: str, r: int, c: int, wide: bool) -> str:
-    """``a_{01}``, or ``a_{0,11}`` when an index may have two digits."""
-    return f"{symbol}_{{{r},{c}}}" if wide else f"{symbol}_{{{r}{c}}}"
+def index_tex(indices: Sequence[int], wide: bool) -> str:
+    """``01``, or ``0,11`` when an index may have two digits; one index (1-D) as it is."""
+    sep = "," if wide and len(indices) > 1 else ""
+    return sep.join(str(int(i)) for i in indices)
+
+
+def subscript(symbol: str, indices: Sequence[int], wide: bool) -> str:
+    """``a_{01}`` (``a_{0,11}`` when wide) for a 2-D cell, ``a_{3}`` for a 1-D one."""
+    return f"{symbol}_{{{index_tex(indices, wide)}}}"
+
+
+def size_tex(spec: AnySpec, size: Pair) -> str:
+    r"""LaTeX for a grid size as a label writes it: ``5\times 5``, or ``8`` in 1-D."""
+    return r"\times ".join(str(n) for n in shown_size(spec, size))
+
+
+def label_aspects(spec: AnySpec) -> tuple[float, float]:
+    """Width over height of the widest weight label and the widest entry label.
+
+    ``w_{ab}`` and ``a_{rc}`` in 2-D; in 1-D ``w_{a}`` and ``a_{n}`` carry one
+    index and are narrower, so the matrix's cells can be too (measured on
+    the typeset labels).
+    """
+    wide = max(*spec.input_size, *spec.output_size) > 10
+    if sequence_of(spec) is not None:
+        return (2.5 if max(spec.kernel_size) > 10 else 1.8), (2.15 if wide else 1.5)
+    return (3.1 if max(spec.kernel_size) > 10 else WEIGHT_ASPECT), (2.6 if wide else 2.06)
 
 
 def plain_symbol(symbol: str) -> str:
@@ -253,10 +281,8 @@ def plan_layout(
     direct = spec.direct()
     gh, gw = direct.grid_size
     oh, ow = spec.output_size
-    wide = max(*spec.input_size, *spec.output_size) > 10
     # cell width needed per unit of label height: the widest of w_{ab} and a_{rc}, at 0.8
-    w_aspect = 3.1 if max(spec.kernel_size) > 10 else WEIGHT_ASPECT
-    ratio = max(w_aspect, 2.6 if wide else 2.06) / 0.8
+    ratio = max(label_aspects(spec)) / 0.8
 
     # Left: the two grids, one above the other, each under a title line.
     left_height = fh - 2 * MARGIN - 2 * 0.45 - 0.3
@@ -387,10 +413,11 @@ class MatrixView:
         return self.labels.math(tex, size, color)
 
     def _weight(self, key: int) -> str:
-        return subscript("w", *cell_of_index(key, self.spec.kernel_size), self.kernel_wide)
+        return subscript("w", shown_index(self.spec, cell_of_index(key, self.spec.kernel_size)),
+                         self.kernel_wide)
 
     def _entry(self, symbol: str, flat: int, size: Pair) -> str:
-        return subscript(symbol, *cell_of_index(flat, size), self.wide)
+        return subscript(symbol, shown_index(self.spec, cell_of_index(flat, size)), self.wide)
 
     # ----------------------------------------------------------------- left
     def _build_left(self) -> None:
@@ -401,7 +428,7 @@ class MatrixView:
         fh = config.frame_height
         top = fh / 2 - MARGIN
         out_title = self._tex(
-            rf"\text{{output }} {self.sym_out}\;({fmt_size(spec.output_size)})", 24
+            rf"\text{{output }} {self.sym_out}\;({size_tex(spec, spec.output_size)})", 24
         )
         out_title.move_to([lay.left_x + max(gw, ow) * g / 2, top - 0.2, 0])
         out_plane = PlaneMap.flat(
@@ -409,7 +436,7 @@ class MatrixView:
         )
         in_top = top - 0.45 - oh * g - 0.3
         in_title = self._tex(
-            rf"\text{{input }} {self.sym_in}\;({fmt_size(spec.input_size)})", 24
+            rf"\text{{input }} {self.sym_in}\;({size_tex(spec, spec.input_size)})", 24
         )
         in_title.move_to([lay.left_x + max(gw, ow) * g / 2, in_top - 0.2, 0])
         in_plane = PlaneMap.flat(
@@ -421,13 +448,14 @@ class MatrixView:
             ih, iw = spec.input_size
             in_labels = {
                 (int(cells[r, c, 0]), int(cells[r, c, 1])): self._tex(
-                    subscript(self.sym_in, r, c, self.wide), color=theme.cell_text
+                    subscript(self.sym_in, shown_index(spec, (r, c)), self.wide),
+                    color=theme.cell_text
                 )
                 for r in range(ih)
                 for c in range(iw)
             }
             out_labels = {
-                (r, c): self._tex(subscript(self.sym_out, r, c, self.wide),
+                (r, c): self._tex(subscript(self.sym_out, shown_index(spec, (r, c)), self.wide),
                                   color=theme.cell_text)
                 for r in range(oh)
                 for c in range(ow)
@@ -877,7 +905,7 @@ def plan_channel_layout(
     across = spec.in_channels
     block_w = spec.input_size[0] * spec.input_size[1]
     wide = max(*spec.input_size, *spec.output_size) > 10
-    ratio = (3.1 if max(spec.kernel_size) > 10 else WEIGHT_ASPECT) / 0.8  # labels fill 0.8
+    ratio = label_aspects(spec)[0] / 0.8  # labels fill 0.8
 
     left_height = fh - 2 * MARGIN - 2 * 0.45 - 0.3
     grid_cell, grid_columns, grids_width = _pack_grids(spec, left_height)
@@ -988,9 +1016,9 @@ def _check_channel_layout(
         )
 
 
-def channel_subscript(symbol: str, channel: int, r: int, c: int, wide: bool) -> str:
-    """``a^{(1)}_{02}``: entry ``(r, c)`` of channel ``channel`` (``a^{(1)}_{0,12}`` if wide)."""
-    return f"{symbol}^{{({channel})}}" + (f"_{{{r},{c}}}" if wide else f"_{{{r}{c}}}")
+def channel_subscript(symbol: str, channel: int, indices: Sequence[int], wide: bool) -> str:
+    """``a^{(1)}_{02}``: entry ``indices`` of channel ``channel`` (``a^{(1)}_{3}`` in 1-D)."""
+    return f"{symbol}^{{({channel})}}_{{{index_tex(indices, wide)}}}"
 
 
 class ChannelMatrixView(MatrixView):
@@ -1017,22 +1045,23 @@ class ChannelMatrixView(MatrixView):
     # ----------------------------------------------------------------- text
     def in_entry(self, col: int) -> str:
         """LaTeX of input entry ``col``: ``a^{(c)}_{rc}``."""
-        return channel_subscript(self.sym_in, *self.spec.input_index(col), self.wide)
+        c, *cell = self.spec.input_index(col)
+        return channel_subscript(self.sym_in, c, shown_index(self.spec, cell), self.wide)
 
     def out_entry(self, row: int) -> str:
         """LaTeX of output entry ``row``: ``b^{(o)}_{rc}``."""
-        return channel_subscript(self.sym_out, *self.spec.output_index(row), self.wide)
+        o, *cell = self.spec.output_index(row)
+        return channel_subscript(self.sym_out, o, shown_index(self.spec, cell), self.wide)
 
     def weight_tex(self, row: int, col: int) -> str:
         """``w^{(o,c)}_{ab}``: the weight at entry ``(row, col)``, channels and tap."""
         o, c, a, b = self.weights[(row, col)]
-        tap = f"{a},{b}" if self.kernel_wide else f"{a}{b}"
-        return f"w^{{({o},{c})}}_{{{tap}}}"
+        return f"w^{{({o},{c})}}_{{{index_tex(shown_index(self.spec, (a, b)), self.kernel_wide)}}}"
 
     def block_weight_tex(self, row: int, col: int) -> str:
         """``w_{ab}``: the weight at entry ``(row, col)`` within its block."""
         _, _, a, b = self.weights[(row, col)]
-        return subscript("w", a, b, self.kernel_wide)
+        return subscript("w", shown_index(self.spec, (a, b)), self.kernel_wide)
 
     def group_of_row(self, row: int) -> range:
         """The block columns that row ``row`` reads: its output channel's group."""
@@ -1071,11 +1100,11 @@ class ChannelMatrixView(MatrixView):
             return mob.move_to([center_x, y, 0])
 
         out_title = title(rf"\text{{output }} {self.sym_out}\;({spec.out_channels}\times "
-                          rf"{fmt_size(spec.output_size)})", top - 0.2)
+                          rf"{size_tex(spec, spec.output_size)})", top - 0.2)
         self.out_planes, y = self._grid_rows(spec.out_channels, k_out, (oh, ow), top - 0.4,
                                              center_x)
         in_title = title(rf"\text{{input }} {self.sym_in}\;({spec.in_channels}\times "
-                         rf"{fmt_size(spec.input_size)})", y - 0.5)
+                         rf"{size_tex(spec, spec.input_size)})", y - 0.5)
         self.in_planes, _ = self._grid_rows(spec.in_channels, k_in, direct.grid_size,
                                             y - 0.7, center_x)
         tags = []
@@ -1122,10 +1151,11 @@ class ChannelMatrixView(MatrixView):
         rows, cols = self.index.shape
         name = r"C^{\top}" if spec.is_transposed else "C"
         title = self._tex(rf"{name}\;\;({rows}\times {cols})", 30)
-        legend = self._tex(r"w_{ab}\ \text{in block}\ (" + self.sym_out + "^{(o)}," + self.sym_in
-                           + r"^{(c)}):\ w^{(o,c)}_{ab}" if not spec.is_transposed else
-                           r"w_{ab}\ \text{in block}\ (" + self.sym_out + "^{(c)}," + self.sym_in
-                           + r"^{(o)}):\ w^{(o,c)}_{ab}", 22)
+        tap = "a" if sequence_of(spec) is not None else "ab"
+        row_ch, col_ch = ("o", "c") if not spec.is_transposed else ("c", "o")
+        legend = self._tex(
+            rf"w_{{{tap}}}\ \text{{in block}}\ ({self.sym_out}^{{({row_ch})}},"
+            rf"{self.sym_in}^{{({col_ch})}}):\ w^{{(o,c)}}_{{{tap}}}", 22)
         head = VGroup(title, legend).arrange(RIGHT, buff=0.5)
         if head.width > self.matrix.width_shown + 2 * ROW_HEADER:
             head.scale_to_fit_width(self.matrix.width_shown + 2 * ROW_HEADER)

@@ -19,7 +19,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Animation, Mobject, VGroup, VMobject, config
 
 from ..captions import window_caption
-from ..geometry import AnySpec, ConvSpec, SpecError
+from ..geometry import AnySpec, ConvSpec, SpecError, sequence_of, shown_index, shown_size
 from ..labels import math_label
 from ..limits import check_render_size
 from ..mobjects.flight import Fade
@@ -46,7 +46,7 @@ from ..mobjects.stack import (
     layout_stacks,
 )
 from ..theme import Theme
-from .base import ConvScene, fmt_size
+from .base import ConvScene
 from .formulas import output_size_formula, spec_summary
 
 __all__ = ["ArithmeticScene", "DepthwiseSeparableScene"]
@@ -108,9 +108,19 @@ BANK_MIN_HEIGHT = 1.3
 """Screen height a filter bank needs under the panel, its label included."""
 
 
-def _shape(dims: tuple[int, ...]) -> str:
-    r"""LaTeX for a tensor shape: ``3\times 5\times 5``."""
+def _shape(dims: tuple[int, ...], spec: AnySpec | None = None) -> str:
+    r"""LaTeX for a tensor shape: ``3\times 5\times 5`` (``3\times 8`` for a 1-D ``spec``).
+
+    The last two dimensions are the grid's: a 1-D spec's row writes its length only.
+    """
+    if spec is not None:
+        dims = (*dims[:-2], *shown_size(spec, dims[-2:]))
     return r"\times ".join(str(n) for n in dims)
+
+
+def _first_weight(spec: AnySpec) -> str:
+    """``w_{00}``, or ``w_{0}`` in 1-D: the weight the orientation mark sits on."""
+    return "w_{" + "".join(str(i) for i in shown_index(spec, (0, 0))) + "}"
 
 
 def filters_shape(conv: AnySpec) -> tuple[int, int, int, int]:
@@ -467,8 +477,8 @@ class ArithmeticScene(ConvScene):
         region_right = panel.get_left()[0] - PANEL_GAP
         region_top, region_bottom = fh / 2 - MARGIN, -fh / 2 + MARGIN
 
-        in_label = self.text(rf"input ${fmt_size(spec.input_size)}$", font_size=30)
-        out_label = self.text(rf"output ${fmt_size(spec.output_size)}$", font_size=30)
+        in_label = self.text(rf"input ${_shape(spec.input_size, spec)}$", font_size=30)
+        out_label = self.text(rf"output ${_shape(spec.output_size, spec)}$", font_size=30)
 
         # Lay both planes out at one unit per cell, then scale to fit.
         in_plane = PlaneMap.slanted(1.0)
@@ -517,7 +527,8 @@ class ArithmeticScene(ConvScene):
             kh, kw = direct.kernel_size
             weights = [
                 [
-                    math_label(f"w_{{{tap[a, b, 0]}{tap[a, b, 1]}}}", color=theme.text)
+                    math_label("w_{" + "".join(
+                        str(i) for i in shown_index(spec, tap[a, b])) + "}", color=theme.text)
                     for b in range(kw)
                 ]
                 for a in range(kh)
@@ -559,9 +570,9 @@ class ArithmeticScene(ConvScene):
         panel = self._build_panel(self._channel_lines())
         return self._channel_view(
             [spec], panel,
-            names=[rf"input ${_shape(spec.input_shape)}$",
-                   rf"output ${_shape(spec.output_shape)}$"],
-            bank_names=[rf"filters ${_shape(filters_shape(spec))}$"],
+            names=[rf"input ${_shape(spec.input_shape, spec)}$",
+                   rf"output ${_shape(spec.output_shape, spec)}$"],
+            bank_names=[rf"filters ${_shape(filters_shape(spec), spec)}$"],
             first_hues=[0 if spec.groups > 1 else 1],
         )
 
@@ -579,7 +590,7 @@ class ArithmeticScene(ConvScene):
                 line += rf",\;\; \text{{groups}} = {spec.groups}"
             lines = [line]
         if spec.is_transposed:
-            lines.append(r"\bullet\ \text{marks } w_{00} \text{ of each slice}")
+            lines.append(rf"\bullet\ \text{{marks }} {_first_weight(spec)} \text{{ of each slice}}")
         return lines
 
     def _channel_view(
@@ -722,8 +733,10 @@ class ArithmeticScene(ConvScene):
             if spec.direct().kernel_rotated:
                 # the rotation, as the kernel's orientation mark shows it at any size
                 arrow = self.text(r"\longrightarrow", font_size=28, math=True)
-                key = self.text(r"\text{: the mark is at } w_{00}", font_size=28, math=True)
-                legend = rotation_legend(self.get_theme(), 0.6, arrow)
+                key = self.text(rf"\text{{: the mark is at }} {_first_weight(spec)}",
+                                font_size=28, math=True)
+                rows = 1 if sequence_of(spec) is not None else 3  # a 1-D kernel: reversed
+                legend = rotation_legend(self.get_theme(), 0.6, arrow, rows)
                 lines.append(VGroup(legend, key).arrange(RIGHT, buff=0.2))
         else:
             # the channel view needs the width for its stacks: long lines break in two
@@ -879,11 +892,11 @@ class DepthwiseSeparableScene(ArithmeticScene):
         panel = self._build_panel(self._separable_lines(depthwise, pointwise))
         return self._channel_view(
             [depthwise, pointwise], panel,
-            names=[rf"input ${_shape(spec.input_shape)}$",
-                   rf"depthwise ${_shape(depthwise.output_shape)}$",
-                   rf"pointwise ${_shape(pointwise.output_shape)}$"],
-            bank_names=[rf"depthwise filters ${_shape(depthwise.weight_shape)}$",
-                        rf"pointwise filters ${_shape(pointwise.weight_shape)}$"],
+            names=[rf"input ${_shape(spec.input_shape, spec)}$",
+                   rf"depthwise ${_shape(depthwise.output_shape, spec)}$",
+                   rf"pointwise ${_shape(pointwise.output_shape, spec)}$"],
+            bank_names=[rf"depthwise filters ${_shape(depthwise.weight_shape, spec)}$",
+                        rf"pointwise filters ${_shape(pointwise.weight_shape, spec)}$"],
             first_hues=[0, spec.in_channels],
         )
 
@@ -893,19 +906,24 @@ class DepthwiseSeparableScene(ArithmeticScene):
     def _separable_lines(self, depthwise: ConvSpec, pointwise: ConvSpec) -> list[str]:
         """The steps, and the multiplications of both ways, with the spec's numbers."""
         spec = self.spec
-        kh, kw = spec.kernel_size
-        oh, ow = spec.output_size
+        k = shown_size(spec, spec.kernel_size)  # (k,) in 1-D, (k_h, k_w) in 2-D
+        o = shown_size(spec, spec.output_size)
         c_in, c_out = spec.in_channels, spec.out_channels
         plain, dw, pw = spec.multiplies, depthwise.multiplies, pointwise.multiplies  # type: ignore[union-attr]
         ratio = plain / (dw + pw)
+
+        def dot(*ns: int) -> str:
+            return r"\cdot ".join(str(n) for n in ns)
+
+        size, one = r"\times ".join(map(str, k)), r"\times ".join("1" for _ in k)
+        if len(k) == 1:  # 1-D: the kernel's length
+            size, one = f"k = {size}", f"k = {one}"
         return [
-            rf"1.\ \text{{depthwise }} {kh}\times {kw}:\ \text{{groups}} = C_{{in}} = {c_in}",
-            rf"2.\ \text{{pointwise }} 1\times 1:\ {c_in} \to C_{{out}} = {c_out}",
+            rf"1.\ \text{{depthwise }} {size}:\ \text{{groups}} = C_{{in}} = {c_in}",
+            rf"2.\ \text{{pointwise }} {one}:\ {c_in} \to C_{{out}} = {c_out}",
             r"\text{multiplies:}",
-            rf"\text{{conv: }} {c_out}\cdot {c_in}\cdot {kh}\cdot {kw}\cdot {oh}\cdot {ow}"
-            rf" = {plain}",
-            rf"\text{{separable: }} {c_in}\cdot {kh}\cdot {kw}\cdot {oh}\cdot {ow}"
-            rf" + {c_in}\cdot {c_out}\cdot {oh}\cdot {ow}",
+            rf"\text{{conv: }} {dot(c_out, c_in, *k, *o)} = {plain}",
+            rf"\text{{separable: }} {dot(c_in, *k, *o)} + {dot(c_in, c_out, *o)}",
             rf"= {dw} + {pw} = {dw + pw}\ \ (\approx {ratio:.1f}\times\ \text{{fewer}})"
             if ratio >= 1 else
             rf"= {dw} + {pw} = {dw + pw}\ \ (\approx {1 / ratio:.1f}\times\ \text{{more}})",
