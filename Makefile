@@ -70,7 +70,8 @@ GOPT    := --format gif --no-progress --output-dir media/gallery
 GQ      := -qa 480x270@10 $(GOPT)
 GIFS    := arithmetic_conv arithmetic_transposed_conv arithmetic_dilated \
            arithmetic_channels numerical_conv numerical_max numerical_transposed \
-           numerical_channels alphabet_relationship alphabet_channels
+           numerical_channels alphabet_relationship alphabet_channels \
+           numerical_causal_1d alphabet_causal_1d
 gallery: setup
 	rm -f media/gallery/*.gif
 	$(MAKE) --no-print-directory -j$(JOBS) $(addprefix gallery/,$(GIFS))
@@ -101,6 +102,12 @@ gallery/alphabet_relationship:
 gallery/alphabet_channels:
 	$(GALLERY) alphabet -i 5 -k 3 -s 2 -p 1 --in-channels 3 --out-channels 2 --stepwise \
 		--step-time 1.5 -a -qa 1280x720@1 $(GOPT) alphabet_channels
+gallery/numerical_causal_1d:
+	$(GALLERY) numerical --1d -i 8 -k 3 -d 2 -p causal --seed 2 -a -qa 640x360@10 $(GOPT) \
+		numerical_causal_1d
+gallery/alphabet_causal_1d:
+	$(GALLERY) alphabet --1d -i 8 -k 3 -d 2 -p causal -a -qa 640x360@10 $(GOPT) \
+		alphabet_causal_1d
 
 lint: setup
 	$(BIN)/ruff check convmanim scenes tests bench

@@ -839,6 +839,12 @@ A lecture file (TOML):
   input_size = 5                       # alphabet), the long flags as keys (kernel_size,
   kernel_size = 3                      # stride, padding, dilation, transposed, ...),
   padding = 1                          # operation = "max" for numerical pooling
+  [[part]]
+  title = "Causal, dilated"            # a 1-D conv over a sequence, as --1d
+  1d = true
+  input_size = 8
+  dilation = 2
+  padding = "causal"                   # d(k-1) zeros on the left only
 """
 
 

@@ -1989,7 +1989,8 @@ def spec_from_arguments(
                                       in_channels, out_channels, groups)
     if isinstance(padding, str):
         raise SpecError(f"padding {_shown(padding)} is for a 1-D conv (a sequence): add --1d "
-                        "and give one number per size, e.g. --1d -i 8 -k 3 -p causal")
+                        "(in a lecture, 1d = true) and give one number per size, e.g. --1d "
+                        "-i 8 -k 3 -p causal")
     spec = ConvSpec(input_size, kernel_size, stride, padding, dilation, in_channels,
                     out_channels, groups)
     if output_padding is not None:

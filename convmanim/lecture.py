@@ -25,9 +25,11 @@ Keys of a part: ``title`` (required), ``subtitle``, ``mode`` (default
 ``stride``, ``padding``, ``dilation``, ``output_size`` and ``output_padding``
 (checked, as ``-o`` and ``--output-padding``), ``transposed``,
 ``in_channels``, ``out_channels`` and ``groups`` (as ``nn.Conv2d``), ``theme``,
-``step_time``, ``stepwise``, ``intro``; for ``arithmetic`` also ``weights``
-and ``separable`` (the depthwise-separable conv of the part's conv, as the
-command line's ``--separable``);
+``step_time``, ``stepwise``, ``intro``, ``1d`` (``true``: a 1-D conv over a
+sequence, one number per size, as the command line's ``--1d``; then
+``padding = "causal"`` puts ``d(k − 1)`` zeros on the left only); for
+``arithmetic`` also ``weights`` and ``separable`` (the depthwise-separable conv
+of the part's conv, as the command line's ``--separable``);
 for ``numerical`` ``operation`` (``convolution``, ``average`` or ``max``, the
 command line's ``-m``), ``seed``, ``input_values``, ``kernel_values`` and
 ``bias_values`` (an array, an inline matrix such as ``"1 2; 3 4"``, or a
@@ -58,7 +60,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from .geometry import AnySpec, Pair, SpecError, parse_pair, spec_from_arguments
+from .geometry import AnySpec, Pair, SpecError, drawable, parse_pair, spec_from_arguments
 from .subtitles import Cue, read_webvtt, webvtt
 
 __all__ = [
@@ -89,7 +91,7 @@ LECTURE_KEYS = ("title", "quality", "theme", "step_time", "title_time")
 PART_KEYS = (
     "title", "subtitle", "mode", "input_size", "kernel_size", "stride", "padding", "dilation",
     "output_size", "output_padding", "transposed", "in_channels", "out_channels", "groups",
-    "theme", "step_time", "stepwise", "intro",
+    "theme", "step_time", "stepwise", "intro", "1d",
 )
 """Keys every ``[[part]]`` may have."""
 
@@ -446,6 +448,8 @@ def _get_size(where: str, table: Mapping[str, Any], key: str, default: Any) -> P
     value = table.get(key, default)
     if value is None:
         return None
+    if key == "padding" and isinstance(value, str) and value.strip().lower() == "causal":
+        return "causal"  # type: ignore[return-value]  # 1-D: d(k - 1) zeros on the left
     if isinstance(value, bool) or not isinstance(value, (int, str, list)):
         raise LectureError(f"{where}: {key} must be an integer, \"HxW\" or [h, w], got {value!r}")
     try:
@@ -473,6 +477,7 @@ def _parse_part(source: str, number: int, raw: Mapping[str, Any], defaults: Mapp
     title = _text(where, raw, "title", MAX_TITLE_CHARACTERS)
     subtitle = _text(where, raw, "subtitle", MAX_SUBTITLE_CHARACTERS, lines=True)
     transposed = _get(where, raw, "transposed", bool, False)
+    one_d = _get(where, raw, "1d", bool, False)
     sizes = {
         key: _get_size(where, raw, key, default)
         for key, default in (("input_size", 5), ("kernel_size", 3), ("stride", 1),
@@ -482,11 +487,11 @@ def _parse_part(source: str, number: int, raw: Mapping[str, Any], defaults: Mapp
     channels = {key: _get(where, raw, key, int, 1)
                 for key in ("in_channels", "out_channels", "groups")}
     try:
-        spec = spec_from_arguments(
+        spec = drawable(spec_from_arguments(  # a 1-D spec is drawn as its row
             sizes["input_size"], sizes["kernel_size"], sizes["stride"],  # type: ignore[arg-type]
             sizes["padding"], sizes["dilation"], sizes["output_size"],  # type: ignore[arg-type]
-            transposed, sizes["output_padding"], **channels,
-        )
+            transposed, sizes["output_padding"], **channels, one_d=one_d,
+        ))
     except SpecError as exc:
         raise LectureError(f"{where}: {exc}") from None
     from .limits import check_render_size

@@ -4,10 +4,11 @@ The original tool's README examples, then the classic set of Dumoulin & Visin's
 convolution arithmetic guide, each with its transposed convolution (which is
 given, as in the paper, by the arguments of its forward convolution), then
 convolutions with channels: an RGB-like 3 -> 2 conv, groups, depthwise,
-depthwise-separable, and a transposed conv with channels.
+depthwise-separable, and a transposed conv with channels; last, 1-D convolutions
+over a sequence (a row of cells): causal and dilated, transposed, with channels.
 """
 
-from convmanim import ArithmeticScene, ConvSpec, DepthwiseSeparableScene
+from convmanim import ArithmeticScene, ConvSpec, ConvSpec1d, DepthwiseSeparableScene
 
 # ------------------------------------------------ the original README's examples
 
@@ -130,3 +131,22 @@ class ChannelsTransposed(ArithmeticScene):
     """The transposed conv of the 3 -> 2 conv: 2 channels back to 3, filters rotated."""
 
     spec = ConvSpec(5, 3, stride=2, padding=1, in_channels=3, out_channels=2).transposed()
+
+
+# ------------------------------------------------------------ 1-D: sequences
+class CausalDilatedConv1d(ArithmeticScene):
+    """A causal conv with dilation 2 (a WaveNet layer): 4 zeros on the left only."""
+
+    spec = ConvSpec1d(10, 3, dilation=2, padding="causal")
+
+
+class StridedConv1dTransposed(ArithmeticScene):
+    """The transposed conv of a strided 1-D conv: a zero between inputs, the kernel reversed."""
+
+    spec = ConvSpec1d(8, 3, stride=2, padding=1).transposed()
+
+
+class Conv1dChannels(ArithmeticScene):
+    """A causal 2→3 conv over a sequence: each filter a 2×3 block over both rows."""
+
+    spec = ConvSpec1d(8, 3, dilation=2, padding="causal", in_channels=2, out_channels=3)
