@@ -333,3 +333,60 @@ def receptive_span(layers, cell):
     for k, s, pad_left, d in reversed(layers):
         positions = {m * s - pad_left + a * d for m in positions for a in range(k)}
     return min(positions), max(positions)
+
+
+# ------------------------------------------------------------------ upsampling
+
+def overlap_counts(i_prime, k, s, p, d, out):
+    """Windows per output cell of conv_transpose2d, counted over the scatter with loops.
+
+    Input cell (r, c) adds through tap (a, b) at (r·s − p + a·d, c·s − p + b·d);
+    each landing inside the ``out`` grid counts one.
+    """
+    counts = np.zeros(out, dtype=int)
+    for r in range(i_prime[0]):
+        for c in range(i_prime[1]):
+            for a in range(k[0]):
+                for b in range(k[1]):
+                    y = r * s[0] - p[0] + a * d[0]
+                    x = c * s[1] - p[1] + b * d[1]
+                    if 0 <= y < out[0] and 0 <= x < out[1]:
+                        counts[y, x] += 1
+    return counts
+
+
+def upsample_nearest(x, r):
+    """Nearest-neighbour upsampling of an (H, W) grid by r per axis, with loops."""
+    h, w = x.shape
+    out = np.zeros((h * r[0], w * r[1]), dtype=x.dtype)
+    for y in range(h):
+        for xx in range(w):
+            for i in range(r[0]):
+                for j in range(r[1]):
+                    out[y * r[0] + i, xx * r[1] + j] = x[y, xx]
+    return out
+
+
+def pixel_shuffle(x, r):
+    """(C·r², H, W) to (C, rH, rW): PyTorch's documented rearrangement, with loops."""
+    n, h, w = x.shape
+    c = n // (r * r)
+    out = np.zeros((c, h * r, w * r), dtype=x.dtype)
+    for ch in range(c):
+        for i in range(r):
+            for j in range(r):
+                for y in range(h):
+                    for xx in range(w):
+                        out[ch, y * r + i, xx * r + j] = x[ch * r * r + i * r + j, y, xx]
+    return out
+
+
+def pixel_unshuffle(x, r):
+    """(C, H, W) to (C·r², H/r, W/r): the inverse of pixel_shuffle, with loops."""
+    c, h, w = x.shape
+    out = np.zeros((c * r * r, h // r, w // r), dtype=x.dtype)
+    for ch in range(c):
+        for y in range(h):
+            for xx in range(w):
+                out[ch * r * r + (y % r) * r + xx % r, y // r, xx // r] = x[ch, y, xx]
+    return out
