@@ -613,6 +613,8 @@ Examples (the original README's, then ours):
   convmanim numerical -i 6 -k 2 -s 2 numerical_max -m max -a          max pooling, MP4
   convmanim numerical -i 5 -k 3 -s 2 -p 1 -m average -e 4 avg         average pooling, step 4
   convmanim numerical -i 5 -k 3 -s 2 -p 1 -t -a tconv                 transposed: scatter-add
+  convmanim numerical -i 5 -k 3 -s 2 -p 1 -t --overlap -a board       its checkerboard: k=3, s=2
+  convmanim numerical -i 6 -k 4 -s 2 -p 1 -t --overlap -a even        the fix: s divides k
   convmanim numerical -i 3 -k 2 --input-values "1 2 3; 4 5 6; 7 8 9" --kernel-values "1 0; 0 -1" x
   convmanim numerical -i 6x8 -k 3 --input-values x.csv --kernel-values k.npy -a rect
   convmanim numerical -i 5 -k 3 -p 1 --in-channels 3 --out-channels 2 -a rgb   RGB to 2 maps
@@ -645,8 +647,12 @@ Examples (the original README's, then ours):
                    "there are channels, no bias for one channel.")
 @click.option("--no-bias", is_flag=True,
               help="No bias, as nn.Conv2d(..., bias=False).")
+@click.option("--overlap", is_flag=True,
+              help="With -t (one channel): count the windows that write each output cell, "
+                   "in a badge and a tint that deepen as they land. Uneven counts (k not "
+                   "divisible by s) are the checkerboard artefact.")
 def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str | None,
-              bias_values: str | None, no_bias: bool, **options: Any) -> None:
+              bias_values: str | None, no_bias: bool, overlap: bool, **options: Any) -> None:
     """Numbers in the cells: the window's arithmetic, step by step.
 
     The input (with its padding as dashed zeros) and the output lie side by
@@ -682,7 +688,12 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
                                 f"{'weights' if flag == '--kernel-values' else 'bias'}")
     if no_bias and bias_values is not None:
         raise click.UsageError("--no-bias and --bias-values contradict each other: drop one")
+    if overlap and (not spec.is_transposed or spec.has_channels):
+        raise click.UsageError("--overlap counts the windows of a one-channel transposed "
+                               "conv's scatter: add -t (and drop the channels)")
     extra: dict[str, Any] = {"mode": mode, "seed": seed}
+    if overlap:
+        extra["overlap"] = True
     if no_bias:
         extra["bias"] = False
     if input_values is not None:

@@ -35,7 +35,8 @@ command line's ``-m``), ``seed``, ``input_values``, ``kernel_values`` and
 ``bias_values`` (an array, an inline matrix such as ``"1 2; 3 4"``, or a
 ``.csv``/``.txt``/``.npy`` file in the lecture file's folder or below it; with
 channels the input is ``C_in×H×W`` and the weight in PyTorch's layout) and
-``bias`` (``false`` for none); for ``alphabet`` ``relationship``.
+``bias`` (``false`` for none), ``overlap`` (``true``: count the windows of a
+transposed conv's scatter, as ``--overlap``); for ``alphabet`` ``relationship``.
 
 Every part is checked before anything is rendered; an error is one line
 naming the file, the part and the key. All scenes are rendered in one pass
@@ -97,7 +98,8 @@ PART_KEYS = (
 
 MODE_KEYS: dict[str, tuple[str, ...]] = {
     "arithmetic": ("weights", "separable"),
-    "numerical": ("operation", "seed", "input_values", "kernel_values", "bias_values", "bias"),
+    "numerical": ("operation", "seed", "input_values", "kernel_values", "bias_values", "bias",
+                  "overlap"),
     "alphabet": ("relationship",),
 }
 """Keys only a part of that mode may have."""
@@ -562,6 +564,11 @@ def _mode_scene(where: str, mode: str, raw: Mapping[str, Any], spec: AnySpec,
                                    f"{operation} pooling has no {what}")
     attrs["mode"] = operation
     attrs["seed"] = _get(where, raw, "seed", int, 0)
+    if _get(where, raw, "overlap", bool, False):
+        if not spec.is_transposed or spec.has_channels:
+            raise LectureError(f"{where}: overlap counts the windows of a one-channel "
+                               "transposed conv: add transposed = true (and no channels)")
+        attrs["overlap"] = True
     if "bias" in raw:
         attrs["bias"] = _get(where, raw, "bias", bool, None)
     role = " (the transposed conv's input i')" if spec.is_transposed else ""

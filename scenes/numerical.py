@@ -115,3 +115,20 @@ class TransposedConv1d(NumericalScene):
 
     spec = ConvSpec1d(8, 3, stride=2, padding=1).transposed()
     seed = 2  # values with no all-zero kernel
+
+
+# ------------------------------------------------ checkerboard artefacts (Odena et al. 2016)
+
+
+class Checkerboard(NumericalScene):
+    """k=3, s=2: the windows overlap 1, 2, 1, 2, … times along each axis, a checkerboard."""
+
+    spec = ConvSpec(5, 3, stride=2, padding=1).transposed()
+    overlap = True
+
+
+class CheckerboardFixedKernel(NumericalScene):
+    """The first fix: a kernel divisible by the stride (k=4, s=2) overlaps evenly inside."""
+
+    spec = ConvSpec(6, 4, stride=2, padding=1).transposed()
+    overlap = True

@@ -337,15 +337,18 @@ def receptive_span(layers, cell):
 
 # ------------------------------------------------------------------ upsampling
 
-def overlap_counts(i_prime, k, s, p, d, out):
+def overlap_counts(i_prime, k, s, p, d, out, upto=None):
     """Windows per output cell of conv_transpose2d, counted over the scatter with loops.
 
     Input cell (r, c) adds through tap (a, b) at (r·s − p + a·d, c·s − p + b·d);
-    each landing inside the ``out`` grid counts one.
+    each landing inside the ``out`` grid counts one. With ``upto``, only the
+    input cells 0 … upto (row-major) scatter.
     """
     counts = np.zeros(out, dtype=int)
     for r in range(i_prime[0]):
         for c in range(i_prime[1]):
+            if upto is not None and r * i_prime[1] + c > upto:
+                continue
             for a in range(k[0]):
                 for b in range(k[1]):
                     y = r * s[0] - p[0] + a * d[0]

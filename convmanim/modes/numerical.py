@@ -65,9 +65,11 @@ from ..mobjects.flight import Fade, Recolor, Relocate, ghost
 from ..mobjects.grid import CellGrid, ShadedLabels, cell_polygon, place_in_cell
 from ..mobjects.kernel import WEIGHT_PAD, CellHighlight, KernelWindow
 from ..mobjects.motion import OnBegin
+from ..mobjects.overlap import BADGE_PAD, OverlapOverlay
 from ..mobjects.plane import PlaneMap
 from ..theme import MIN_LABEL_PX as LEAST_PX
 from ..theme import blend, contrast_ratio, readable_on
+from ..upsample import overlap_steps
 from ..values import as_values, format_value
 from .base import ConvScene
 from .formulas import output_size_formula, spec_summary
@@ -79,6 +81,7 @@ from .numerical_data import (
     default_bias,
     default_values,
     gather_numbers,
+    overlap_note_tex,
     relation,
     scatter_caption_tex,
     scatter_numbers,
@@ -233,6 +236,7 @@ class NumericalParts:
     flyers: dict[int, list[Flyer]]
     size_formula: Mobject | None
     shaded: list[ShadedLabels]
+    overlap: OverlapOverlay | None = None
 
     @property
     def input_grid(self) -> CellGrid:
@@ -311,6 +315,13 @@ class NumericalScene(ConvScene):
         the result flies to its cell (for a transposed conv, the products fly
         to the canvas and add up). :attr:`glide` is the window's move, and
         what is left is a pause.
+    overlap
+        Transposed conv only (one channel): count the windows that write each
+        output cell. Each cell shows its count in a round badge and a tint
+        that deepens with it, both rising as the windows land
+        (:func:`convmanim.upsample.overlap_steps`), and the header states the
+        rule: the overlap is uneven, a checkerboard, when ``k`` is not
+        divisible by ``s``.
 
     Examples
     --------
@@ -340,6 +351,7 @@ class NumericalScene(ConvScene):
     kernel_values: ClassVar[np.ndarray | None] = None
     bias_values: ClassVar[np.ndarray | None] = None
     bias: ClassVar[bool | None] = None
+    overlap: ClassVar[bool] = False
     settled_step_time: ClassVar[float] = 1.5
     keep_formula: ClassVar[bool] = False  # no room beside the grids: it fades out
     glide: ClassVar[float] = 0.35
@@ -405,6 +417,11 @@ class NumericalScene(ConvScene):
             raise SpecError(f"mode must be convolution, average or max, got {cls.mode!r}")
         if spec.is_transposed and cls.mode != "convolution":
             raise SpecError(f"a transposed conv has no {cls.mode} mode (use convolution)")
+        if cls.overlap and not spec.is_transposed:
+            raise SpecError("overlap counts the windows of a transposed conv's scatter: "
+                            "use a transposed spec (-t)")
+        if cls.overlap and spec.has_channels:
+            raise SpecError("overlap counts are drawn for one channel: drop the channels")
         x, kernel = default_values(spec, cls.seed)
         role = " (the transposed conv's input i')" if spec.is_transposed else ""
         if cls.input_values is not None:
@@ -874,9 +891,14 @@ class NumericalScene(ConvScene):
         sum_factor = self._number_scale(numbers.sums.ravel(), out_plane, weighted=True)
         self._check_readable(spec, [self._digit_height(in_factor),
                                     self._digit_height(sum_factor)])
-        weight_h = self._weight_height(out_plane, self._digit_height(sum_factor),
-                                       numbers.weight)
-        sum_shift = self._number_shift(out_plane, self._digit_height(sum_factor), weight_h)
+        overlay = None
+        if self.overlap:
+            overlay, sum_factor, weight_h, corner_h = self._overlap_overlay(
+                spec, out_plane, sum_factor, numbers.weight)
+        else:
+            weight_h = corner_h = self._weight_height(out_plane, self._digit_height(sum_factor),
+                                                      numbers.weight)
+        sum_shift = self._number_shift(out_plane, self._digit_height(sum_factor), corner_h)
         kernels: dict[tuple[int, int], KernelWindow] = {}
         for i in range(spec.in_channels):
             for slot, o in enumerate(spec.output_channels_of(i)):
@@ -952,7 +974,65 @@ class NumericalScene(ConvScene):
             sums=sums,
             flyers=flyers,
             size_formula=self._size_formula(),
+            overlap=overlay,
         )
+
+    def _overlap_overlay(self, spec: TransposedConvSpec, plane: PlaneMap, factor: float,
+                         weights: np.ndarray,
+                         ) -> tuple[OverlapOverlay, float, float | None, float]:
+        """The overlap overlay, fitted into the output cells with their numbers and weights.
+
+        A count is as tall as a weight (:data:`WEIGHT_HEIGHT` of a cell, at
+        most :data:`WEIGHT_TO_VALUE` of the numbers), never below the size
+        rule's pixels; its badge sits in the bottom-left corner, under the
+        cell's number. When the two do not fit, the numbers shrink, down to
+        the size rule, or the render is refused in one line. A weight shares
+        the bottom edge with the badge: when both do not fit side by side,
+        the weights are left to the caption, which writes every product.
+
+        Returns
+        -------
+        tuple
+            The overlay, the numbers' size factor, the weights' height (or
+            ``None``), and the height of the corner row, for
+            :meth:`_number_shift`.
+        """
+        per_unit = config.pixel_height / config.frame_height
+        least = LEAST_PX / per_unit
+        size = plane.cell_size
+        digit = self._digit_height(factor)
+        count_h = max(least, min(WEIGHT_HEIGHT * size / (1 + 2 * BADGE_PAD),
+                                 WEIGHT_TO_VALUE * digit))
+        badge_h = count_h * (1 + 2 * BADGE_PAD)
+        room = size * (1 - 3 * CELL_INSET)
+        if digit + badge_h > room:
+            digit = room - badge_h
+            if digit < least * (1 - 1e-6):
+                raise SpecError(
+                    f"{spec.describe()}: at {config.pixel_height}p an output cell is "
+                    f"{size * per_unit:.0f} px, too small for its number and its overlap "
+                    f"count at {LEAST_PX:g} px each; use a smaller input or a higher quality"
+                )
+            factor = digit / self._digit_height(1.0)
+        maker = self._maker()
+        unit = maker.size("0", DEFAULT_FONT_SIZE)[1]
+
+        def label(text: str) -> Mobject:
+            return self._tex(text, self.get_theme().text).scale(count_h / unit)
+
+        canvas = spec.scatter_canvas()
+        states = None if self.still_step is None else [self.still_step + 1]
+        overlay = OverlapOverlay(plane, canvas.input_origin, overlap_steps(spec),
+                                 self.get_theme(), label, states=states)
+        weight_h = self._weight_height(plane, digit, weights)
+        if weight_h is not None:
+            widest = max(maker.size(format_value(w), DEFAULT_FONT_SIZE)[0]
+                         for w in np.ravel(weights))
+            box = widest / unit * weight_h + 2 * WEIGHT_PAD * weight_h
+            if overlay.badge_width + box + CELL_INSET * size > room:
+                weight_h = None
+        corner = max(badge_h, (weight_h or 0.0) * (1 + 2 * WEIGHT_PAD)) / (1 + 2 * WEIGHT_PAD)
+        return overlay, factor, weight_h, corner
 
     def _size_formula(self) -> Mobject | None:
         if not self.intro:
@@ -985,8 +1065,14 @@ class NumericalScene(ConvScene):
                         rf"{right} on the right}}" + (r"\text{ (causal)}" if causal else "")]
             if spec.output_padding != (0, 0):
                 crop.append(rf"\text{{output padding }} a = {_shown(spec, spec.output_padding)}")
-            if f.padding != (0, 0) or spec.output_padding != (0, 0):
+            if f.padding == (0, 0) and spec.output_padding == (0, 0):
+                crop = []
+            if self.overlap:
+                crop.append(r"\text{circled: how many windows wrote the cell}")
+            if crop:
                 notes.append(r",\;\; ".join(crop))
+            if self.overlap:
+                notes += overlap_note_tex(spec)
         else:
             title = TITLES[self.mode]
             lines = [r",\;\;\; ".join(spec_summary(spec)[:2])]
@@ -1190,6 +1276,10 @@ class NumericalScene(ConvScene):
         self.add(p.header, p.input_label, p.output_label, *p.channel_labels, *p.input_grids)
         if self.spec.is_transposed:
             self.add(*p.output_grids)
+            if p.overlap is not None:
+                p.overlap.state = None
+                self.add(p.overlap)
+                p.overlap.set_state(self, 0 if self.still_step is None else self.still_step + 1)
             self._shown: dict[tuple[int, int, int], Mobject] = dict(p.sums[0])
             self.add(*self._shown.values())
         else:
@@ -1264,6 +1354,8 @@ class NumericalScene(ConvScene):
                 if self._shown.get(cell) is not mob:
                     self.add(mob)
             self._shown = shown
+            if p.overlap is not None:
+                p.overlap.set_state(self, step + 1)
         else:
             for e, mob in p.results.items():
                 if e <= step:
@@ -1279,11 +1371,22 @@ class NumericalScene(ConvScene):
         self._raise_text()
 
     # -------------------------------------------------------- contrast
-    def _ink(self, *, lit: bool) -> str:
-        """The ink of an output number: under the highlight or the window (``lit``), or not."""
+    def _ink(self, *, lit: bool, fill: str | None = None) -> str:
+        """The ink of an output number: under the highlight or the window (``lit``), or not.
+
+        ``fill`` is the cell's own fill when it is not the output's colour
+        (the overlap overlay's tint).
+        """
         theme = self.get_theme()
-        fill = theme.shaded(theme.output_fill) if lit else theme.output_fill
-        return theme.ink_on(fill)
+        fill = theme.output_fill if fill is None else fill
+        return theme.ink_on(theme.shaded(fill) if lit else fill)
+
+    def _sum_ink(self, key: tuple[int, int, int], *, lit: bool, state: int) -> str:
+        """The ink of output value ``key`` when the overlay shows ``state`` (if it is on)."""
+        overlay = self.parts.overlap
+        if overlay is None:
+            return self._ink(lit=lit)
+        return self._ink(lit=lit, fill=overlay.tint(overlay.count(key[1], key[2], state)))
 
     def _shaded_cells(self, step: int) -> list[list[tuple[int, int]]]:
         """Per input grid, the cells under ``step``'s window (or its scattered cell)."""
@@ -1311,7 +1414,7 @@ class NumericalScene(ConvScene):
             return
         lit = self._lit_sums(step)
         for key, mob in self._shown.items():
-            mob.set_color(self._ink(lit=key in lit))
+            mob.set_color(self._sum_ink(key, lit=key in lit, state=step + 1))
 
     def _recolor_sums(self, before: int | None, step: int) -> list[Animation]:
         """Scatter: the values the windows leave turn back, those they reach light up."""
@@ -1319,8 +1422,8 @@ class NumericalScene(ConvScene):
             return []
         old = self._lit_sums(before) if before is not None else set()
         new = self._lit_sums(step)
-        return [Recolor(mob, self._ink(lit=key in new)) for key, mob in self._shown.items()
-                if (key in old) != (key in new)]
+        return [Recolor(mob, self._sum_ink(key, lit=key in new, state=step))
+                for key, mob in self._shown.items() if (key in old) != (key in new)]
 
     def _raise_text(self) -> None:
         """Put the numbers that may lie under a window or a highlight back above them."""
@@ -1328,6 +1431,8 @@ class NumericalScene(ConvScene):
         above: list[Mobject] = list(p.shaded)
         if self.spec.is_transposed:
             above += list(self._shown.values())
+            if p.overlap is not None and p.overlap.state is not None:
+                above += list(p.overlap.badges_at(p.overlap.state).values())
         else:
             above += [m for m in p.results.values() if m in self.mobjects]
         self.add(*above)
@@ -1414,8 +1519,11 @@ class NumericalScene(ConvScene):
         for cell, mob in self.parts.sums[step + 1].items():
             anims.append(Fade(self._shown[cell], fade_in=False))
             # it appears under the window
-            anims += [OnBegin(mob.set_color, self._ink(lit=True)), Fade(mob, fade_in=True)]
+            ink = self._sum_ink(cell, lit=True, state=step + 1)
+            anims += [OnBegin(mob.set_color, ink), Fade(mob, fade_in=True)]
             anims.append(OnBegin(self._shown.__setitem__, cell, mob))
+        if self.parts.overlap is not None:
+            anims += self.parts.overlap.animate_state(step + 1)
         return anims
 
     def play_steps(self) -> None:

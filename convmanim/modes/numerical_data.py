@@ -556,3 +556,58 @@ def scatter_caption_tex(
         parts.append(sign)
         matrix(prod, record=True)
     return parts, where
+
+
+def overlap_note_tex(spec: TransposedConvSpec) -> list[str]:
+    r"""The rule behind the overlap counts: one LaTeX line, or one per axis when they differ.
+
+    From :func:`convmanim.upsample.phase_counts`: away from the borders,
+    output cells along an axis take turns receiving as many windows as there
+    are kernel taps on their phase ``mod s``. With ``d = 1`` they are equal
+    exactly when ``s`` divides ``k``; otherwise the turns show as a
+    checkerboard (Odena, Dumoulin & Olah, 2016).
+
+    Examples
+    --------
+    >>> from convmanim.geometry import ConvSpec
+    >>> [uneven] = overlap_note_tex(ConvSpec(5, 3, stride=2, padding=1).transposed())
+    >>> "not divisible by } s = 2" in uneven and "1, 2, 1, 2" in uneven
+    True
+    >>> [even] = overlap_note_tex(ConvSpec(6, 4, stride=2, padding=1).transposed())
+    >>> "every inner cell gets } 2 \\times 2 = 4" in even
+    True
+    """
+    from ..upsample import phase_counts
+
+    phases = phase_counts(spec)
+    f = spec.forward
+    keys = [(f.kernel_size[a], f.stride[a], f.dilation[a], f.padding[a] % f.stride[a])
+            for a in range(2)]
+
+    def rule(axis: int) -> tuple[str, bool, str]:
+        k, s, d, first = keys[axis]
+        counts = phases[axis]
+        turn = [counts[(first + j) % s] for j in range(s)]
+        if d == 1:
+            text = rf"k = {k} \text{{ is {'' if k % s == 0 else 'not '}divisible by }} s = {s}"
+        else:
+            text = rf"\text{{with dilation }} d = {d},\; s = {s}"
+        even = len(set(counts)) == 1
+        seq = ", ".join(str(n) for n in turn + turn) + r", \dots"
+        return text, even, str(counts[0]) if even else seq
+
+    if keys[0] == keys[1]:
+        text, even, what = rule(0)
+        if even:
+            n = int(what)
+            return [rf"{text}\text{{: even overlap, every inner cell gets }} {n} \times {n} = "
+                    rf"{n * n} \text{{ window{'s' if n * n != 1 else ''}}}"]
+        return [rf"{text}\text{{: uneven overlap, }}{what}\text{{ windows in turn along each "
+                r"axis (a checkerboard)}"]
+    lines = []
+    for axis, name in enumerate(("rows", "columns")):
+        text, even, what = rule(axis)
+        tail = (rf"\text{{: even, {what} per cell}}" if even
+                else rf"\text{{: uneven, }}{what}\text{{ in turn}}")
+        lines.append(rf"\text{{{name}: }}{text}{tail}")
+    return lines
