@@ -615,6 +615,9 @@ Examples (the original README's, then ours):
   convmanim numerical -i 5 -k 3 -s 2 -p 1 -t -a tconv                 transposed: scatter-add
   convmanim numerical -i 5 -k 3 -s 2 -p 1 -t --overlap -a board       its checkerboard: k=3, s=2
   convmanim numerical -i 6 -k 4 -s 2 -p 1 -t --overlap -a even        the fix: s divides k
+  convmanim numerical -i 3 -k 3 -p 1 --out-channels 4 --pixel-shuffle 2 -a ps
+                                        conv 1 -> 4 channels, then PixelShuffle(2): 1x6x6
+  convmanim numerical -i 4 --pixel-unshuffle 2 -a pu       PixelUnshuffle(2): 1x4x4 -> 4x2x2
   convmanim numerical -i 3 -k 2 --input-values "1 2 3; 4 5 6; 7 8 9" --kernel-values "1 0; 0 -1" x
   convmanim numerical -i 6x8 -k 3 --input-values x.csv --kernel-values k.npy -a rect
   convmanim numerical -i 5 -k 3 -p 1 --in-channels 3 --out-channels 2 -a rgb   RGB to 2 maps
@@ -651,8 +654,18 @@ Examples (the original README's, then ours):
               help="With -t (one channel): count the windows that write each output cell, "
                    "in a badge and a tint that deepen as they land. Uneven counts (k not "
                    "divisible by s) are the checkerboard artefact.")
+@click.option("--pixel-shuffle", type=click.IntRange(min=2, max=4), default=None, metavar="R",
+              help="Play PixelShuffle(R) of the conv's output instead of the conv: the conv "
+                   "(-i -k -s -p -d, --in-channels) makes --out-channels = C*R^2 channels, "
+                   "whose cells move into a C x R*H x R*W image, one channel per step.")
+@click.option("--pixel-unshuffle", type=click.IntRange(min=2, max=4), default=None,
+              metavar="R",
+              help="Play PixelUnshuffle(R) of an image of --in-channels x -i (each side a "
+                   "multiple of R; values from --input-values or --seed): its cells move "
+                   "into C*R^2 channels of (H/R)x(W/R).")
 def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str | None,
-              bias_values: str | None, no_bias: bool, overlap: bool, **options: Any) -> None:
+              bias_values: str | None, no_bias: bool, overlap: bool, pixel_shuffle: int | None,
+              pixel_unshuffle: int | None, **options: Any) -> None:
     """Numbers in the cells: the window's arithmetic, step by step.
 
     The input (with its padding as dashed zeros) and the output lie side by
@@ -672,6 +685,11 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
     _start_latex_early(options["no_tex"])
     from .values import as_values, read_values
 
+    if pixel_shuffle is not None or pixel_unshuffle is not None:
+        _shuffle(options, pixel_shuffle, pixel_unshuffle, mode=mode, seed=seed,
+                 input_values=input_values, kernel_values=kernel_values,
+                 bias_values=bias_values, no_bias=no_bias, overlap=overlap)
+        return
     spec = spec_from_options(options)
     from .limits import check_render_size
 
@@ -712,6 +730,59 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
     from .modes.numerical import NumericalScene
 
     _render(NumericalScene, options, extra)
+
+
+def _shuffle(options: dict[str, Any], shuffle: int | None, unshuffle: int | None, *,
+             mode: str, seed: int, input_values: str | None, kernel_values: str | None,
+             bias_values: str | None, no_bias: bool, overlap: bool) -> None:
+    """``numerical --pixel-shuffle R`` and ``--pixel-unshuffle R``: check the flags, render."""
+    from .geometry import ConvSpec
+    from .values import as_values, read_values
+
+    ctx = click.get_current_context()
+    given = {name for name in ctx.params
+             if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE}
+    if shuffle is not None and unshuffle is not None:
+        raise click.UsageError("--pixel-shuffle and --pixel-unshuffle contradict each other: "
+                               "drop one")
+    flag = "--pixel-shuffle" if shuffle is not None else "--pixel-unshuffle"
+    refused = {"transposed": "-t", "output_padding": "--output-padding", "overlap": "--overlap",
+               "mode": "-m", "output_size": "-o"}
+    if unshuffle is not None:
+        refused.update({"kernel_size": "-k", "stride": "-s", "padding": "-p",
+                        "dilation": "-d", "out_channels": "--out-channels",
+                        "groups": "--groups", "kernel_values": "--kernel-values",
+                        "bias_values": "--bias-values", "no_bias": "--no-bias"})
+    for name, shown in refused.items():
+        if name in given:
+            raise click.UsageError(f"{flag} does not take {shown}")
+    extra: dict[str, Any] = {"seed": seed}
+    if unshuffle is not None:
+        spec = ConvSpec(options["input_size"], 1, in_channels=options["in_channels"])
+        options = {**options, "kernel_size": (1, 1), "stride": (1, 1), "padding": (0, 0),
+                   "dilation": (1, 1), "output_size": None, "transposed": False}
+        extra.update({"spec": spec, "factor": unshuffle})
+    else:
+        spec = spec_from_options(options)
+        extra["factor"] = shuffle
+    if input_values is not None:
+        extra["input_values"] = as_values(
+            "--input-values", read_values("--input-values", input_values), spec.input_shape,
+            plain=spec.in_channels == 1)
+    if kernel_values is not None:
+        extra["kernel_values"] = as_values(
+            "--kernel-values", read_values("--kernel-values", kernel_values), spec.weight_shape,
+            plain=spec.weight_shape[:2] == (1, 1))
+    if bias_values is not None:
+        extra["bias_values"] = as_values(
+            "--bias-values", read_values("--bias-values", bias_values), spec.bias_shape)
+    if no_bias:
+        extra["bias_values"] = [0.0] * spec.out_channels
+    from .modes.shuffle import PixelShuffleScene, PixelUnshuffleScene
+
+    base = PixelUnshuffleScene if unshuffle is not None else PixelShuffleScene
+    type("Check", (base,), extra).shapes()  # one line naming what does not divide
+    _render(base, options, extra)
 
 
 EPILOG_ALPHABET = """\b

@@ -36,7 +36,9 @@ command line's ``-m``), ``seed``, ``input_values``, ``kernel_values`` and
 ``.csv``/``.txt``/``.npy`` file in the lecture file's folder or below it; with
 channels the input is ``C_in×H×W`` and the weight in PyTorch's layout) and
 ``bias`` (``false`` for none), ``overlap`` (``true``: count the windows of a
-transposed conv's scatter, as ``--overlap``); for ``alphabet`` ``relationship``.
+transposed conv's scatter, as ``--overlap``), ``pixel_shuffle`` and
+``pixel_unshuffle`` (a factor from 2 to 4, as ``--pixel-shuffle`` and
+``--pixel-unshuffle``); for ``alphabet`` ``relationship``.
 
 Every part is checked before anything is rendered; an error is one line
 naming the file, the part and the key. All scenes are rendered in one pass
@@ -99,7 +101,7 @@ PART_KEYS = (
 MODE_KEYS: dict[str, tuple[str, ...]] = {
     "arithmetic": ("weights", "separable"),
     "numerical": ("operation", "seed", "input_values", "kernel_values", "bias_values", "bias",
-                  "overlap"),
+                  "overlap", "pixel_shuffle", "pixel_unshuffle"),
     "alphabet": ("relationship",),
 }
 """Keys only a part of that mode may have."""
@@ -152,6 +154,11 @@ class Part:
             what = f"{what}, C then Cᵀ"
         if getattr(self.scene, "separable", False):
             what = f"{what}, depthwise-separable"
+        factor = getattr(self.scene, "factor", None)
+        if factor is not None:
+            if getattr(self.scene, "unshuffle", False):
+                return f"{what}, PixelUnshuffle({factor}) of a {_shape_text(self.spec)} image"
+            what = f"{what}, then PixelShuffle({factor})"
         return f"{what}: {self.spec.describe()}"
 
 
@@ -523,7 +530,7 @@ def _parse_part(source: str, number: int, raw: Mapping[str, Any], defaults: Mapp
     except SpecError as exc:
         message = str(exc).replace(f"{scene.__name__}.", "")
         raise LectureError(f"{where}: {message}") from None
-    return Part(number, title.strip(), subtitle, mode, spec, scene)
+    return Part(number, title.strip(), subtitle, mode, scene.spec, scene)
 
 
 def _mode_scene(where: str, mode: str, raw: Mapping[str, Any], spec: AnySpec,
@@ -551,6 +558,9 @@ def _mode_scene(where: str, mode: str, raw: Mapping[str, Any], spec: AnySpec,
         return AlphabetScene
     from .modes.numerical import NumericalScene
 
+    shuffle = _shuffle_scene(where, raw, spec, attrs, base_dir)
+    if shuffle is not None:
+        return shuffle
     operation = _get_choice(where, raw, "operation", OPERATIONS, "convolution")
     if spec.is_transposed and operation != "convolution":
         raise LectureError(f"{where}: a transposed convolution has no {operation} operation "
@@ -584,6 +594,54 @@ def _mode_scene(where: str, mode: str, raw: Mapping[str, Any], spec: AnySpec,
         attrs["bias_values"] = _values(where, "bias_values", raw["bias_values"],
                                        spec.bias_shape, "", base_dir)
     return NumericalScene
+
+
+def _shape_text(spec: AnySpec) -> str:
+    return "×".join(str(n) for n in spec.input_shape)
+
+
+def _shuffle_scene(where: str, raw: Mapping[str, Any], spec: AnySpec, attrs: dict[str, Any],
+                   base_dir: Path) -> type | None:
+    """A numerical part's ``pixel_shuffle``/``pixel_unshuffle``: its scene, or ``None``."""
+    keys = [k for k in ("pixel_shuffle", "pixel_unshuffle") if k in raw]
+    if not keys:
+        return None
+    if len(keys) == 2:
+        raise LectureError(f"{where}: pixel_shuffle and pixel_unshuffle contradict each other: "
+                           "drop one")
+    key = keys[0]
+    factor = _get(where, raw, key, int, 2)
+    if not 2 <= factor <= 4:
+        raise LectureError(f"{where}: {key} must be a whole number from 2 to 4, got {factor}")
+    refused = ["transposed", "operation", "overlap", "output_padding"]
+    if key == "pixel_unshuffle":
+        refused += ["kernel_size", "stride", "padding", "dilation", "out_channels", "groups",
+                    "kernel_values", "bias_values", "bias"]
+    for other in refused:
+        if other in raw:
+            raise LectureError(f"{where}: {key} does not take {other}")
+    from .geometry import ConvSpec
+    from .modes.shuffle import PixelShuffleScene, PixelUnshuffleScene
+
+    attrs["factor"] = factor
+    attrs["seed"] = _get(where, raw, "seed", int, 0)
+    if key == "pixel_unshuffle":
+        spec = ConvSpec(spec.input_size, 1, in_channels=spec.in_channels)
+        attrs["spec"] = spec
+    if "input_values" in raw:
+        attrs["input_values"] = _values(where, "input_values", raw["input_values"],
+                                        spec.input_shape, "", base_dir,
+                                        plain=spec.in_channels == 1)
+    if "kernel_values" in raw:
+        attrs["kernel_values"] = _values(where, "kernel_values", raw["kernel_values"],
+                                         spec.weight_shape, "", base_dir,
+                                         plain=spec.weight_shape[:2] == (1, 1))
+    if "bias_values" in raw:
+        attrs["bias_values"] = _values(where, "bias_values", raw["bias_values"],
+                                       spec.bias_shape, "", base_dir)
+    if raw.get("bias") is False:
+        attrs["bias_values"] = [0.0] * spec.out_channels
+    return PixelUnshuffleScene if key == "pixel_unshuffle" else PixelShuffleScene
 
 
 def _values(where: str, key: str, value: Any, shape: tuple[int, ...], role: str,

@@ -51,6 +51,7 @@ __all__ = [
     "pixel_unshuffle",
     "pixel_unshuffle_sources",
     "shuffled_shape",
+    "subpixel_places",
     "unshuffled_shape",
     "upsample_nearest",
 ]
@@ -261,6 +262,24 @@ def pixel_unshuffle_sources(shape: Sequence[int], factor: int) -> np.ndarray:
     n, h, w = unshuffled_shape(shape, r)
     ch, yy, xx = np.meshgrid(np.arange(n), np.arange(h), np.arange(w), indexing="ij")
     return np.stack([ch // (r * r), yy * r + (ch % (r * r)) // r, xx * r + ch % r], axis=-1)
+
+
+def subpixel_places(channels: int, factor: int) -> np.ndarray:
+    """``(channels, 4)``: where each of ``C·r²`` small channels goes in ``PixelShuffle(r)``.
+
+    Row ``n`` is ``(c, i, j, q)``: channel ``n`` fills the cells ``(y·r + i,
+    x·r + j)`` of image channel ``c``, the place ``q = i·r + j`` of every
+    ``r×r`` block (``PixelUnshuffle(r)`` takes them back).
+
+    Examples
+    --------
+    >>> subpixel_places(4, 2).tolist()
+    [[0, 0, 0, 0], [0, 0, 1, 1], [0, 1, 0, 2], [0, 1, 1, 3]]
+    """
+    r = _single_factor(factor)
+    shuffled_shape((channels, 1, 1), r)
+    first = pixel_unshuffle_sources((channels // (r * r), r, r), r)[:, 0, 0]
+    return np.concatenate([first, (np.arange(channels) % (r * r))[:, None]], axis=1)
 
 
 def _gather(x: np.ndarray, sources: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ value times the kernel into the output) and a rectangular convolution.
 """
 
 from convmanim import ConvSpec, ConvSpec1d, NumericalScene
+from convmanim.modes.shuffle import PixelShuffleScene, PixelUnshuffleScene
 
 # ------------------------------------------------ the original README's examples
 
@@ -132,3 +133,24 @@ class CheckerboardFixedKernel(NumericalScene):
 
     spec = ConvSpec(6, 4, stride=2, padding=1).transposed()
     overlap = True
+
+
+# ---------------------------------------------------------------- pixel shuffle
+
+
+class PixelShuffle(PixelShuffleScene):
+    """A conv makes 1·2² = 4 channels; PixelShuffle(2) moves them into a 6×6 image."""
+
+    spec = ConvSpec(3, 3, padding=1, out_channels=4)
+
+
+class PixelShuffleRgb(PixelShuffleScene):
+    """3 → 12 channels, then PixelShuffle(2): a 3×6×6 image, each channel under its block."""
+
+    spec = ConvSpec(3, 3, padding=1, in_channels=3, out_channels=12)
+
+
+class PixelUnshuffle(PixelUnshuffleScene):
+    """PixelUnshuffle(2): a 4×4 image into four 2×2 channels (space to depth)."""
+
+    spec = ConvSpec(4, 1)
