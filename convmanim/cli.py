@@ -615,6 +615,7 @@ Examples (the original README's, then ours):
   convmanim numerical -i 5 -k 3 -s 2 -p 1 -t -a tconv                 transposed: scatter-add
   convmanim numerical -i 5 -k 3 -s 2 -p 1 -t --overlap -a board       its checkerboard: k=3, s=2
   convmanim numerical -i 6 -k 4 -s 2 -p 1 -t --overlap -a even        the fix: s divides k
+  convmanim numerical -i 3 -k 3 -p 1 --upsample 2 -a resize   the other fix: nearest x2, conv
   convmanim numerical -i 3 -k 3 -p 1 --out-channels 4 --pixel-shuffle 2 -a ps
                                         conv 1 -> 4 channels, then PixelShuffle(2): 1x6x6
   convmanim numerical -i 4 --pixel-unshuffle 2 -a pu       PixelUnshuffle(2): 1x4x4 -> 4x2x2
@@ -654,6 +655,10 @@ Examples (the original README's, then ours):
               help="With -t (one channel): count the windows that write each output cell, "
                    "in a badge and a tint that deepen as they land. Uneven counts (k not "
                    "divisible by s) are the checkerboard artefact.")
+@click.option("--upsample", type=click.IntRange(min=2, max=4), default=None, metavar="R",
+              help="Resize, then convolve: upsample the -i image R times (nearest "
+                   "neighbour), then run the stride-1 conv -k -p -d over it as scatter-add, "
+                   "with the overlap counts (even: no checkerboard).")
 @click.option("--pixel-shuffle", type=click.IntRange(min=2, max=4), default=None, metavar="R",
               help="Play PixelShuffle(R) of the conv's output instead of the conv: the conv "
                    "(-i -k -s -p -d, --in-channels) makes --out-channels = C*R^2 channels, "
@@ -664,8 +669,8 @@ Examples (the original README's, then ours):
                    "multiple of R; values from --input-values or --seed): its cells move "
                    "into C*R^2 channels of (H/R)x(W/R).")
 def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str | None,
-              bias_values: str | None, no_bias: bool, overlap: bool, pixel_shuffle: int | None,
-              pixel_unshuffle: int | None, **options: Any) -> None:
+              bias_values: str | None, no_bias: bool, overlap: bool, upsample: int | None,
+              pixel_shuffle: int | None, pixel_unshuffle: int | None, **options: Any) -> None:
     """Numbers in the cells: the window's arithmetic, step by step.
 
     The input (with its padding as dashed zeros) and the output lie side by
@@ -685,6 +690,10 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
     _start_latex_early(options["no_tex"])
     from .values import as_values, read_values
 
+    if upsample is not None:
+        _resize(options, upsample, seed=seed, input_values=input_values,
+                kernel_values=kernel_values)
+        return
     if pixel_shuffle is not None or pixel_unshuffle is not None:
         _shuffle(options, pixel_shuffle, pixel_unshuffle, mode=mode, seed=seed,
                  input_values=input_values, kernel_values=kernel_values,
@@ -730,6 +739,42 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
     from .modes.numerical import NumericalScene
 
     _render(NumericalScene, options, extra)
+
+
+def _resize(options: dict[str, Any], factor: int, *, seed: int, input_values: str | None,
+            kernel_values: str | None) -> None:
+    """``numerical --upsample R``: nearest-neighbour upsampling, then a stride-1 conv."""
+    from .values import as_values, read_values
+
+    ctx = click.get_current_context()
+    for name, shown in {"transposed": "-t", "output_padding": "--output-padding",
+                        "stride": "-s", "mode": "-m", "output_size": "-o",
+                        "in_channels": "--in-channels", "out_channels": "--out-channels",
+                        "groups": "--groups", "bias_values": "--bias-values",
+                        "no_bias": "--no-bias", "pixel_shuffle": "--pixel-shuffle",
+                        "pixel_unshuffle": "--pixel-unshuffle"}.items():
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            raise click.UsageError(f"--upsample does not take {shown}")
+    from .modes.resize import ResizeConvScene
+
+    k, p, d = options["kernel_size"], options["padding"], options["dilation"]
+    if k[0] != k[1] or p[0] != p[1] or d[0] != d[1]:
+        raise click.UsageError("--upsample takes a square kernel, padding and dilation")
+    spec = ResizeConvScene.resize_spec(options["input_size"], factor, kernel_size=k[0],
+                                       padding=p[0], dilation=d[0])
+    extra: dict[str, Any] = {"spec": spec, "factor": factor, "seed": seed}
+    size = options["input_size"]
+    if input_values is not None:
+        extra["input_values"] = as_values(
+            "--input-values", read_values("--input-values", input_values), (1, *size),
+            role=" (the image before upsampling)", plain=True)
+    if kernel_values is not None:
+        extra["kernel_values"] = as_values(
+            "--kernel-values", read_values("--kernel-values", kernel_values), (1, 1, *k),
+            plain=True)
+    forward = spec.forward
+    _render(ResizeConvScene, {**options, "input_size": forward.input_size, "transposed": True,
+                              "output_padding": None, "output_size": None}, extra)
 
 
 def _shuffle(options: dict[str, Any], shuffle: int | None, unshuffle: int | None, *,
@@ -781,7 +826,7 @@ def _shuffle(options: dict[str, Any], shuffle: int | None, unshuffle: int | None
     from .modes.shuffle import PixelShuffleScene, PixelUnshuffleScene
 
     base = PixelUnshuffleScene if unshuffle is not None else PixelShuffleScene
-    type("Check", (base,), extra).shapes()  # one line naming what does not divide
+    type("Check", (base,), {"spec": spec, **extra}).shapes()  # what does not divide
     _render(base, options, extra)
 
 

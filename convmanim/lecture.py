@@ -36,7 +36,9 @@ command line's ``-m``), ``seed``, ``input_values``, ``kernel_values`` and
 ``.csv``/``.txt``/``.npy`` file in the lecture file's folder or below it; with
 channels the input is ``C_in×H×W`` and the weight in PyTorch's layout) and
 ``bias`` (``false`` for none), ``overlap`` (``true``: count the windows of a
-transposed conv's scatter, as ``--overlap``), ``pixel_shuffle`` and
+transposed conv's scatter, as ``--overlap``), ``upsample`` (resize, then
+convolve, as ``--upsample``: ``input_size`` is the image before upsampling),
+``pixel_shuffle`` and
 ``pixel_unshuffle`` (a factor from 2 to 4, as ``--pixel-shuffle`` and
 ``--pixel-unshuffle``); for ``alphabet`` ``relationship``.
 
@@ -101,7 +103,7 @@ PART_KEYS = (
 MODE_KEYS: dict[str, tuple[str, ...]] = {
     "arithmetic": ("weights", "separable"),
     "numerical": ("operation", "seed", "input_values", "kernel_values", "bias_values", "bias",
-                  "overlap", "pixel_shuffle", "pixel_unshuffle"),
+                  "overlap", "upsample", "pixel_shuffle", "pixel_unshuffle"),
     "alphabet": ("relationship",),
 }
 """Keys only a part of that mode may have."""
@@ -155,6 +157,12 @@ class Part:
         if getattr(self.scene, "separable", False):
             what = f"{what}, depthwise-separable"
         factor = getattr(self.scene, "factor", None)
+        from .modes.resize import ResizeConvScene
+
+        if issubclass(self.scene, ResizeConvScene):
+            h, w = self.scene.image_size()
+            return (f"{what}, nearest ×{factor} of a {h}×{w} image, then a stride-1 conv: "
+                    f"{self.spec.describe()}")
         if factor is not None:
             if getattr(self.scene, "unshuffle", False):
                 return f"{what}, PixelUnshuffle({factor}) of a {_shape_text(self.spec)} image"
@@ -561,6 +569,8 @@ def _mode_scene(where: str, mode: str, raw: Mapping[str, Any], spec: AnySpec,
     shuffle = _shuffle_scene(where, raw, spec, attrs, base_dir)
     if shuffle is not None:
         return shuffle
+    if "upsample" in raw:
+        return _resize_scene(where, raw, attrs, base_dir)
     operation = _get_choice(where, raw, "operation", OPERATIONS, "convolution")
     if spec.is_transposed and operation != "convolution":
         raise LectureError(f"{where}: a transposed convolution has no {operation} operation "
@@ -598,6 +608,41 @@ def _mode_scene(where: str, mode: str, raw: Mapping[str, Any], spec: AnySpec,
 
 def _shape_text(spec: AnySpec) -> str:
     return "×".join(str(n) for n in spec.input_shape)
+
+
+def _resize_scene(where: str, raw: Mapping[str, Any], attrs: dict[str, Any],
+                  base_dir: Path) -> type:
+    """A numerical part's ``upsample``: nearest-neighbour upsampling, then a stride-1 conv."""
+    factor = _get(where, raw, "upsample", int, 2)
+    if not 2 <= factor <= 4:
+        raise LectureError(f"{where}: upsample must be a whole number from 2 to 4, got {factor}")
+    for other in ("transposed", "operation", "overlap", "output_padding", "output_size",
+                  "stride", "in_channels", "out_channels", "groups", "bias_values", "bias"):
+        if other in raw:
+            raise LectureError(f"{where}: upsample does not take {other}")
+    from .modes.resize import ResizeConvScene
+
+    sizes = {key: _get_size(where, raw, key, default)
+             for key, default in (("input_size", 5), ("kernel_size", 3), ("padding", 0),
+                                  ("dilation", 1))}
+    k, p, d = (sizes[key] for key in ("kernel_size", "padding", "dilation"))
+    if k[0] != k[1] or p[0] != p[1] or d[0] != d[1]:  # type: ignore[index]
+        raise LectureError(f"{where}: upsample takes a square kernel_size, padding and dilation")
+    try:
+        spec = ResizeConvScene.resize_spec(sizes["input_size"], factor,  # type: ignore[arg-type]
+                                           kernel_size=k[0], padding=p[0],  # type: ignore[index]
+                                           dilation=d[0])  # type: ignore[index]
+    except SpecError as exc:
+        raise LectureError(f"{where}: {exc}") from None
+    attrs.update({"spec": spec, "factor": factor, "seed": _get(where, raw, "seed", int, 0)})
+    if "input_values" in raw:
+        attrs["input_values"] = _values(where, "input_values", raw["input_values"],
+                                        (1, *sizes["input_size"]),  # type: ignore[misc]
+                                        " (the image before upsampling)", base_dir, plain=True)
+    if "kernel_values" in raw:
+        attrs["kernel_values"] = _values(where, "kernel_values", raw["kernel_values"],
+                                         spec.weight_shape, "", base_dir, plain=True)
+    return ResizeConvScene
 
 
 def _shuffle_scene(where: str, raw: Mapping[str, Any], spec: AnySpec, attrs: dict[str, Any],

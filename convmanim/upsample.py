@@ -41,6 +41,7 @@ from .geometry import IntOrPair, Pair, SpecError, TransposedConvSpec, parse_pair
 
 __all__ = [
     "even_overlap",
+    "nearest_size",
     "nearest_sources",
     "overlap_counts",
     "overlap_profile",
@@ -171,6 +172,35 @@ def _grid(name: str, x: object) -> np.ndarray:
     if arr.ndim < 2:
         raise SpecError(f"{name} must have at least 2 dimensions (…, H, W), got shape {arr.shape}")
     return arr
+
+
+def nearest_size(size: IntOrPair, factor: IntOrPair, *, inverse: bool = False) -> Pair:
+    """``(r·H, r·W)``: the size of an ``H×W`` grid upsampled by ``r``.
+
+    With ``inverse``, the size it was upsampled from, ``(H/r, W/r)``.
+
+    Raises
+    ------
+    SpecError
+        If ``inverse`` and a side is not a multiple of ``r``.
+
+    Examples
+    --------
+    >>> nearest_size(3, 2), nearest_size((6, 4), 2, inverse=True)
+    ((6, 6), (3, 2))
+    """
+    h, w = parse_pair("size", size)
+    rh, rw = _factor("factor", factor)
+    if not inverse:
+        return h * rh, w * rw
+    if h % rh or w % rw:
+        raise SpecError(f"a {h}×{w} grid is not upsampled by {_fmt_factor((rh, rw))}: "
+                        "its sides must be multiples of the factor")
+    return h // rh, w // rw
+
+
+def _fmt_factor(pair: Pair) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}×{pair[1]}"
 
 
 def nearest_sources(size: IntOrPair, factor: IntOrPair) -> np.ndarray:

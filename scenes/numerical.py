@@ -2,10 +2,13 @@
 
 The original tool's README examples first, then pooling, dilation, a
 transposed convolution (drawn as a scatter-add: each input cell adds its
-value times the kernel into the output) and a rectangular convolution.
+value times the kernel into the output) and a rectangular convolution; then
+channels, the checkerboard artefact of a transposed conv and its two fixes,
+and pixel shuffle.
 """
 
 from convmanim import ConvSpec, ConvSpec1d, NumericalScene
+from convmanim.modes.resize import ResizeConvScene
 from convmanim.modes.shuffle import PixelShuffleScene, PixelUnshuffleScene
 
 # ------------------------------------------------ the original README's examples
@@ -133,6 +136,13 @@ class CheckerboardFixedKernel(NumericalScene):
 
     spec = ConvSpec(6, 4, stride=2, padding=1).transposed()
     overlap = True
+
+
+class ResizeThenConv(ResizeConvScene):
+    """The second fix: nearest-neighbour upsampling ×2, then a stride-1 conv (9 windows inside)."""
+
+    spec = ResizeConvScene.resize_spec(3, 2, kernel_size=3, padding=1)
+    factor = 2
 
 
 # ---------------------------------------------------------------- pixel shuffle
