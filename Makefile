@@ -70,8 +70,8 @@ GOPT    := --format gif --no-progress --output-dir media/gallery
 GQ      := -qa 480x270@10 $(GOPT)
 GIFS    := arithmetic_conv arithmetic_transposed_conv arithmetic_dilated \
            arithmetic_channels numerical_conv numerical_max numerical_transposed \
-           numerical_channels alphabet_relationship alphabet_channels \
-           numerical_causal_1d alphabet_causal_1d
+           numerical_channels numerical_checkerboard numerical_pixel_shuffle \
+           alphabet_relationship alphabet_channels numerical_causal_1d alphabet_causal_1d
 gallery: setup
 	rm -f media/gallery/*.gif
 	$(MAKE) --no-print-directory -j$(JOBS) $(addprefix gallery/,$(GIFS))
@@ -96,6 +96,12 @@ gallery/numerical_transposed:
 gallery/numerical_channels:
 	$(GALLERY) numerical -i 3 -k 2 --in-channels 3 --out-channels 2 -a -qa 854x480@10 \
 		$(GOPT) numerical_channels
+gallery/numerical_checkerboard:
+	$(GALLERY) numerical -i 5 -k 3 -s 2 -p 1 -t --overlap -a -qa 854x480@10 $(GOPT) \
+		numerical_checkerboard
+gallery/numerical_pixel_shuffle:
+	$(GALLERY) numerical -i 3 -k 3 -p 1 --out-channels 4 --pixel-shuffle 2 -a -qa 854x480@10 \
+		$(GOPT) numerical_pixel_shuffle
 gallery/alphabet_relationship:
 	$(GALLERY) alphabet -i 5 -k 3 -s 2 -p 1 --relationship -a -qa 640x360@10 $(GOPT) \
 		alphabet_relationship
