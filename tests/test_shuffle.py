@@ -194,3 +194,42 @@ def test_lecture_keys():
         with pytest.raises(LectureError, match=message):
             parse_lecture({"lecture": {"title": "T"}, "part": [{**parts[1], **bad}]},
                           source="t.toml")
+
+
+def _labels(mob):
+    """Every typeset label that holds a letter or a digit (a lone sign is part of a formula)."""
+    from convmanim.labels import Label
+
+    return [m for m in mob.get_family() if isinstance(m, Label) and len(m.points)
+            and any(ch.isalnum() for ch in m.get_tex_string())]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_label_is_readable_and_everything_fits_at_480p(theme):
+    from convmanim import NumericalScene
+    from convmanim.modes.resize import ResizeConvScene
+
+    scenes = [
+        type("A", (NumericalScene,), {"spec": ConvSpec(5, 3, stride=2, padding=1).transposed(),
+                                      "overlap": True, "still_step": 8}),
+        _scene(still_step=3),
+        _scene(PixelUnshuffleScene, still_step=3),
+        type("D", (ResizeConvScene,), {"still_step": 35}),
+    ]
+    for cls in scenes:
+        cls.theme = theme
+        scene = play_scene(cls, "854x480@1", draw=False)
+        px = 480 / config.frame_height
+        family = [m for m in scene.get_mobject_family_members() if len(m.points)]
+        heights = [m.height * px for m in _labels(VGroupOf(scene))]
+        assert heights and min(heights) >= 10 - 1e-6, (cls.__name__, min(heights))
+        lo = np.min([m.get_corner([-1, -1, 0]) for m in family], axis=0)
+        hi = np.max([m.get_corner([1, 1, 0]) for m in family], axis=0)
+        assert lo[0] >= -config.frame_width / 2 and hi[0] <= config.frame_width / 2
+        assert lo[1] >= -config.frame_height / 2 and hi[1] <= config.frame_height / 2
+
+
+def VGroupOf(scene):  # noqa: N802 - reads like the group it makes
+    from manim import Group
+
+    return Group(*scene.mobjects)

@@ -998,7 +998,11 @@ class NumericalScene(ConvScene):
             :meth:`_number_shift`.
         """
         per_unit = config.pixel_height / config.frame_height
-        least = LEAST_PX / per_unit
+        maker = self._maker()
+        unit = maker.size("0", DEFAULT_FONT_SIZE)[1]
+        # a "0" this high keeps the shortest digit at the size rule's pixels
+        shortest = min(maker.size(str(n), DEFAULT_FONT_SIZE)[1] for n in range(10))
+        least = LEAST_PX / per_unit * unit / shortest
         size = plane.cell_size
         digit = self._digit_height(factor)
         count_h = max(least, min(WEIGHT_HEIGHT * size / (1 + 2 * BADGE_PAD),
@@ -1014,8 +1018,6 @@ class NumericalScene(ConvScene):
                     f"count at {LEAST_PX:g} px each; use a smaller input or a higher quality"
                 )
             factor = digit / self._digit_height(1.0)
-        maker = self._maker()
-        unit = maker.size("0", DEFAULT_FONT_SIZE)[1]
 
         def label(text: str) -> Mobject:
             return self._tex(text, self.get_theme().text).scale(count_h / unit)
