@@ -221,7 +221,7 @@ def test_every_label_is_readable_and_everything_fits_at_480p(theme):
         scene = play_scene(cls, "854x480@1", draw=False)
         px = 480 / config.frame_height
         family = [m for m in scene.get_mobject_family_members() if len(m.points)]
-        heights = [m.height * px for m in _labels(VGroupOf(scene))]
+        heights = [m.height * px for m in _labels(_on_screen(scene))]
         assert heights and min(heights) >= 10 - 1e-6, (cls.__name__, min(heights))
         lo = np.min([m.get_corner([-1, -1, 0]) for m in family], axis=0)
         hi = np.max([m.get_corner([1, 1, 0]) for m in family], axis=0)
@@ -229,7 +229,8 @@ def test_every_label_is_readable_and_everything_fits_at_480p(theme):
         assert lo[1] >= -config.frame_height / 2 and hi[1] <= config.frame_height / 2
 
 
-def VGroupOf(scene):  # noqa: N802 - reads like the group it makes
+def _on_screen(scene):
+    """Everything the scene shows, as one group."""
     from manim import Group
 
     return Group(*scene.mobjects)
