@@ -657,8 +657,9 @@ Examples (the original README's, then ours):
                    "divisible by s) are the checkerboard artefact.")
 @click.option("--upsample", type=click.IntRange(min=2, max=4), default=None, metavar="R",
               help="Resize, then convolve: upsample the -i image R times (nearest "
-                   "neighbour), then run the stride-1 conv -k -p -d over it as scatter-add, "
-                   "with the overlap counts (even: no checkerboard).")
+                   "neighbour), then run the stride-1 conv -k -p -d (nn.Conv2d's; "
+                   "--kernel-values its kernel) over it, drawn as scatter-add with the "
+                   "overlap counts (even: no checkerboard).")
 @click.option("--pixel-shuffle", type=click.IntRange(min=2, max=4), default=None, metavar="R",
               help="Play PixelShuffle(R) of the conv's output instead of the conv: the conv "
                    "(-i -k -s -p -d, --in-channels) makes --out-channels = C*R^2 channels, "
@@ -760,8 +761,11 @@ def _resize(options: dict[str, Any], factor: int, *, seed: int, input_values: st
     k, p, d = options["kernel_size"], options["padding"], options["dilation"]
     if k[0] != k[1] or p[0] != p[1] or d[0] != d[1]:
         raise click.UsageError("--upsample takes a square kernel, padding and dilation")
-    spec = ResizeConvScene.resize_spec(options["input_size"], factor, kernel_size=k[0],
-                                       padding=p[0], dilation=d[0])
+    try:
+        spec = ResizeConvScene.resize_spec(options["input_size"], factor, kernel_size=k[0],
+                                           padding=p[0], dilation=d[0])
+    except SpecError as exc:
+        raise click.UsageError(str(exc)) from None
     extra: dict[str, Any] = {"spec": spec, "factor": factor, "seed": seed}
     size = options["input_size"]
     if input_values is not None:

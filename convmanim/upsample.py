@@ -53,6 +53,7 @@ __all__ = [
     "pixel_unshuffle_sources",
     "shuffled_shape",
     "subpixel_places",
+    "turned",
     "unshuffled_shape",
     "upsample_nearest",
 ]
@@ -157,6 +158,21 @@ def even_overlap(spec: TransposedConvSpec) -> tuple[bool, bool]:
     """Per axis, whether the interior output cells all receive the same number of windows."""
     rows, cols = phase_counts(spec)
     return len(set(rows)) == 1, len(set(cols)) == 1
+
+
+def turned(kernel: np.ndarray) -> np.ndarray:
+    """The kernel turned by 180° (its last two axes reversed).
+
+    A stride-1 ``conv2d(x, w, padding=p)`` equals ``conv_transpose2d(x,
+    turned(w), padding=d(k − 1) − p)``: the scatter view of a conv.
+
+    Examples
+    --------
+    >>> turned(np.array([[1, 2], [3, 4]])).tolist()
+    [[4, 3], [2, 1]]
+    """
+    arr = np.asarray(kernel)
+    return arr[..., ::-1, ::-1].copy()
 
 
 # ---------------------------------------------------------------- resizing

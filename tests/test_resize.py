@@ -31,7 +31,8 @@ def _scene(**attrs):
 
 
 def test_the_upsampled_input_the_even_counts_and_the_sums_on_screen():
-    cls = _scene(kernel_values=[[1, 0, 2], [0, 1, 0], [1, 1, 0]])
+    conv_kernel = np.array([[1, 0, 2], [0, 1, 0], [1, 1, 0]])
+    cls = _scene(kernel_values=conv_kernel)
     scene = play_scene(cls, "854x480@4")
     spec = cls.spec
     assert scene.steps_played == list(range(36))
@@ -53,7 +54,10 @@ def test_the_upsampled_input_the_even_counts_and_the_sums_on_screen():
     assert set(counts[1:-1, 1:-1].ravel()) == {9}  # even inside: no checkerboard
     x, w = cls.values()
     np.testing.assert_array_equal(x, up)
-    want = oracle.conv_transpose2d(up, w, f.stride, f.padding, f.dilation, (0, 0))
+    np.testing.assert_array_equal(w, conv_kernel[::-1, ::-1])  # the scatter's kernel
+    want = oracle.conv2d(up, conv_kernel, (1, 1), (1, 1), (1, 1))  # the conv layer's numbers
+    np.testing.assert_array_equal(
+        want, oracle.conv_transpose2d(up, w, f.stride, f.padding, f.dilation, (0, 0)))
     canvas = [(1 + r, 1 + c) for r, c in cells]
     sums = _numbers_in_cells(scene, scene.parts.output_grid.plane, canvas)
     for (r, c), cell in zip(cells, canvas):
@@ -63,8 +67,8 @@ def test_the_upsampled_input_the_even_counts_and_the_sums_on_screen():
     t = functional.interpolate(torch.tensor(IMAGE, dtype=torch.float64)[None, None],
                                scale_factor=2, mode="nearest")
     np.testing.assert_array_equal(t[0, 0], up)
-    # the scatter of a stride-1 transposed conv is a conv with the kernel turned 180°
-    conv = functional.conv2d(t, torch.tensor(w[::-1, ::-1].copy())[None, None], padding=1)
+    conv = functional.conv2d(t, torch.tensor(conv_kernel, dtype=torch.float64)[None, None],
+                             padding=1)
     np.testing.assert_array_equal(conv[0, 0], want)
 
 
@@ -84,10 +88,21 @@ def test_bad_settings_are_one_line_errors(attrs, message):
     assert "\n" not in str(info.value)
 
 
+def test_the_conv_padding_is_the_layer_s():
+    spec = ResizeConvScene.resize_spec(3, 2, kernel_size=5, padding=2)
+    assert spec.padding == (2, 2) and spec.output_size == (6, 6)  # "same", as Conv2d(5, p=2)
+    valid = type("V", (ResizeConvScene,), {"spec": ResizeConvScene.resize_spec(
+        3, 2, kernel_size=3, padding=0)})
+    assert valid.spec.output_size == (4, 4) and valid.conv_padding() == 0
+    with pytest.raises(SpecError, match=r"padding must be 0 to d\(k − 1\) = 2, got 3"):
+        ResizeConvScene.resize_spec(3, 2, kernel_size=3, padding=3)
+
+
 @pytest.mark.parametrize(("line", "message"), [
     ("-i 3 -k 3 -p 1 -s 2 --upsample 2 x", "does not take -s"),
     ("-i 3 -k 3 -p 1 -t --upsample 2 x", "does not take -t"),
     ("-i 3 -k 3x2 -p 1 --upsample 2 x", "square kernel"),
+    ("-i 3 -k 3 -p 3 --upsample 2 x", "padding must be 0 to d(k − 1) = 2"),
 ])
 def test_cli_errors_are_one_line(tmp_path, monkeypatch, line, message):
     monkeypatch.chdir(tmp_path)

@@ -9,9 +9,10 @@ Then the conv runs over it, drawn as the numerical mode's scatter-add with the
 overlap overlay: with stride 1 every inner output cell is written by ``k×k``
 windows, so the counts are even and no checkerboard forms.
 
-A stride-1 transposed conv is a conv with the kernel turned by 180° (and
-padding ``k − 1 − p``), so the scatter shows the same arithmetic a conv
-layer does, window by window.
+The conv is ``nn.Conv2d(k, padding=p, dilation=d)``, its kernel given as the
+layer keeps it. Its scatter is the stride-1 transposed conv with the kernel
+turned by 180° and padding ``d(k − 1) − p`` (:func:`convmanim.upsample.turned`),
+so the numbers that add up in the output are the conv layer's.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from ..mobjects.flight import Fade, Relocate
 from ..mobjects.grid import CellGrid
 from ..mobjects.motion import set_visibility
 from ..mobjects.plane import PlaneMap
-from ..upsample import nearest_size, nearest_sources, upsample_nearest
+from ..upsample import nearest_size, nearest_sources, turned, upsample_nearest
 from ..values import as_values
 from .numerical import MARGIN, NumericalParts, NumericalScene
 from .numerical_data import default_values, overlap_note_tex
@@ -62,7 +63,9 @@ class ResizeConvScene(NumericalScene):
 
     Set :attr:`spec` with :meth:`resize_spec` (the conv over the upsampled
     image, as the scatter view draws it) and :attr:`factor`;
-    :attr:`input_values` is the image *before* upsampling.
+    :attr:`input_values` is the image *before* upsampling and
+    :attr:`kernel_values` the conv's kernel (``nn.Conv2d``'s; the scatter
+    draws it turned by 180°).
 
     Examples
     --------
@@ -85,13 +88,27 @@ class ResizeConvScene(NumericalScene):
     @staticmethod
     def resize_spec(image_size: int | tuple[int, int], factor: int, *, kernel_size: int = 3,
                     padding: int = 1, dilation: int = 1) -> TransposedConvSpec:
-        """The conv over an ``image_size`` image upsampled by ``factor``, as a scatter.
+        """``nn.Conv2d(k, padding=p, dilation=d)`` over the image upsampled by ``factor``.
 
-        A stride-1 ``ConvTranspose2d(k, padding=p)`` over the upsampled image
-        (a conv with the kernel turned by 180°).
+        As the scatter view draws it: the stride-1 ``ConvTranspose2d`` with
+        padding ``d(k − 1) − p`` (and the kernel turned by 180°).
+
+        Raises
+        ------
+        SpecError
+            If ``padding`` is more than ``d(k − 1)`` (a window of padding alone).
         """
+        reach = dilation * (kernel_size - 1)
+        if not 0 <= padding <= reach:
+            raise SpecError(f"the conv's padding must be 0 to d(k − 1) = {reach}, got {padding}")
         return TransposedConvSpec.from_torch(nearest_size(image_size, factor), kernel_size,
-                                             1, padding, 0, dilation)
+                                             1, reach - padding, 0, dilation)
+
+    @classmethod
+    def conv_padding(cls) -> int:
+        """The conv's own padding ``p`` (``d(k − 1)`` minus the scatter's)."""
+        f = cls.spec.forward
+        return f.dilation[0] * (f.kernel_size[0] - 1) - f.padding[0]
 
     # ------------------------------------------------------------ settings
     @classmethod
@@ -123,16 +140,20 @@ class ResizeConvScene(NumericalScene):
         return as_values("input_values", cls.input_values, (1, *size), plain=True)
 
     @classmethod
+    def conv_kernel(cls) -> np.ndarray:
+        """The conv's kernel, as ``nn.Conv2d`` keeps it: :attr:`kernel_values`, or seeded."""
+        spec = cls.spec
+        if cls.kernel_values is None:
+            return default_values(spec, cls.seed)[1]
+        return as_values("kernel_values", cls.kernel_values, spec.weight_shape, plain=True)
+
+    @classmethod
     def values(cls) -> tuple[np.ndarray, np.ndarray]:
-        """The upsampled image (the scatter's input) and the kernel."""
+        """The upsampled image (the scatter's input) and the scatter's kernel (turned 180°)."""
         if cls.mode != "convolution":
             raise SpecError(f"{cls.__name__}: resize-then-conv has no {cls.mode} mode")
-        spec = cls.spec
         low = cls.image_values()
-        kernel = default_values(spec, cls.seed)[1]
-        if cls.kernel_values is not None:
-            kernel = as_values("kernel_values", cls.kernel_values, spec.weight_shape, plain=True)
-        return upsample_nearest(low, int(cls.factor)), kernel
+        return upsample_nearest(low, int(cls.factor)), turned(cls.conv_kernel())
 
     @classmethod
     def prelude_frame_counts(cls, fps: float) -> list[int]:
@@ -192,14 +213,16 @@ class ResizeConvScene(NumericalScene):
         big = spec.input_size
         f = spec.forward
         r = int(self.factor)
+        conv = rf"k = {f.kernel_size[0]},\; p = {self.conv_padding()}"
+        if f.dilation != (1, 1):
+            conv += rf",\; d = {f.dilation[0]}"
         line = (rf"\text{{nearest }} \times {r}:\; {h}\times {w} \to {big[0]}\times {big[1]},"
-                rf"\;\; \text{{then a conv }} k = {f.kernel_size[0]},\; s = 1"
-                r"\text{ as scatter-add}")
-        notes = []
-        crop = [r"\text{circled: how many windows wrote the cell}"]
+                rf"\;\; \text{{then a conv }} {conv}")
+        parts = [r"\text{drawn as scatter-add (kernel turned by } 180^\circ\text{)}"]
         if f.padding != (0, 0):
-            crop.insert(0, rf"\text{{dashed cells are cropped by }} p = {f.padding[0]}")
-        notes.append(r",\;\; ".join(crop))
+            parts.append(r"\text{dashed cells are cropped}")
+        parts.append(r"\text{circled: how many windows wrote the cell}")
+        notes = [r",\;\; ".join(parts)]
         notes += overlap_note_tex(spec)
         rows: list[Mobject] = [
             VGroup(self.text(r"\textbf{Resize, then convolve}", font_size=36),
