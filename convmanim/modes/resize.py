@@ -286,9 +286,18 @@ class ResizeConvScene(NumericalScene):
                                     rate_func=squish_rate_func(smooth, start, start + 1 - LAG)))
         self.add(p.image_label, p.image)
         self.hold_frames(hold)
-        self.play_frames(flights, copy_frames)
+        handover = [Fade(p.image, fade_in=False), Fade(p.image_label, fade_in=False),
+                    *(Fade(m, fade_in=True) for m in waiting)]
+        if not self.smooth:  # no motion: the copies land at once, then the conv's canvas
+            self.play_frames(flights, 0)
+            self.hold_frames(copy_frames)
+        else:
+            self.play_frames(flights, copy_frames)
         self.remove(*copies)
         for label in hidden:
             set_visibility(label, 1.0)
-        self.play_frames([Fade(p.image, fade_in=False), Fade(p.image_label, fade_in=False),
-                          *(Fade(m, fade_in=True) for m in waiting)], hand)
+        if not self.smooth:
+            self.play_frames(handover, 0)
+            self.hold_frames(hand)
+        else:
+            self.play_frames(handover, hand)
