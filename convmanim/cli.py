@@ -753,7 +753,7 @@ def _resize(options: dict[str, Any], factor: int, *, seed: int, input_values: st
                         "in_channels": "--in-channels", "out_channels": "--out-channels",
                         "groups": "--groups", "bias_values": "--bias-values",
                         "no_bias": "--no-bias", "pixel_shuffle": "--pixel-shuffle",
-                        "pixel_unshuffle": "--pixel-unshuffle"}.items():
+                        "pixel_unshuffle": "--pixel-unshuffle", "one_d": "--1d"}.items():
         if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
             raise click.UsageError(f"--upsample does not take {shown}")
     from .modes.resize import ResizeConvScene
@@ -796,7 +796,7 @@ def _shuffle(options: dict[str, Any], shuffle: int | None, unshuffle: int | None
                                "drop one")
     flag = "--pixel-shuffle" if shuffle is not None else "--pixel-unshuffle"
     refused = {"transposed": "-t", "output_padding": "--output-padding", "overlap": "--overlap",
-               "mode": "-m", "output_size": "-o"}
+               "mode": "-m", "output_size": "-o", "one_d": "--1d"}
     if unshuffle is not None:
         refused.update({"kernel_size": "-k", "stride": "-s", "padding": "-p",
                         "dilation": "-d", "out_channels": "--out-channels",

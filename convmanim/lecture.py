@@ -617,7 +617,8 @@ def _resize_scene(where: str, raw: Mapping[str, Any], attrs: dict[str, Any],
     if not 2 <= factor <= 4:
         raise LectureError(f"{where}: upsample must be a whole number from 2 to 4, got {factor}")
     for other in ("transposed", "operation", "overlap", "output_padding", "output_size",
-                  "stride", "in_channels", "out_channels", "groups", "bias_values", "bias"):
+                  "stride", "in_channels", "out_channels", "groups", "bias_values", "bias",
+                  "1d"):
         if other in raw:
             raise LectureError(f"{where}: upsample does not take {other}")
     from .modes.resize import ResizeConvScene
@@ -658,7 +659,7 @@ def _shuffle_scene(where: str, raw: Mapping[str, Any], spec: AnySpec, attrs: dic
     factor = _get(where, raw, key, int, 2)
     if not 2 <= factor <= 4:
         raise LectureError(f"{where}: {key} must be a whole number from 2 to 4, got {factor}")
-    refused = ["transposed", "operation", "overlap", "output_padding"]
+    refused = ["transposed", "operation", "overlap", "output_padding", "1d"]
     if key == "pixel_unshuffle":
         refused += ["kernel_size", "stride", "padding", "dilation", "out_channels", "groups",
                     "kernel_values", "bias_values", "bias"]

@@ -143,8 +143,8 @@ class ResizeThenConv(ResizeConvScene):
 
     spec = ResizeConvScene.resize_spec(3, 2, kernel_size=3, padding=1)
     factor = 2
-    input_values = [[1, 2, 0], [3, 1, 2], [0, 2, 1]]
-    kernel_values = [[1, 0, 1], [0, 2, 0], [1, 0, 1]]
+    input_values = ((1, 2, 0), (3, 1, 2), (0, 2, 1))
+    kernel_values = ((1, 0, 1), (0, 2, 0), (1, 0, 1))
 
 
 # ---------------------------------------------------------------- pixel shuffle

@@ -152,3 +152,16 @@ def test_lecture_key_overlap():
     with pytest.raises(LectureError, match="overlap counts the windows"):
         parse_lecture({"lecture": {"title": "T"},
                        "part": [{**part, "transposed": False}]}, source="t.toml")
+
+
+def test_a_sequence_counts_along_its_one_axis():
+    from convmanim.geometry import ConvSpec1d, drawable
+    from convmanim.modes.numerical_data import overlap_note_tex
+
+    spec = drawable(ConvSpec1d(8, 3, stride=2, padding=1).transposed())
+    scene = play_scene(_scene(spec, still_step=3), "1280x720@1", draw=False)
+    shown = _counts_on_screen(scene, spec)
+    np.testing.assert_array_equal(shown, _oracle_counts(spec))
+    assert shown[0].tolist() == [1, 2, 1, 2, 1, 2, 1, 1]  # the last cell: output padding
+    [note] = overlap_note_tex(spec)
+    assert "rows" not in note and "1, 2, 1, 2" in note

@@ -604,6 +604,13 @@ def overlap_note_tex(spec: TransposedConvSpec) -> list[str]:
                     rf"{n * n} \text{{ window{'s' if n * n != 1 else ''}}}"]
         return [rf"{text}\text{{: uneven overlap, }}{what}\text{{ windows in turn along each "
                 r"axis (a checkerboard)}"]
+    trivial = [k == 1 and s == 1 for k, s, _, _ in keys]
+    if any(trivial):  # a row (a 1-D spec) or a column: only the other axis overlaps
+        text, even, what = rule(trivial.index(False))
+        if even:
+            return [rf"{text}\text{{: even overlap, {what} window"
+                    rf"{'s' if what != '1' else ''} per inner cell}}"]
+        return [rf"{text}\text{{: uneven overlap, }}{what}\text{{ windows in turn}}"]
     lines = []
     for axis, name in enumerate(("rows", "columns")):
         text, even, what = rule(axis)
