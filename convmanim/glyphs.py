@@ -278,12 +278,30 @@ def _read(path: Path) -> Outline:
     )
 
 
-@lru_cache(maxsize=8192)
-def _cached(path: str, device: int, inode: int, mtime_ns: int, size: int) -> Outline | None:
+_OUTLINES: dict[tuple[int, int, int, int], Outline | None] = {}
+"""Outlines read so far, keyed by the file itself (device, inode, mtime, size), not its name."""
+
+_MAX_OUTLINES = 8192
+
+
+def _cached(path: Path, key: tuple[int, int, int, int]) -> Outline | None:
+    """The outline of the file ``key`` names, read through ``path`` the first time only.
+
+    The key leaves the name out: a label checked in the cache and then used
+    through its private hard link is the same file, read once.
+    """
     try:
-        return _read(Path(path))
+        return _OUTLINES[key]
+    except KeyError:
+        pass
+    try:
+        outline = _read(path)
     except (_Unsupported, ET.ParseError, KeyError, ValueError, OSError):
-        return None
+        outline = None
+    if len(_OUTLINES) >= _MAX_OUTLINES:
+        _OUTLINES.clear()  # a bound on memory; a long lecture reads a few hundred
+    _OUTLINES[key] = outline
+    return outline
 
 
 MAX_SVG_BYTES = 4_000_000
@@ -339,4 +357,4 @@ def read_outline(path: Path) -> Outline | None:
     if not stat_.S_ISREG(info.st_mode) or info.st_size > MAX_SVG_BYTES:
         return None  # never wait on a FIFO or read a device planted in the cache
     # keyed by the file itself: a hard link to it (a private copy) is not parsed again
-    return _cached(str(path), info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
+    return _cached(path, (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size))

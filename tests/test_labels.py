@@ -347,3 +347,23 @@ def test_latex_waiting_for_pages_ends_when_its_parent_is_killed(tmp_path):
     else:
         os.kill(pid, 9)
         pytest.fail("LaTeX kept waiting for the pages of a process that died")
+
+
+def test_a_cached_label_is_parsed_once_through_its_cache_entry_and_its_private_link(
+        cold_cache, monkeypatch):
+    from convmanim import glyphs
+
+    labels.batched(lambda: labels.math_label("q_{17}"))  # typeset into the cache
+    glyphs._OUTLINES.clear()
+    parsed = []
+    real = glyphs._read
+    monkeypatch.setattr(glyphs, "_read", lambda path: parsed.append(path) or real(path))
+    warm = labels.batched(lambda: labels.math_label("q_{17}"))
+    assert len(warm.get_all_points())
+    # checked whole in the cache, then drawn from a hard link in the private folder: one parse
+    assert len(parsed) == 1, parsed
+    # a file rewritten in place (new mtime or size) is read again, not served stale
+    svg = parsed[0]
+    os.utime(svg, ns=(1, 1))
+    assert glyphs.read_outline(svg) is not None
+    assert len(parsed) == 2
