@@ -1009,6 +1009,7 @@ def lecture(file: str, name: str | None, quality: str | None, output_dir: str, c
     """
     from pathlib import Path
 
+    from .durations import clock
     from .lecture import LectureError, load_lecture, render_lecture
     from .render import check_name, resolve_quality
 
@@ -1024,8 +1025,9 @@ def lecture(file: str, name: str | None, quality: str | None, output_dir: str, c
             click.echo(f"part {part.number}: {part.title} ({part.summary()}, "
                        f"{part.scene.planned_duration():.1f} s)")
         total = plan.planned_duration()
-        minutes, seconds = divmod(round(total, 1), 60)
-        length = f"{int(minutes)} min {seconds:.1f} s" if minutes else f"{seconds:.1f} s"
+        c = clock(round(total, 1))
+        seconds = c.seconds + c.milliseconds / 1000
+        length = f"{c.total_minutes} min {seconds:.1f} s" if c.total_minutes else f"{seconds:.1f} s"
         click.echo(f"total: {length} ({len(plan.parts)} parts, each after a "
                    f"{plan.title_time:g} s title card)")
         return

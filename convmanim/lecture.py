@@ -65,6 +65,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from .durations import clock
 from .geometry import AnySpec, Pair, SpecError, drawable, parse_pair, spec_from_arguments
 from .subtitles import Cue, read_webvtt, webvtt
 
@@ -407,8 +408,8 @@ def _check_keys(where: str, table: Mapping[str, Any], allowed: Sequence[str],
 
 
 def _duration(seconds: float) -> str:
-    hours, rest = divmod(round(seconds), 3600)
-    return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60:02d} s"
+    c = clock(round(seconds))
+    return f"{c.hours} h {c.minutes:02d} min" if c.hours else f"{c.minutes} min {c.seconds:02d} s"
 
 
 def _text(where: str, table: Mapping[str, Any], key: str, limit: int, *,

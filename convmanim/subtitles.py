@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .durations import clock
+
 __all__ = ["Cue", "add_subtitle_stream", "cues_from_srt", "mux_cues", "read_cues", "read_webvtt",
            "vtt_timestamp", "webvtt"]
 
@@ -55,11 +57,8 @@ def cues_from_srt(subtitles: Iterable[Any]) -> list[Cue]:
 
 def vtt_timestamp(seconds: float) -> str:
     """``HH:MM:SS.mmm``, as WebVTT writes times (cues and chapters alike)."""
-    ms = max(0, round(seconds * 1000))
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+    c = clock(seconds)
+    return f"{c.hours:02d}:{c.minutes:02d}:{c.seconds:02d}.{c.milliseconds:03d}"
 
 
 def _escape(text: str) -> str:
