@@ -45,7 +45,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-CLI = [sys.executable, "-m", "convmanim"]
+# The installed command, as a user runs it. ``python -m convmanim`` puts two
+# more frames under the render, and on CPython 3.11 that alone can move the
+# render's hot loop onto the end of one of its 16 KiB frame chunks and cost
+# thousands of mmap/munmap calls (see bench/ab.py).
+_COMMAND = Path(sys.executable).with_name("convmanim")
+CLI = [str(_COMMAND)] if _COMMAND.is_file() else [sys.executable, "-m", "convmanim"]
 
 # The original README's animation command lines (with -m max for the max
 # pooling example, which the original silently drew as a convolution).
