@@ -387,20 +387,25 @@ def _check_groups(in_channels: int, out_channels: int, groups: int) -> None:
         )
 
 
-class _Channels:
-    """Channel and group bookkeeping shared by :class:`ConvSpec` and :class:`TransposedConvSpec`.
+def _spatial(size: int | Pair) -> tuple[int, ...]:
+    """A spatial size as a tuple: ``(L,)`` in 1-D, ``(h, w)`` in 2-D."""
+    return tuple(size) if isinstance(size, tuple) else (size,)
+
+
+class _ChannelCounts:
+    """Channel and group bookkeeping shared by every conv spec, 1-D and 2-D.
 
     Output channel ``o`` belongs to group ``o // (C_out/groups)`` and reads
     only that group's ``C_in/groups`` input channels. Everything here follows
-    from ``in_channels``, ``out_channels`` and ``groups`` and the spatial sizes.
+    from ``in_channels``, ``out_channels`` and ``groups`` (and, for the
+    shapes, the spatial sizes).
     """
 
     in_channels: int
     out_channels: int
     groups: int
-    input_size: Pair
-    output_size: Pair
-    kernel_size: Pair
+    input_size: int | Pair
+    output_size: int | Pair
 
     @property
     def has_channels(self) -> bool:
@@ -418,24 +423,19 @@ class _Channels:
         return (self.in_channels // self.groups, self.out_channels // self.groups)
 
     @property
-    def input_shape(self) -> tuple[int, int, int]:
-        """``(C_in, i_h, i_w)``."""
-        return (self.in_channels, *self.input_size)
+    def input_shape(self) -> tuple[int, ...]:
+        """``(C_in, i_h, i_w)`` in 2-D, ``(C_in, L)`` in 1-D."""
+        return (self.in_channels, *_spatial(self.input_size))
 
     @property
-    def output_shape(self) -> tuple[int, int, int]:
-        """``(C_out, o_h, o_w)``."""
-        return (self.out_channels, *self.output_size)
+    def output_shape(self) -> tuple[int, ...]:
+        """``(C_out, o_h, o_w)`` in 2-D, ``(C_out, o)`` in 1-D."""
+        return (self.out_channels, *_spatial(self.output_size))
 
     @property
     def bias_shape(self) -> tuple[int]:
         """``(C_out,)``."""
         return (self.out_channels,)
-
-    @property
-    def weight_shape(self) -> tuple[int, int, int, int]:
-        """The weight tensor's shape, in PyTorch's layout."""
-        raise NotImplementedError
 
     def _check_channel(self, name: str, channel: int, count: int) -> int:
         channel = _as_int(name, channel)
@@ -464,6 +464,19 @@ class _Channels:
         g = self.group_of_input(in_channel)
         n = self.channels_per_group[1]
         return range(g * n, (g + 1) * n)
+
+
+class _Channels(_ChannelCounts):
+    """The 2-D part of the channel bookkeeping: :class:`ConvSpec`, :class:`TransposedConvSpec`."""
+
+    input_size: Pair
+    output_size: Pair
+    kernel_size: Pair
+
+    @property
+    def weight_shape(self) -> tuple[int, int, int, int]:
+        """The weight tensor's shape, in PyTorch's layout."""
+        raise NotImplementedError
 
     def weight_slice(self, out_channel: int, in_channel: int) -> Pair:
         """Index ``(i, j)`` of the ``k_h×k_w`` slice ``weight[i, j]`` linking two channels.
@@ -2113,7 +2126,7 @@ def _check_padding1d(padding: object) -> tuple[int, bool]:
 
 
 @dataclass(frozen=True, init=False)
-class ConvSpec1d:
+class ConvSpec1d(_ChannelCounts):
     """A 1-D convolution over a sequence: length, kernel, stride, padding, dilation.
 
     Parameters
@@ -2285,48 +2298,14 @@ class ConvSpec1d:
         return RowConvSpec(self)
 
     @property
-    def has_channels(self) -> bool:
-        """Whether any channel count or ``groups`` differs from 1."""
-        return (self.in_channels, self.out_channels, self.groups) != (1, 1, 1)
-
-    @property
-    def is_depthwise(self) -> bool:
-        """``groups == C_in == C_out`` with more than one channel."""
-        return self.groups == self.in_channels == self.out_channels > 1
-
-    @property
-    def channels_per_group(self) -> Pair:
-        """``(C_in/groups, C_out/groups)``."""
-        return (self.in_channels // self.groups, self.out_channels // self.groups)
-
-    @property
-    def input_shape(self) -> tuple[int, int]:
-        """``(C_in, L)``."""
-        return (self.in_channels, self.input_size)
-
-    @property
-    def output_shape(self) -> tuple[int, int]:
-        """``(C_out, o)``."""
-        return (self.out_channels, self.output_size)
-
-    @property
     def weight_shape(self) -> tuple[int, int, int]:
         """``(C_out, C_in/groups, k)``: ``nn.Conv1d``'s weight."""
         return (self.out_channels, self.channels_per_group[0], self.kernel_size)
 
     @property
-    def bias_shape(self) -> tuple[int]:
-        """``(C_out,)``."""
-        return (self.out_channels,)
-
-    @property
     def matrix_shape(self) -> Pair:
         """``(C_out·o, C_in·L)``: the shape of :meth:`conv_matrix`."""
         return (self.out_channels * self.output_size, self.in_channels * self.input_size)
-
-    def input_channels_of(self, out_channel: int) -> range:
-        """The input channels output channel ``out_channel`` sums over (its group's)."""
-        return self.as_2d().input_channels_of(out_channel)
 
     @property
     def multiplies(self) -> int:
@@ -2528,7 +2507,7 @@ class ConvSpec1d:
 
 
 @dataclass(frozen=True)
-class TransposedConvSpec1d:
+class TransposedConvSpec1d(_ChannelCounts):
     """The transposed convolution of a :class:`ConvSpec1d`: ``conv_transpose1d``.
 
     Its input is the forward output and its output the forward input; it
@@ -2661,24 +2640,9 @@ class TransposedConvSpec1d:
         return self.forward.groups
 
     @property
-    def has_channels(self) -> bool:
-        """Whether any channel count or ``groups`` differs from 1."""
-        return self.forward.has_channels
-
-    @property
     def weight_shape(self) -> tuple[int, int, int]:
         """The forward weight's shape, ``(C_in', C_out'/groups, k)``."""
         return self.forward.weight_shape
-
-    @property
-    def input_shape(self) -> tuple[int, int]:
-        """``(C_in', i')``."""
-        return (self.in_channels, self.input_size)
-
-    @property
-    def output_shape(self) -> tuple[int, int]:
-        """``(C_out', o')``."""
-        return (self.out_channels, self.output_size)
 
     @property
     def num_steps(self) -> int:
