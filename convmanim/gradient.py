@@ -41,6 +41,7 @@ __all__ = [
     "weight_gradient_steps",
     "weight_of_step",
     "weight_terms",
+    "weight_uses",
 ]
 
 UPSTREAM_PATTERN = (1, -1, 2, 0, -2, 1)
@@ -289,31 +290,48 @@ def weight_of_step(spec: ConvSpec, step: int) -> tuple[int, int, int, int]:
     return int(o), int(c), int(a), int(b)
 
 
-def weight_terms(spec: ConvSpec, x: object, dy: object, step: int) -> list[WeightTerm]:
-    """The products weight ``weight_of_step(step)``'s gradient sums, output cell by output cell.
+def weight_uses(spec: ConvSpec, step: int) -> list[tuple[Pair, Pair, Pair | None]]:
+    """Where weight ``weight_of_step(step)`` was used: one entry per ``∂L/∂y`` cell, row-major.
 
-    One :class:`WeightTerm` per ``∂L/∂y`` cell of the weight's filter, in
-    row-major order, taps on padding included (they read ``0``). Their
-    products add up to that entry of :func:`weight_gradient`.
+    Each is ``(out_cell, grid_cell, in_cell)``: the output cell, the padded
+    grid's cell its tap lay on, and that input cell (``None`` on padding).
+
+    Examples
+    --------
+    >>> weight_uses(ConvSpec(3, 2, padding=1), 0)[:2]
+    [((0, 0), (0, 0), None), ((0, 1), (0, 1), None)]
     """
     spec = _forward(spec)
-    o, c, a, b = weight_of_step(spec, step)
-    ys, _ = upstream_tensor(spec, dy)
-    xs, _ = spec._input_tensor("input values", x)
-    channel = spec.input_channels_of(o).start + c
+    _, _, a, b = weight_of_step(spec, step)
     wconv = weight_gradient_conv(spec)
     win = wconv.window(a * spec.kernel_size[1] + b)
     origin = np.asarray(wconv.input_origin)
     ih, iw = spec.input_size
-    terms = []
+    uses: list[tuple[Pair, Pair, Pair | None]] = []
     for e in range(spec.output_size[0] * spec.output_size[1]):
         r, q = cell_of_index(e, spec.output_size)
         g = (int(win[r, q, 0]), int(win[r, q, 1]))
-        cell = tuple(int(v) for v in np.asarray(g) - origin)
-        inside = 0 <= cell[0] < ih and 0 <= cell[1] < iw
-        terms.append(WeightTerm(
-            out_cell=(r, q), grid_cell=g, in_cell=cell if inside else None,  # type: ignore[arg-type]
-            x=float(xs[channel, cell[0], cell[1]]) if inside else 0.0,
-            dy=float(ys[o, r, q]),
-        ))
-    return terms
+        row, col = (int(v) for v in np.asarray(g) - origin)
+        inside = 0 <= row < ih and 0 <= col < iw
+        uses.append(((r, q), g, (row, col) if inside else None))
+    return uses
+
+
+def weight_terms(spec: ConvSpec, x: object, dy: object, step: int) -> list[WeightTerm]:
+    """The products weight ``weight_of_step(step)``'s gradient sums, output cell by output cell.
+
+    One :class:`WeightTerm` per ``∂L/∂y`` cell of the weight's filter, in
+    row-major order (:func:`weight_uses`), taps on padding included (they
+    read ``0``). Their products add up to that entry of :func:`weight_gradient`.
+    """
+    spec = _forward(spec)
+    o, c, _, _ = weight_of_step(spec, step)
+    ys, _ = upstream_tensor(spec, dy)
+    xs, _ = spec._input_tensor("input values", x)
+    channel = spec.input_channels_of(o).start + c
+    return [
+        WeightTerm(out_cell=out, grid_cell=g, in_cell=cell,
+                   x=0.0 if cell is None else float(xs[channel, cell[0], cell[1]]),
+                   dy=float(ys[o, out[0], out[1]]))
+        for out, g, cell in weight_uses(spec, step)
+    ]

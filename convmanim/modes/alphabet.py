@@ -1560,6 +1560,12 @@ class AlphabetRelationshipScene(AlphabetScene):
         self.add(*view.all_parts())
         view.set_step(step if step < n_conv else step - n_conv)
 
+    def transpose_fades(self, conv: MatrixView) -> list[Mobject]:
+        """What fades out before the entries of ``C`` travel: all but the matrix."""
+        return [conv.kernel, conv.out_highlight, conv.shaded, conv.row_band, conv.vec_in,
+                conv.vec_out, conv.in_grid, conv.out_grid, conv.titles, conv.vec_titles,
+                conv.times, conv.equals, conv.matrix_title]
+
     def transpose(self, conv: MatrixView, tconv: MatrixView) -> None:
         """Send every entry of ``C`` from ``(r, c)`` to ``(c, r)`` of ``Cᵀ``.
 
@@ -1572,9 +1578,7 @@ class AlphabetRelationshipScene(AlphabetScene):
         """
         conv.hide_marks()
         self.remove(conv.caption)
-        fades = [conv.kernel, conv.out_highlight, conv.shaded, conv.row_band, conv.vec_in,
-                 conv.vec_out, conv.in_grid, conv.out_grid, conv.titles, conv.vec_titles,
-                 conv.times, conv.equals, conv.matrix_title]
+        fades = self.transpose_fades(conv)
         fade_out, journey, fade_in = self.transpose_frame_counts(config.frame_rate)
         self.play_frames([FadeOut(m) for m in fades], fade_out)
         tconv.matrix.set_origin(tconv.matrix.window_for_row(0))
