@@ -529,6 +529,16 @@ def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) ->
     _remember_labels()
 
 
+def _check_gradient(spec: AnySpec, mode: str) -> None:
+    """What ``--gradient`` needs: a forward conv with one channel each way."""
+    if spec.is_transposed:
+        raise click.UsageError("--gradient backprops through the conv -i -k -s -p -d, whose "
+                               "input gradient is its transposed conv: drop -t")
+    if spec.has_channels:
+        raise SpecError(f"{spec.describe()}: the {mode} mode's gradient scene draws one channel "
+                        "(in_channels = out_channels = groups = 1)")
+
+
 # ------------------------------------------------------------------ commands
 EPILOG_MAIN = """\b
 Examples (the original tool's README, with `python` replaced by `convmanim`):
@@ -625,6 +635,8 @@ Examples (the original README's, then ours):
   convmanim numerical -i 4 -k 3 -p 1 --in-channels 4 --out-channels 4 --groups 2 -e 20 g2
   convmanim numerical -i 5 -k 3 --in-channels 3 --out-channels 2 --input-values x.npy \
       --kernel-values w.npy --bias-values "0.1, -0.2" -a layer       a real layer's numbers
+  convmanim numerical -i 5 -k 3 -s 2 -p 1 --gradient -a backprop      dL/dy, dL/dx, dL/dw
+  convmanim numerical -i 4 -k 3 --gradient --grad-values "1 0; 0 -1" -e 10 grad
 """
 
 
@@ -669,9 +681,17 @@ Examples (the original README's, then ours):
               help="Play PixelUnshuffle(R) of an image of --in-channels x -i (each side a "
                    "multiple of R; values from --input-values or --seed): its cells move "
                    "into C*R^2 channels of (H/R)x(W/R).")
+@click.option("--gradient", is_flag=True,
+              help="Backprop through the conv: the forward pass, the upstream gradient dL/dy "
+                   "arriving, dL/dx = C^T dL/dy as the transposed conv of the gradient, then "
+                   "dL/dw as the input correlated with dL/dy, one step per weight.")
+@click.option("--grad-values", metavar="MATRIX|FILE", default=None,
+              help="With --gradient: the upstream gradient dL/dy, one number per output cell "
+                   "(as --input-values). Default: 1 -1 2 0 -2 1, repeated row by row.")
 def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str | None,
               bias_values: str | None, no_bias: bool, overlap: bool, upsample: int | None,
-              pixel_shuffle: int | None, pixel_unshuffle: int | None, **options: Any) -> None:
+              pixel_shuffle: int | None, pixel_unshuffle: int | None, gradient: bool,
+              grad_values: str | None, **options: Any) -> None:
     """Numbers in the cells: the window's arithmetic, step by step.
 
     The input (with its padding as dashed zeros) and the output lie side by
@@ -684,6 +704,11 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
     each channel's sum is written under it, and the caption adds them up
     with the bias. Pooling takes each channel on its own.
 
+    With --gradient, backprop through the conv in four parts: the forward
+    pass, the upstream gradient dL/dy arriving, the input gradient
+    dL/dx = C^T dL/dy (the transposed conv of dL/dy, as scatter-add), and the
+    weight gradient dL/dw (dL/dy, dilated by the stride, over the input).
+
     With -t, the scatter-add view of the transposed conv of the conv given by
     -i -k -s -p -d: one step per cell of its input, whose value times the
     kernel is added into the output; the cropped border (p) is dashed.
@@ -691,6 +716,9 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
     _start_latex_early(options["no_tex"])
     from .values import as_values, read_values
 
+    if gradient and (overlap or upsample or pixel_shuffle or pixel_unshuffle):
+        raise click.UsageError("--gradient is a scene of its own: drop --overlap, --upsample, "
+                               "--pixel-shuffle and --pixel-unshuffle")
     if upsample is not None:
         _resize(options, upsample, seed=seed, input_values=input_values,
                 kernel_values=kernel_values)
@@ -719,6 +747,15 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
     if overlap and (not spec.is_transposed or spec.has_channels):
         raise click.UsageError("--overlap counts the windows of a one-channel transposed "
                                "conv's scatter: add -t (and drop the channels)")
+    if grad_values is not None and not gradient:
+        raise click.UsageError("--grad-values is the upstream gradient of --gradient: add "
+                               "--gradient or drop --grad-values")
+    if gradient:
+        _check_gradient(spec, "numerical")
+        if mode != "convolution":
+            raise click.UsageError(f"--gradient backprops through a convolution: drop -m {mode}")
+        if bias_values is not None:
+            raise click.UsageError("--gradient draws a conv without a bias: drop --bias-values")
     extra: dict[str, Any] = {"mode": mode, "seed": seed}
     if overlap:
         extra["overlap"] = True
@@ -736,6 +773,17 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
     if bias_values is not None:
         extra["bias_values"] = as_values(
             "--bias-values", read_values("--bias-values", bias_values), spec.bias_shape)
+
+    if gradient:
+        from .modes.numerical_gradient import NumericalGradientScene
+
+        if grad_values is not None:
+            extra["grad_values"] = as_values(
+                "--grad-values", read_values("--grad-values", grad_values), spec.output_size,
+                role=" (one number per output cell)", plain=True)
+        extra.pop("bias", None)
+        _render(NumericalGradientScene, options, extra)
+        return
 
     from .modes.numerical import NumericalScene
 
@@ -840,6 +888,7 @@ Examples (the original README's, then ours):
   convmanim alphabet -i 5 -k 3 alphabet_conv -a -qa 150            animation, 720p
   convmanim alphabet -i 5 -k 3 -s 2 -p 1 alphabet_transposed_conv_s2 -t
   convmanim alphabet -i 5 -k 3 -s 2 -p 1 --relationship -a rel     C, transposed, then C^T
+  convmanim alphabet -i 4 -k 3 --gradient -a backprop               backprop: C, C^T, then G
 """
 
 
@@ -848,13 +897,17 @@ Examples (the original README's, then ours):
 @click.option("--relationship", is_flag=True,
               help="Play the conv with C, transpose the matrix entry by entry, then play the "
                    "transposed conv with C^T (steps run through both parts).")
+@click.option("--gradient", is_flag=True,
+              help="Backprop through the conv: vec(b) = C vec(a), the upstream gradient b-bar "
+                   "arriving, C transposed and a-bar = C^T b-bar, then w-bar = G vec(a), one "
+                   "step per weight (a bar is the loss's gradient).")
 @click.option("--input-symbol", default=None, metavar="LETTER",
               help="Letter of the input's entries: one Latin letter or a Greek letter name "
                    "such as \\alpha (default a, or b with -t).")
 @click.option("--output-symbol", default=None, metavar="LETTER",
               help="Letter of the output's entries (default b, or c with -t).")
-def alphabet(relationship: bool, input_symbol: str | None, output_symbol: str | None,
-             **options: Any) -> None:
+def alphabet(relationship: bool, gradient: bool, input_symbol: str | None,
+             output_symbol: str | None, **options: Any) -> None:
     """Matrix view: vec(b) = C vec(a), or with -t, vec(c) = C^T vec(b).
 
     The sparse conv matrix sits between the grids and the vectors; at each step
@@ -868,6 +921,10 @@ def alphabet(relationship: bool, input_symbol: str | None, output_symbol: str | 
     from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene, default_symbols
 
     extra: dict[str, Any] = {}
+    if gradient:
+        if relationship:
+            raise click.UsageError("--gradient and --relationship are two scenes: pick one")
+        _check_gradient(spec_from_options(options), "alphabet")
     if input_symbol is not None or output_symbol is not None:
         if relationship:
             raise click.UsageError("--relationship names its grids a, b and c: drop "
@@ -880,7 +937,11 @@ def alphabet(relationship: bool, input_symbol: str | None, output_symbol: str | 
             ("--input-symbol", "--output-symbol"),
         )
 
-    if relationship:
+    if gradient:
+        from .modes.alphabet_gradient import AlphabetGradientScene
+
+        _render(AlphabetGradientScene, options, extra)
+    elif relationship:
         if options["transposed"]:
             raise click.UsageError("--relationship plays both directions: drop -t")
         _render(AlphabetRelationshipScene, options, {})
