@@ -71,7 +71,8 @@ GQ      := -qa 480x270@10 $(GOPT)
 GIFS    := arithmetic_conv arithmetic_transposed_conv arithmetic_dilated \
            arithmetic_channels numerical_conv numerical_max numerical_transposed \
            numerical_channels numerical_checkerboard numerical_pixel_shuffle \
-           alphabet_relationship alphabet_channels numerical_causal_1d alphabet_causal_1d
+           alphabet_relationship alphabet_channels numerical_causal_1d alphabet_causal_1d \
+           numerical_gradient alphabet_gradient
 gallery: setup
 	rm -f media/gallery/*.gif
 	$(MAKE) --no-print-directory -j$(JOBS) $(addprefix gallery/,$(GIFS))
@@ -114,6 +115,11 @@ gallery/numerical_causal_1d:
 gallery/alphabet_causal_1d:
 	$(GALLERY) alphabet --1d -i 8 -k 3 -d 2 -p causal -a -qa 640x360@10 $(GOPT) \
 		alphabet_causal_1d
+
+gallery/numerical_gradient:
+	$(GALLERY) numerical -i 5 -k 3 -s 2 -p 1 --gradient -a $(GQ) numerical_gradient
+gallery/alphabet_gradient:
+	$(GALLERY) alphabet -i 4 -k 3 --gradient -a -qa 640x360@10 $(GOPT) alphabet_gradient
 
 lint: setup
 	$(BIN)/ruff check convmanim scenes tests bench

@@ -30,12 +30,15 @@ if TYPE_CHECKING:
         TransposedConvSpec1d,
     )
     from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene
+    from .modes.alphabet_gradient import AlphabetGradientScene
     from .modes.arithmetic import ArithmeticScene
     from .modes.numerical import NumericalScene
+    from .modes.numerical_gradient import NumericalGradientScene
     from .receptive import Stack
     from .torch_compat import torch_parameters
 
 __all__ = [
+    "AlphabetGradientScene",
     "AlphabetRelationshipScene",
     "AlphabetScene",
     "ArithmeticScene",
@@ -43,6 +46,7 @@ __all__ = [
     "ConvSpec1d",
     "DepthwiseSeparableScene",
     "DirectConv",
+    "NumericalGradientScene",
     "NumericalScene",
     "SpecError",
     "Stack",
@@ -63,10 +67,12 @@ _LAZY = {
     "TransposedConvSpec1d": "convmanim.geometry",
     "Stack": "convmanim.receptive",
     "torch_parameters": "convmanim.torch_compat",
+    "AlphabetGradientScene": "convmanim.modes.alphabet_gradient",
     "AlphabetRelationshipScene": "convmanim.modes.alphabet",
     "AlphabetScene": "convmanim.modes.alphabet",
     "ArithmeticScene": "convmanim.modes.arithmetic",
     "DepthwiseSeparableScene": "convmanim.modes.arithmetic",
+    "NumericalGradientScene": "convmanim.modes.numerical_gradient",
     "NumericalScene": "convmanim.modes.numerical",
 }
 

@@ -40,7 +40,10 @@ transposed conv's scatter, as ``--overlap``), ``upsample`` (resize, then
 convolve, as ``--upsample``: ``input_size`` is the image before upsampling),
 ``pixel_shuffle`` and
 ``pixel_unshuffle`` (a factor from 2 to 4, as ``--pixel-shuffle`` and
-``--pixel-unshuffle``); for ``alphabet`` ``relationship``.
+``--pixel-unshuffle``); for ``alphabet`` ``relationship``. ``gradient =
+true`` (``alphabet`` and ``numerical``) plays backprop through the part's conv,
+as the command line's ``--gradient``; a numerical part then takes
+``grad_values``, the upstream gradient (one number per output cell).
 
 Every part is checked before anything is rendered; an error is one line
 naming the file, the part and the key. All scenes are rendered in one pass
@@ -104,8 +107,9 @@ PART_KEYS = (
 MODE_KEYS: dict[str, tuple[str, ...]] = {
     "arithmetic": ("weights", "separable"),
     "numerical": ("operation", "seed", "input_values", "kernel_values", "bias_values", "bias",
-                  "overlap", "upsample", "pixel_shuffle", "pixel_unshuffle"),
-    "alphabet": ("relationship",),
+                  "overlap", "upsample", "pixel_shuffle", "pixel_unshuffle", "gradient",
+                  "grad_values"),
+    "alphabet": ("relationship", "gradient"),
 }
 """Keys only a part of that mode may have."""
 
@@ -153,7 +157,9 @@ class Part:
             what = f"{what}, {operation} pooling"
         from .modes.alphabet import AlphabetRelationshipScene
 
-        if issubclass(self.scene, AlphabetRelationshipScene):
+        if hasattr(self.scene, "part_steps"):  # the gradient scenes of both modes
+            what = f"{what}, backprop (dL/dx and dL/dw)"
+        elif issubclass(self.scene, AlphabetRelationshipScene):
             what = f"{what}, C then Cᵀ"
         if getattr(self.scene, "separable", False):
             what = f"{what}, depthwise-separable"
@@ -484,7 +490,8 @@ def _parse_part(source: str, number: int, raw: Mapping[str, Any], defaults: Mapp
         shown = title.strip() if len(title.strip()) <= 40 else title.strip()[:37] + "..."
         where = f"{where} ({shown!r})"
     mode = _get_choice(where, raw, "mode", tuple(MODE_KEYS), "arithmetic")
-    others = [k for m, keys in MODE_KEYS.items() if m != mode for k in keys]
+    others = [k for m, keys in MODE_KEYS.items() if m != mode for k in keys
+              if k not in MODE_KEYS[mode]]  # a key two modes share (gradient) is this one's
     for key in raw:
         if key in others:
             owner = next(m for m, keys in MODE_KEYS.items() if key in keys)
@@ -556,9 +563,28 @@ def _mode_scene(where: str, mode: str, raw: Mapping[str, Any], spec: AnySpec,
             return DepthwiseSeparableScene
         attrs["show_weights"] = weights
         return ArithmeticScene
+    gradient = mode in ("alphabet", "numerical") and _get(where, raw, "gradient", bool, False)
+    if gradient:
+        for other in ("overlap", "upsample", "pixel_shuffle", "pixel_unshuffle"):
+            if other in raw:
+                raise LectureError(f"{where}: gradient is a scene of its own: drop {other}")
+        if spec.is_transposed:
+            raise LectureError(f"{where}: gradient backprops through the part's conv: drop "
+                               "transposed")
+        if spec.has_channels:
+            raise LectureError(f"{where}: gradient draws one channel (in_channels = "
+                               "out_channels = groups = 1)")
+    if "grad_values" in raw and not gradient:
+        raise LectureError(f"{where}: grad_values is the upstream gradient of gradient = true")
     if mode == "alphabet":
         from .modes.alphabet import AlphabetRelationshipScene, AlphabetScene
 
+        if gradient:
+            if _get(where, raw, "relationship", bool, False):
+                raise LectureError(f"{where}: gradient and relationship are two scenes: pick one")
+            from .modes.alphabet_gradient import AlphabetGradientScene
+
+            return AlphabetGradientScene
         if _get(where, raw, "relationship", bool, False):
             if spec.is_transposed:
                 raise LectureError(f"{where}: relationship plays both directions: drop "
@@ -604,6 +630,18 @@ def _mode_scene(where: str, mode: str, raw: Mapping[str, Any], spec: AnySpec,
     if "bias_values" in raw:
         attrs["bias_values"] = _values(where, "bias_values", raw["bias_values"],
                                        spec.bias_shape, "", base_dir)
+    if gradient:
+        if operation != "convolution" or "bias_values" in raw:
+            raise LectureError(f"{where}: gradient backprops through a convolution without a "
+                               "bias: drop operation and bias_values")
+        attrs.pop("bias", None)
+        if "grad_values" in raw:
+            attrs["grad_values"] = _values(where, "grad_values", raw["grad_values"],
+                                           spec.output_size, " (one number per output cell)",
+                                           base_dir, plain=True)
+        from .modes.numerical_gradient import NumericalGradientScene
+
+        return NumericalGradientScene
     return NumericalScene
 
 

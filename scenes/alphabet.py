@@ -1,13 +1,20 @@
 """Alphabet-mode scenes: render with ``manim render scenes/alphabet.py <Scene>``.
 
 The original tool's four README examples (stride 1 and 2, conv and transposed),
-the relationship scene that turns ``C`` into ``Cᵀ``, a few beyond the seed, and
+the relationship scene that turns ``C`` into ``Cᵀ``, backprop through a conv
+(``∂L/∂a = Cᵀ·∂L/∂b`` and ``∂L/∂w``), a few beyond the seed, and
 convolutions with channels: an RGB-style 3→2 conv, ``groups=2`` (4→4) and a
 depthwise 3→3 conv, each a block matrix; last, 1-D convolutions, whose ``C``
 is the textbook banded Toeplitz matrix.
 """
 
-from convmanim import AlphabetRelationshipScene, AlphabetScene, ConvSpec, ConvSpec1d
+from convmanim import (
+    AlphabetGradientScene,
+    AlphabetRelationshipScene,
+    AlphabetScene,
+    ConvSpec,
+    ConvSpec1d,
+)
 
 # ------------------------------------------------ the original README's examples
 
@@ -88,3 +95,18 @@ class Conv1dChannelsMatrix(AlphabetScene):
     """A causal 2→2 conv over a sequence: a 2×2 grid of Toeplitz blocks."""
 
     spec = ConvSpec1d(6, 2, dilation=2, padding="causal", in_channels=2, out_channels=2)
+
+
+# ------------------------------------------------------- backprop through a conv
+
+
+class AlphabetGradient(AlphabetGradientScene):
+    """vec(b) = C·vec(a), b̄ = ∂L/∂b arriving, ā = Cᵀ·b̄, then w̄ = G·vec(a)."""
+
+    spec = ConvSpec(4, 3)
+
+
+class AlphabetGradientStrided(AlphabetGradientScene):
+    """With stride 2 and padding 1: b̄ lies over the input dilated by the stride."""
+
+    spec = ConvSpec(5, 3, stride=2, padding=1)

@@ -4,10 +4,11 @@ The original tool's README examples first, then pooling, dilation, a
 transposed convolution (drawn as a scatter-add: each input cell adds its
 value times the kernel into the output) and a rectangular convolution; then
 channels, the checkerboard artefact of a transposed conv and its two fixes,
-and pixel shuffle.
+pixel shuffle, and backprop through a conv with numbers (``∂L/∂y``,
+``∂L/∂x``, ``∂L/∂w``).
 """
 
-from convmanim import ConvSpec, ConvSpec1d, NumericalScene
+from convmanim import ConvSpec, ConvSpec1d, NumericalGradientScene, NumericalScene
 from convmanim.modes.resize import ResizeConvScene
 from convmanim.modes.shuffle import PixelShuffleScene, PixelUnshuffleScene
 
@@ -166,3 +167,18 @@ class PixelUnshuffle(PixelUnshuffleScene):
     """PixelUnshuffle(2): a 4×4 image into four 2×2 channels (space to depth)."""
 
     spec = ConvSpec(4, 1)
+
+
+# ------------------------------------------------------- backprop through a conv
+
+
+class NumericalGradient(NumericalGradientScene):
+    """y = x ⋆ w, ∂L/∂y arriving, ∂L/∂x = Cᵀ·∂L/∂y as scatter-add, ∂L/∂w = x ⋆ ∂L/∂y."""
+
+    spec = ConvSpec(4, 3)
+
+
+class NumericalGradientStrided(NumericalGradientScene):
+    """With stride 2 and padding 1: ∂L/∂y, dilated by the stride, slides over the input."""
+
+    spec = ConvSpec(5, 3, stride=2, padding=1)

@@ -378,6 +378,7 @@ class AlphabetGradientScene(AlphabetRelationshipScene):
         """Part 2's end state at once (a still)."""
         for label, target in self._arrival_pairs(conv):
             label.become(target)
+            label.tex_string = target.get_tex_string()
         self.remove(*self._leaving(conv))
         self.add(self._placed_caption(conv))
 
@@ -400,7 +401,8 @@ class AlphabetGradientScene(AlphabetRelationshipScene):
         visible |= set(map(id, conv.titles.family_members_with_points()))
         visible |= set(map(id, conv.vec_titles.family_members_with_points()))
         later: list[tuple[Mobject, Mobject]] = []
-        for label, target in self._arrival_pairs(conv):
+        pairs = self._arrival_pairs(conv)
+        for label, target in pairs:
             if id(label.family_members_with_points()[0]) in visible:
                 anims.append(Transform(label, target))
             else:
@@ -410,6 +412,8 @@ class AlphabetGradientScene(AlphabetRelationshipScene):
         self.play_frames(anims, glide)
         for label, target in later:  # hidden entries of vec(b): the same, unseen
             label.become(target)
+        for label, target in pairs:
+            label.tex_string = target.get_tex_string()  # it is that label now
         self.hold_frames(hold)
         self.remove(caption)
         self.steps_played.append(step)

@@ -44,107 +44,17 @@ from .numerical_data import default_values
 
 __all__ = ["NumericalGradientScene"]
 
-STAGE_ATTRIBUTES = ("theme", "step_time", "settled_step_time", "glide", "write", "smooth")
-"""Attributes of the scene that its stages keep."""
-
 _STEP = re.compile(r"^Step \d+ of \d+")
 
 
-class _Storyboard:
-    """The storyboard's moves, on the scene and on every stage it becomes while it plays."""
+class _Stage:
+    """Makes a subclass of a :class:`NumericalGradientScene` one of its parts.
 
-    def _enter(self, stage: type[_Stage]) -> NumericalParts:
-        """Become ``stage`` and build its parts."""
-        self.__class__ = stage
-        self.parts = batched(self.build_parts)
-        self.stage_parts.append(self.parts)
-        return self.parts
-
-    def _play_stage(self, stage: type[_Stage]) -> None:
-        """Play the stage's steps (and its hold), numbering them through the scene."""
-        before = len(self.steps_played)
-        self.play_steps()
-        self.thaw_still_parts()
-        self.steps_played[before:] = [stage.stage_offset + s for s in self.steps_played[before:]]
-
-    def _change_stage(self, stage: type[_Stage], fade: int) -> None:
-        """Fade the part on screen out, and ``stage``'s bare picture in."""
-        self.play_frames([FadeOut(m) for m in list(self.mobjects)], fade)
-        self.remove(*self.mobjects)
-        self._enter(stage)
-        self.add_parts()
-        shown = list(self.mobjects)
-        self.remove(*shown)
-        self.play_frames([FadeIn(m) for m in shown], fade)
-        self.remove(*self.mobjects)
-        self.add(*shown)
-
-    # ----------------------------------------------------------- part 2
-    def _arrival(self, scene_cls: type[NumericalGradientScene]) -> list[tuple[Mobject, Mobject]]:
-        """``(number on screen, what it becomes)``: each ``y`` and its ``∂L/∂y``, the label."""
-        p = self.parts
-        dy = scene_cls.numbers()["dy"]
-        plane = p.output_grid.plane
-        factor = self._number_scale(dy.ravel(), plane, weighted=False)
-        pairs: list[tuple[Mobject, Mobject]] = []
-        for e, mob in sorted(p.results.items()):
-            cell = self.spec.step_cell(e)
-            target = self._number(float(dy[cell]), plane, cell, factor)
-            pairs.append((mob, target.set_color(self._ink(lit=False))))
-        label = self._grid_label(r"$\partial L/\partial y$", self.spec.output_size)
-        pairs.append((p.output_label, label.move_to(p.output_label)))
-        header = _header(self, "2. Upstream gradient",
-                         r"\partial L/\partial y\text{ arrives from the loss: one number per "
-                         r"output } y")
-        pairs.append((p.header, header))
-        return pairs
-
-    def play_arrival(self, scene_cls: type[NumericalGradientScene], step: int) -> None:
-        """Part 2: each ``y`` in the output grid turns into its ``∂L/∂y``."""
-        pairs = batched(lambda: self._arrival(scene_cls))
-        frames = scene_cls.step_frame_counts(config.frame_rate)[step]
-        glide = min(frames - 1, max(1, round(self.settled_step_time * config.frame_rate / 2)))
-        self.add_subcaption(self._captions()[step], duration=frames / config.frame_rate)
-        p = self.parts
-        leaving = [m for m in (*p.kernels.values(), *p.highlights, *p.shaded, *self._caption)
-                   if m in self.mobjects]
-        self.play_frames([*(FadeOut(m) for m in leaving),
-                          *(Transform(mob, target) for mob, target in pairs)], glide)
-        self.remove(*leaving)
-        self._caption = []
-        self.hold_frames(frames - glide)
-        self.steps_played.append(step)
-        self.step_done(step)
-
-    def _show_still(self, scene_cls: type[NumericalGradientScene], step: int) -> None:
-        """One step of any part, at once."""
-        scene_cls.check_step(step)
-        n1, n2, n3, _ = scene_cls.part_steps()
-        forward, backward, weights = scene_cls.stages()
-        if step <= n1:
-            self._enter(forward)
-            self.add_parts()
-            NumericalScene.set_step(self, min(step, n1 - 1))
-            if step == n1:
-                p = self.parts
-                for m in (*p.kernels.values(), *p.highlights, *p.shaded, *self._caption):
-                    self.remove(m)
-                for mob, target in batched(lambda: self._arrival(scene_cls)):
-                    mob.become(target)
-            return
-        stage = backward if step < n1 + n2 + n3 else weights
-        self._enter(stage)
-        self.add_parts()
-        NumericalScene.set_step(self, step - stage.stage_offset)
-
-
-class _Stage(_Storyboard, NumericalScene):
-    """One part of a :class:`NumericalGradientScene`, drawn as a :class:`NumericalScene`.
-
-    The scene becomes its stage class while the part plays: the stage's
-    spec and values, the scene's theme and pace, its steps, cues and
-    durations counted through the whole scene (:attr:`whole`,
-    :attr:`stage_offset`).
+    A stage class derives from this mixin and from the scene's own class, so
+    it keeps the scene's theme, pace and hooks; the mixin gives it back the
+    step arithmetic of :class:`~convmanim.modes.numerical.NumericalScene`
+    for the part's spec, with its steps, cues and durations counted through
+    the whole scene (:attr:`whole`, :attr:`stage_offset`).
     """
 
     whole: ClassVar[type[NumericalGradientScene]]
@@ -152,29 +62,44 @@ class _Stage(_Storyboard, NumericalScene):
     stage_title: ClassVar[str] = ""
     stage_note: ClassVar[str] = ""
     stage_labels: ClassVar[tuple[str, str]] = ("", "")
-    bias: ClassVar[bool | None] = False
+
+    @classmethod
+    def num_steps(cls) -> int:
+        """The part's steps."""
+        return NumericalScene.num_steps.__func__(cls)  # type: ignore[attr-defined]
+
+    @classmethod
+    def check_step(cls, step: int) -> None:
+        """A step of the part."""
+        NumericalScene.check_step.__func__(cls, step)  # type: ignore[attr-defined]
+
+    @classmethod
+    def step_captions(cls) -> list[str]:
+        """The part's captions, numbered within the part."""
+        return NumericalScene.step_captions.__func__(cls)  # type: ignore[attr-defined]
 
     @classmethod
     def step_durations(cls) -> list[float]:
         """The part's share of the whole scene's step durations."""
-        return cls.whole.step_durations()[cls.stage_offset:cls.stage_offset + cls.num_steps()]
+        start = cls.stage_offset
+        return cls.whole.step_durations()[start:start + cls.num_steps()]
 
     def _build_header(self) -> VGroup:
-        return _header(self, self.stage_title, self.stage_note)
+        return _header(self, self.stage_title, self.stage_note)  # type: ignore[arg-type]
 
     def _tensor_labels(self, spec: AnySpec, transposed_canvas: bool = False) -> tuple[
             Mobject, Mobject]:
         name_in, name_out = self.stage_labels
-        return (self._grid_label(name_in, spec.input_size),
-                self._grid_label(name_out, spec.output_size))
+        return (self._grid_label(name_in, spec.input_size),  # type: ignore[attr-defined]
+                self._grid_label(name_out, spec.output_size))  # type: ignore[attr-defined]
 
     def cue_step(self, step: int, frames: int) -> None:
-        """The whole scene's cue for this part's ``step``."""
-        super().cue_step(self.stage_offset + step, frames)
+        """The whole scene's cue for the part's ``step``."""
+        super().cue_step(self.stage_offset + step, frames)  # type: ignore[misc]
 
     def step_done(self, step: int) -> None:
         """The end of the whole scene's step."""
-        super().step_done(self.stage_offset + step)
+        super().step_done(self.stage_offset + step)  # type: ignore[misc]
 
 
 def _header(scene: NumericalScene, title: str, note: str) -> VGroup:
@@ -199,7 +124,7 @@ def _renumber(captions: list[str], offset: int, total: int) -> list[str]:
     return [_STEP.sub(f"Step {offset + k + 1} of {total}", c) for k, c in enumerate(captions)]
 
 
-class NumericalGradientScene(_Storyboard, NumericalScene):
+class NumericalGradientScene(NumericalScene):
     r"""Backprop through a conv with numbers: forward, ``∂L/∂y``, ``∂L/∂x``, ``∂L/∂w``.
 
     ``spec`` is the forward convolution (one channel each way); see
@@ -272,7 +197,7 @@ class NumericalGradientScene(_Storyboard, NumericalScene):
                 "dx": input_gradient(f, w, dy), "dw": weight_gradient(f, x, dy)}
 
     @classmethod
-    def stages(cls) -> list[type[_Stage]]:
+    def stages(cls) -> list[type[NumericalGradientScene]]:
         """The stage classes of parts 1, 3 and 4: forward, input gradient, weight gradient."""
         cached = cls.__dict__.get("_stage_classes")
         if cached is not None:
@@ -281,15 +206,14 @@ class NumericalGradientScene(_Storyboard, NumericalScene):
         n = cls.numbers()
         n1, n2, n3, _ = cls.part_steps()
         s = _pair(f.stride)
-        keep = {name: getattr(cls, name) for name in STAGE_ATTRIBUTES}
-        common = {**keep, "whole": cls, "seed": cls.seed, "intro": False}
-        forward = type(f"{cls.__name__}Forward", (_Stage,), {
+        common = {"whole": cls, "intro": False, "still_step": None, "bias": False}
+        forward = type(f"{cls.__name__}Forward", (_Stage, cls), {
             **common, "spec": f, "input_values": n["x"], "kernel_values": n["w"],
             "stage_offset": 0, "stage_title": "1. Forward pass",
             "stage_note": r"y = x \star w:\;\; \mathrm{vec}(y) = C\,\mathrm{vec}(x)",
             "stage_labels": ("input $x$", "output $y$"), "end_hold": cls.part_hold,
         })
-        backward = type(f"{cls.__name__}InputGradient", (_Stage,), {
+        backward = type(f"{cls.__name__}InputGradient", (_Stage, cls), {
             **common, "spec": f.transposed(), "input_values": n["dy"], "kernel_values": n["w"],
             "stage_offset": n1 + n2, "stage_title": "3. Input gradient",
             "stage_note": (r"\partial L/\partial x = C^{\top}\,\partial L/\partial y"
@@ -298,7 +222,7 @@ class NumericalGradientScene(_Storyboard, NumericalScene):
             "stage_labels": (r"$\partial L/\partial y$", r"$\partial L/\partial x$"),
             "end_hold": cls.part_hold,
         })
-        weights = type(f"{cls.__name__}WeightGradient", (_Stage,), {
+        weights = type(f"{cls.__name__}WeightGradient", (_Stage, cls), {
             **common, "spec": WeightGradientSpec(f), "input_values": n["x"],
             "kernel_values": n["dy"], "stage_offset": n1 + n2 + n3,
             "stage_title": "4. Weight gradient",
@@ -390,3 +314,96 @@ class NumericalGradientScene(_Storyboard, NumericalScene):
                 self._play_stage(stage)
         finally:
             self.__class__ = scene_cls
+
+    def _enter(self, stage: type[NumericalGradientScene]) -> NumericalParts:
+        """Become ``stage`` and build its parts."""
+        self.__class__ = stage
+        self.parts = batched(self.build_parts)
+        self.stage_parts.append(self.parts)
+        return self.parts
+
+    def _play_stage(self, stage: type[NumericalGradientScene]) -> None:
+        """Play the stage's steps (and its hold), numbering them through the scene."""
+        before = len(self.steps_played)
+        self.play_steps()
+        self.thaw_still_parts()
+        self.steps_played[before:] = [stage.stage_offset + s for s in self.steps_played[before:]]
+
+    def _change_stage(self, stage: type[NumericalGradientScene], fade: int) -> None:
+        """Fade the part on screen out, and ``stage``'s bare picture in."""
+        self.play_frames([FadeOut(m) for m in list(self.mobjects)], fade)
+        self.remove(*self.mobjects)
+        self._enter(stage)
+        self.add_parts()
+        shown = list(self.mobjects)
+        self.remove(*shown)
+        self.play_frames([FadeIn(m) for m in shown], fade)
+        self.remove(*self.mobjects)
+        self.add(*shown)
+
+    # ----------------------------------------------------------- part 2
+    def _arrival(self, scene_cls: type[NumericalGradientScene]) -> list[tuple[Mobject, Mobject]]:
+        """``(number on screen, what it becomes)``: numbers first, then labels.
+
+        Each ``y`` and its ``∂L/∂y`` in step order, then the grid's label and
+        the header.
+        """
+        p = self.parts
+        dy = scene_cls.numbers()["dy"]
+        plane = p.output_grid.plane
+        factor = self._number_scale(dy.ravel(), plane, weighted=False)
+        pairs: list[tuple[Mobject, Mobject]] = []
+        for e, mob in sorted(p.results.items()):
+            cell = self.spec.step_cell(e)
+            target = self._number(float(dy[cell]), plane, cell, factor)
+            pairs.append((mob, target.set_color(self._ink(lit=False))))
+        label = self._grid_label(r"$\partial L/\partial y$", self.spec.output_size)
+        pairs.append((p.output_label, label.move_to(p.output_label)))
+        header = _header(self, "2. Upstream gradient",
+                         r"\partial L/\partial y\text{ arrives from the loss: one number per "
+                         r"output } y")
+        pairs.append((p.header, header))
+        return pairs
+
+    def play_arrival(self, scene_cls: type[NumericalGradientScene], step: int) -> None:
+        """Part 2: each ``y`` in the output grid turns into its ``∂L/∂y``."""
+        pairs = batched(lambda: self._arrival(scene_cls))
+        frames = scene_cls.step_frame_counts(config.frame_rate)[step]
+        glide = min(frames - 1, max(1, round(self.settled_step_time * config.frame_rate / 2)))
+        self.add_subcaption(self._captions()[step], duration=frames / config.frame_rate)
+        p = self.parts
+        leaving = [m for m in (*p.kernels.values(), *p.highlights, *p.shaded, *self._caption)
+                   if m in self.mobjects]
+        self.play_frames([*(FadeOut(m) for m in leaving),
+                          *(Transform(mob, target) for mob, target in pairs)], glide)
+        self.remove(*leaving)
+        for mob, target in pairs[:len(p.results)]:
+            mob.tex_string = target.get_tex_string()  # it is that number now
+        self._caption = []
+        self.hold_frames(frames - glide)
+        self.steps_played.append(step)
+        self.step_done(step)
+
+    def _show_still(self, scene_cls: type[NumericalGradientScene], step: int) -> None:
+        """One step of any part, at once."""
+        scene_cls.check_step(step)
+        n1, n2, n3, _ = scene_cls.part_steps()
+        forward, backward, weights = scene_cls.stages()
+        if step <= n1:
+            self._enter(forward)
+            self.add_parts()
+            NumericalScene.set_step(self, min(step, n1 - 1))
+            if step == n1:
+                p = self.parts
+                for m in (*p.kernels.values(), *p.highlights, *p.shaded, *self._caption):
+                    self.remove(m)
+                pairs = batched(lambda: self._arrival(scene_cls))
+                for k, (mob, target) in enumerate(pairs):
+                    mob.become(target)
+                    if k < len(p.results):
+                        mob.tex_string = target.get_tex_string()
+            return
+        stage = backward if step < n1 + n2 + n3 else weights
+        self._enter(stage)
+        self.add_parts()
+        NumericalScene.set_step(self, step - stage.stage_offset)
