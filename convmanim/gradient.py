@@ -116,11 +116,7 @@ def upstream_tensor(spec: ConvSpec, dy: object) -> tuple[np.ndarray, bool]:
         One line naming the shape it must have, or the non-finite values.
     """
     spec = _forward(spec)
-    t = spec.transposed()
-    try:
-        return t._input_tensor("upstream gradient", dy)
-    except SpecError as exc:
-        raise SpecError(f"{exc} (the conv's output shape)") from None
+    return spec.transposed()._input_tensor("upstream gradient", dy)
 
 
 def input_gradient(spec: ConvSpec, weight: object, dy: object) -> np.ndarray:

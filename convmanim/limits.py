@@ -424,6 +424,8 @@ def check_scene(scene_cls: type, mode: str | None) -> None:
         "write": (0, 1, {"high_open": True}),
         "intro_time": (0, 60, {"low_open": True}),  # a short intro is sped up
         "transpose_time": (1, 60, {"low_open": True}),
+        "part_hold": (0, 60, {}),  # the gradient scenes
+        "fade_time": (0, 60, {"low_open": True}),
     }
     for name, (low, high, opts) in checks.items():
         if name in attrs:

@@ -144,7 +144,7 @@ def test_default_upstream_is_a_fixed_small_integer_pattern():
 
 
 @pytest.mark.parametrize("dy,message", [
-    (np.ones((2, 2)), r"upstream gradient must be 3×3, got 2×2 \(the conv's output shape\)"),
+    (np.ones((2, 2)), "upstream gradient must be 3×3, got 2×2"),
     (np.full((3, 3), np.nan), "upstream gradient must be finite numbers"),
     ([["a"]], "upstream gradient must be numbers"),
 ])

@@ -143,13 +143,22 @@ def test_alphabet_weight_step_highlights_the_inputs_the_weight_met():
     assert wview.caption[0].tex_string.startswith(r"\bar{w}_{11} = \bar{b}_{00}a_{00}")
 
 
-def test_alphabet_gradient_refuses_channels_and_transposed():
+@pytest.mark.parametrize("base", [AlphabetGradientScene, NumericalGradientScene])
+def test_python_gradient_scenes_refuse_in_one_line(base):
     from convmanim import SpecError
 
-    for spec, message in ((ConvSpec(4, 3, in_channels=2), "draws one channel"),
-                          (ConvSpec(4, 3).transposed(), "give the forward ConvSpec")):
+    for attrs, message in (
+        ({"spec": ConvSpec(4, 3, in_channels=2)}, "draws one channel"),
+        ({"spec": ConvSpec(4, 3).transposed()}, "give the forward ConvSpec"),
+        ({"part_hold": -1.0}, r"S\.part_hold must be a number in \[0, 60\] seconds, got -1\.0"),
+        ({"fade_time": float("nan")}, r"S\.fade_time must be a number in \(0, 60\]"),
+    ):
         with pytest.raises(SpecError, match=message):
-            type("S", (AlphabetGradientScene,), {"spec": spec}).check_attributes()
+            type("S", (base,), attrs).check_attributes()
+    if base is NumericalGradientScene:
+        with pytest.raises(SpecError, match=r"grad_values must be 2×2 \(the conv's output "
+                                            r"size\), got 3×3"):
+            type("S", (base,), {"grad_values": np.ones((3, 3))}).check_attributes()
 
 
 # ----------------------------------------------------------------- numerical

@@ -34,7 +34,6 @@ from ..gradient import (
     WeightGradientSpec,
     default_upstream,
     input_gradient,
-    upstream_tensor,
     weight_gradient,
 )
 from ..labels import batched, math_label
@@ -191,8 +190,9 @@ class NumericalGradientScene(NumericalScene):
             x = as_values("input_values", cls.input_values, f.input_size, plain=True)
         if cls.kernel_values is not None:
             w = as_values("kernel_values", cls.kernel_values, f.kernel_size, plain=True)
-        dy = default_upstream(f) if cls.grad_values is None else cls.grad_values
-        dy = upstream_tensor(f, dy)[0][0]
+        dy = default_upstream(f) if cls.grad_values is None else as_values(
+            "grad_values", cls.grad_values, f.output_size, role=" (the conv's output size)",
+            plain=True)
         return {"x": x, "w": w, "y": f.apply(x, w), "dy": dy,
                 "dx": input_gradient(f, w, dy), "dw": weight_gradient(f, x, dy)}
 
