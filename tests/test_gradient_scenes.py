@@ -275,10 +275,10 @@ def test_cli_gradient_errors_are_one_line(run, line, message):
 
 
 def test_cli_gradient_stills(run):
-    result, files = run('numerical -i 3 -k 2 --gradient --grad-values "1 -1; 2 0" -e 9 '
-                        "-q 854x480 n")
+    result, files = run('numerical -i 3 -k 2 --gradient --grad-values "1 -1; 2 0" -e 4 '
+                        "-q 854x480 n")  # the arrival
     assert result.exit_code == 0, result.output
-    result, files = run("alphabet -i 3 -k 2 --gradient -e 5 -q 854x480 a")
+    result, files = run("alphabet -i 3 -k 2 --gradient -e 4 -q 854x480 a")
     assert result.exit_code == 0, result.output
     assert files == ["a.png", "n.png"]
 
@@ -300,3 +300,80 @@ def test_lecture_gradient_keys(tmp_path):
     bad["part"][0]["gradient"] = False
     with pytest.raises(LectureError, match="grad_values is the upstream gradient"):
         parse_lecture(bad, source="t.toml", base_dir=tmp_path)
+
+
+def test_numerical_weight_captions_are_the_cores_terms():
+    """Part 4's arithmetic, step by step, is weight_terms': the gradient of each output
+    times the input the weight met to give it."""
+    from convmanim.captions import number
+    from convmanim.gradient import weight_terms
+
+    spec = ConvSpec(5, 3, stride=2, padding=1)
+    cls = type("S", (NumericalGradientScene,), {"spec": spec})
+    n = cls.numbers()
+    weights = cls.stages()[2]
+    for step, caption in enumerate(weights.step_captions()):
+        terms = weight_terms(spec, n["x"], n["dy"], step)
+        products = " + ".join(f"{number(t.dy)} × {number(t.x)}" for t in terms)
+        assert caption.endswith(f": {products} = {number(n['dw'].flat[step])}."), caption
+
+
+@pytest.mark.parametrize("base", [NumericalGradientScene, AlphabetGradientScene])
+def test_video_frames_and_cues_are_the_planned_ones(base, tmp_path):
+    from convmanim.render import render_animation
+    from convmanim.subtitles import read_cues
+    from tests.conftest import read_video
+
+    cls = type("S", (base,), {"spec": ConvSpec(3, 2), "step_time": 0.5, "end_hold": 0.5,
+                              "transpose_time": 1.5, "fade_time": 1.0, "part_hold": 0.5})
+    paths = render_animation(cls, "g", quality="320x180@4", output_dir=tmp_path,
+                             progress=False, subtitles=True)
+    video = next(p for p in paths if p.suffix == ".mp4")
+    assert len(read_video(video)) == round(cls.planned_duration(4) * 4)
+    cues = read_cues(video)
+    assert [c.text for c in cues] == cls.step_captions()
+
+
+# ------------------------------------------------------------------ legibility
+STRIDED = ConvSpec(5, 3, stride=2, padding=1)
+
+
+@pytest.mark.parametrize("base,steps", [(AlphabetGradientScene, (9, 39)),
+                                        (NumericalGradientScene, (9, 23))],
+                         ids=["alphabet", "numerical"])
+def test_no_label_below_10_px_in_the_arrival_and_the_weight_gradient(base, steps):
+    from convmanim.theme import MIN_LABEL_PX
+    from tests.test_legibility import label_heights
+
+    for step in steps:
+        scene = play_scene(type("S", (base,), {"spec": STRIDED, "still_step": step}), "l",
+                           draw=False)
+        heights = label_heights(scene)
+        assert len(heights) >= 20
+        assert not [(round(h, 2), t) for h, t in heights if h < MIN_LABEL_PX - 0.01]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_weight_gradient_text_reads_under_every_highlight_at_1080p(theme):
+    from tests.test_legibility import _check_labels, _render_still
+
+    scene, image = _render_still(type("S", (NumericalGradientScene,), {
+        "spec": STRIDED, "theme": theme, "still_step": 23}))
+    p = scene.stage_parts[-1]
+    shaded = p.shaded[0]
+    labels = [(f"x {cell} under dL/dy", shaded.get_copy(*cell)) for cell in shaded.cells]
+    labels += [(f"dL/dy {n}", w) for n, w in enumerate(p.kernel.weights)]
+    labels += [(f"dL/dw {e}", m) for e, m in p.results.items() if e <= 4]
+    labels += [("caption", p.captions[4]), ("header", p.header)]
+    assert len(shaded.cells) == 9 and len(p.kernel.weights) == 9
+    _check_labels(scene, image, labels, "numerical weight gradient")
+    scene, image = _render_still(type("S", (AlphabetGradientScene,), {
+        "spec": STRIDED, "theme": theme, "still_step": 39}))
+    view = scene.parts[2]
+    shaded_in, shaded_out = view.shaded
+    labels = [(f"a{cell} under b-bar", shaded_in.get_copy(*cell)) for cell in shaded_in.cells]
+    labels += [(f"b-bar {n}", w) for n, w in enumerate(view.kernel.weights)]
+    labels += [("w-bar 11 under its highlight", shaded_out.get_copy(1, 1)),
+               ("caption", view.caption), ("matrix title", view.matrix_title)]
+    assert len(view.kernel.weights) == 9
+    _check_labels(scene, image, labels, "alphabet weight gradient")
