@@ -98,6 +98,22 @@ def enlarge_bars(view: MatrixView) -> None:
                 label.scale(min(factor, widest / label.width))
 
 
+def retitle(view: MatrixView, out_tex: str, in_tex: str) -> None:
+    """Name ``view``'s output and input grids with ``out_tex`` and ``in_tex`` (size 24).
+
+    Each new title takes the old one's place, no wider than the column of
+    the grids (it shrinks to fit, never below its height at 80%).
+    """
+    lay = view.layout
+    room = lay.divider_x - lay.left_x - 0.1
+    for k, tex in enumerate((out_tex, in_tex)):
+        old = view.titles[k]
+        new = view.labels.math(tex, 24)
+        if new.width > room:
+            new.scale(max(room / new.width, 0.8))
+        view.titles.submobjects[k] = new.move_to(old.get_center())
+
+
 class WeightGradientView(MatrixView):
     r"""The matrix view of ``∂L/∂w``: ``vec(\bar w) = G·vec(a)``.
 
@@ -280,6 +296,14 @@ class AlphabetGradientScene(AlphabetRelationshipScene):
         wview = WeightGradientView(wspec, plan_layout(wspec, cell=cell), theme, (a, b))
         for view in (tconv, wview):
             enlarge_bars(view)
+        ga, gb, gw = bar(a), bar(b), bar("w")
+        size = r"\;({}\times {})"
+        retitle(tconv,
+                rf"{ga} = \partial L/\partial {a}" + size.format(*forward.input_size),
+                rf"{gb} = \partial L/\partial {b}" + size.format(*forward.output_size))
+        retitle(wview,
+                rf"{gw} = \partial L/\partial w" + size.format(*forward.kernel_size),
+                rf"\text{{input }} {a}" + size.format(*forward.input_size))
         self._build_arrival(conv, theme, b)
         return conv, tconv, wview
 
