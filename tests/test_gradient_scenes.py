@@ -265,6 +265,7 @@ def run(tmp_path, monkeypatch):
     ('numerical -i 4 -k 3 --gradient --bias-values "1" g', "drop --bias-values"),
     ("alphabet -i 4 -k 3 --gradient --relationship g", "pick one"),
     ("alphabet -i 4 -k 3 --gradient --in-channels 2 g", "draws one channel"),
+    ("numerical --1d -i 8 -k 3 --gradient g", "draws a 2-D conv"),
     ("alphabet -i 4 -k 3 --gradient -e 30 g", "step must be in 0..29 (30 steps), got 30"),
 ])
 def test_cli_gradient_errors_are_one_line(run, line, message):

@@ -27,7 +27,7 @@ from manim import DR, Animation, FadeIn, FadeOut, ManimColor, Mobject, Transform
 
 from ..captions import matrix_caption
 from ..captions import subscript as sub
-from ..geometry import AnySpec, ConvSpec, SpecError, TransposedConvSpec, cell_of_index
+from ..geometry import AnySpec, ConvSpec, SpecError, TransposedConvSpec, cell_of_index, sequence_of
 from ..gradient import WeightGradientSpec, weight_uses
 from ..labels import LabelMaker, batched
 from ..limits import check_render_size, check_symbols
@@ -142,7 +142,7 @@ class WeightGradientView(MatrixView):
 
     def _weight(self, key: int) -> str:
         r"""``\bar b_{rc}``: the upstream gradient of output ``(r, c)``."""
-        return subscript(self.grad_symbol, *cell_of_index(key, self.spec.kernel_size),
+        return subscript(self.grad_symbol, cell_of_index(key, self.spec.kernel_size),
                          self.grad_wide)
 
     def _build_left(self) -> None:
@@ -216,6 +216,9 @@ class AlphabetGradientScene(AlphabetRelationshipScene):
         if isinstance(spec, TransposedConvSpec):
             raise SpecError(f"{cls.__name__}.spec: backprop is through a conv; give the "
                             "forward ConvSpec, not its transposed conv")
+        if sequence_of(spec) is not None:
+            raise SpecError(f"{spec.describe()}: the alphabet mode's gradient scene draws a 2-D "
+                            "conv (as a 1-D one: a height-1 ConvSpec, or -i 1xN -k 1xK)")
         if spec.has_channels:
             raise SpecError(f"{spec.describe()}: the alphabet mode's gradient scene draws one "
                             "channel (in_channels = out_channels = groups = 1)")
@@ -315,7 +318,7 @@ class AlphabetGradientScene(AlphabetRelationshipScene):
         gb = bar(b)
 
         def entry(i: int) -> Mobject:
-            return maker.math(subscript(gb, *cell_of_index(i, spec.output_size), conv.wide),
+            return maker.math(subscript(gb, cell_of_index(i, spec.output_size), conv.wide),
                               28, theme.cell_text)
 
         self.arrival_grid = {cell_of_index(i, spec.output_size): entry(i) for i in range(n)}

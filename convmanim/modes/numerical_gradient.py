@@ -29,7 +29,7 @@ import numpy as np
 from manim import DOWN, UP, FadeIn, FadeOut, ManimColor, Mobject, Transform, VGroup, config
 
 from ..captions import number
-from ..geometry import AnySpec, ConvSpec, Pair, SpecError, TransposedConvSpec
+from ..geometry import AnySpec, ConvSpec, Pair, SpecError, TransposedConvSpec, sequence_of
 from ..gradient import (
     WeightGradientSpec,
     default_upstream,
@@ -166,6 +166,9 @@ class NumericalGradientScene(NumericalScene):
         if isinstance(spec, TransposedConvSpec):
             raise SpecError(f"{cls.__name__}.spec: backprop is through a conv; give the "
                             "forward ConvSpec, not its transposed conv")
+        if sequence_of(spec) is not None:
+            raise SpecError(f"{spec.describe()}: the numerical mode's gradient scene draws a 2-D "
+                            "conv (as a 1-D one: a height-1 ConvSpec, or -i 1xN -k 1xK)")
         if spec.has_channels:
             raise SpecError(f"{spec.describe()}: the numerical mode's gradient scene draws one "
                             "channel (in_channels = out_channels = groups = 1)")
