@@ -537,6 +537,9 @@ def _check_gradient(spec: AnySpec, mode: str) -> None:
     if spec.has_channels:
         raise SpecError(f"{spec.describe()}: the {mode} mode's gradient scene draws one channel "
                         "(in_channels = out_channels = groups = 1)")
+    if click.get_current_context().params.get("intro"):
+        raise click.UsageError("--gradient titles each of its four parts instead of an intro: "
+                               "drop --intro")
 
 
 # ------------------------------------------------------------------ commands

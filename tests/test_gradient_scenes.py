@@ -234,6 +234,14 @@ def test_numerical_weight_step_window_lies_on_the_inputs_the_weight_met():
         dy[out] for out, _, _ in uses]
 
 
+@pytest.mark.parametrize("base", [NumericalGradientScene, AlphabetGradientScene])
+def test_stepwise_plays_every_step_with_no_motion(base):
+    cls = type("S", (base,), {"spec": ConvSpec(3, 2), "smooth": False, "step_time": 0.5,
+                              "end_hold": 0.5})
+    scene = play_scene(cls, TINY, draw=False)
+    assert scene.steps_played == list(range(cls.num_steps()))
+
+
 def test_numerical_frames_add_up_to_the_planned_duration(tmp_path):
     spec = ConvSpec(3, 2)
     cls = type("S", (NumericalGradientScene,), {"spec": spec, "step_time": 0.5,
@@ -266,6 +274,7 @@ def run(tmp_path, monkeypatch):
     ("alphabet -i 4 -k 3 --gradient --relationship g", "pick one"),
     ("alphabet -i 4 -k 3 --gradient --in-channels 2 g", "draws one channel"),
     ("numerical --1d -i 8 -k 3 --gradient g", "draws a 2-D conv"),
+    ("alphabet -i 4 -k 3 --gradient --intro g", "drop --intro"),
     ("alphabet -i 4 -k 3 --gradient -e 30 g", "step must be in 0..29 (30 steps), got 30"),
 ])
 def test_cli_gradient_errors_are_one_line(run, line, message):

@@ -418,7 +418,7 @@ class AlphabetGradientScene(AlphabetRelationshipScene):
 
     def play_arrival(self, conv: MatrixView, step: int) -> None:
         r"""Part 2: each output ``b_{rc}`` turns into its gradient ``\bar b_{rc}``."""
-        glide, hold = self.step_frames(step)
+        glide, hold = self.step_frames(step) if self.smooth else (0, self.still_frames(step))
         self.cue_step(step, glide + hold)
         shown = {id(m) for m in self.mobjects}
         leaving = [m for m in self._leaving(conv) if id(m) in shown]

@@ -372,7 +372,8 @@ class NumericalGradientScene(NumericalScene):
         """Part 2: each ``y`` in the output grid turns into its ``∂L/∂y``."""
         pairs = batched(lambda: self._arrival(scene_cls))
         frames = scene_cls.step_frame_counts(config.frame_rate)[step]
-        glide = min(frames - 1, max(1, round(self.settled_step_time * config.frame_rate / 2)))
+        glide = min(frames - 1, max(1, round(self.settled_step_time * config.frame_rate / 2))) \
+            if self.smooth else 0  # stepwise: the gradient is there at once
         self.add_subcaption(self._captions()[step], duration=frames / config.frame_rate)
         p = self.parts
         leaving = [m for m in (*p.kernels.values(), *p.highlights, *p.shaded, *self._caption)
