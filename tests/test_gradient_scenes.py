@@ -275,6 +275,7 @@ def run(tmp_path, monkeypatch):
     ("alphabet -i 4 -k 3 --gradient --in-channels 2 g", "draws one channel"),
     ("numerical --1d -i 8 -k 3 --gradient g", "draws a 2-D conv"),
     ("alphabet -i 4 -k 3 --gradient --intro g", "drop --intro"),
+    ("numerical -i 5 -k 3 -s 2 --gradient --overlap g", "--gradient is a scene of its own"),
     ("alphabet -i 4 -k 3 --gradient -e 30 g", "step must be in 0..29 (30 steps), got 30"),
 ])
 def test_cli_gradient_errors_are_one_line(run, line, message):
@@ -310,6 +311,11 @@ def test_lecture_gradient_keys(tmp_path):
     bad["part"][0]["gradient"] = False
     with pytest.raises(LectureError, match="grad_values is the upstream gradient"):
         parse_lecture(bad, source="t.toml", base_dir=tmp_path)
+    both = {"lecture": {"title": "L"}, "part": [{"title": "N", "mode": "numerical",
+                                                "input_size": 5, "stride": 2,
+                                                "gradient": True, "overlap": True}]}
+    with pytest.raises(LectureError, match="gradient is a scene of its own: drop overlap"):
+        parse_lecture(both, source="t.toml", base_dir=tmp_path)
 
 
 def test_numerical_weight_captions_are_the_cores_terms():
