@@ -628,10 +628,10 @@ Examples (the original README's, then ours):
   convmanim numerical -i 5 -k 3 -s 2 -p 1 -t -a tconv                 transposed: scatter-add
   convmanim numerical -i 5 -k 3 -s 2 -p 1 -t --overlap -a board       its checkerboard: k=3, s=2
   convmanim numerical -i 6 -k 4 -s 2 -p 1 -t --overlap -a even        the fix: s divides k
-  convmanim numerical -i 3 -k 3 -p 1 --upsample 2 -a resize   the other fix: nearest x2, conv
+  convmanim numerical -i 3 -k 3 -p 1 --upsample 2 -a resize          the other fix: nearest x2, conv
   convmanim numerical -i 3 -k 3 -p 1 --out-channels 4 --pixel-shuffle 2 -a ps
-                                        conv 1 -> 4 channels, then PixelShuffle(2): 1x6x6
-  convmanim numerical -i 4 --pixel-unshuffle 2 -a pu       PixelUnshuffle(2): 1x4x4 -> 4x2x2
+                                          conv 1 -> 4 channels, then PixelShuffle(2): 1x6x6
+  convmanim numerical -i 4 --pixel-unshuffle 2 -a pu                  PixelUnshuffle(2): 4x2x2
   convmanim numerical -i 3 -k 2 --input-values "1 2 3; 4 5 6; 7 8 9" --kernel-values "1 0; 0 -1" x
   convmanim numerical -i 6x8 -k 3 --input-values x.csv --kernel-values k.npy -a rect
   convmanim numerical -i 5 -k 3 -p 1 --in-channels 3 --out-channels 2 -a rgb   RGB to 2 maps
