@@ -628,7 +628,7 @@ Examples (the original README's, then ours):
   convmanim numerical -i 5 -k 3 -s 2 -p 1 -t -a tconv                 transposed: scatter-add
   convmanim numerical -i 5 -k 3 -s 2 -p 1 -t --overlap -a board       its checkerboard: k=3, s=2
   convmanim numerical -i 6 -k 4 -s 2 -p 1 -t --overlap -a even        the fix: s divides k
-  convmanim numerical -i 3 -k 3 -p 1 --upsample 2 -a resize          the other fix: nearest x2, conv
+  convmanim numerical -i 3 -k 3 -p 1 --upsample 2 -a resize           the other fix: resize, conv
   convmanim numerical -i 3 -k 3 -p 1 --out-channels 4 --pixel-shuffle 2 -a ps
                                           conv 1 -> 4 channels, then PixelShuffle(2): 1x6x6
   convmanim numerical -i 4 --pixel-unshuffle 2 -a pu                  PixelUnshuffle(2): 4x2x2
