@@ -234,3 +234,20 @@ def _on_screen(scene):
     from manim import Group
 
     return Group(*scene.mobjects)
+
+
+def test_the_upsampling_lecture_plays_the_conv_then_shuffles_its_very_numbers():
+    from pathlib import Path
+
+    from convmanim.lecture import load_lecture
+    from convmanim.modes.resize import ResizeConvScene
+
+    lecture = load_lecture(Path(__file__).resolve().parent.parent / "examples" /
+                           "upsampling.toml")
+    assert len(lecture.parts) == 5
+    conv, shuffle = lecture.parts[3].scene, lecture.parts[4].scene
+    assert issubclass(lecture.parts[2].scene, ResizeConvScene)
+    assert issubclass(shuffle, PixelShuffleScene) and not issubclass(conv, PixelShuffleScene)
+    x, w = conv.values()
+    out = conv.spec.apply(x[None] if x.ndim == 2 else x, w, bias=conv.bias_vector())
+    np.testing.assert_array_equal(out, shuffle.values()[0])
