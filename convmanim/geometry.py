@@ -47,11 +47,13 @@ __all__ = [
     "cell_index",
     "cell_of_index",
     "drawable",
+    "is_1d_layer",
     "num_inputs",
     "parse_pair",
     "scatter_cells",
     "scatter_span",
     "sequence_of",
+    "shown",
     "shown_index",
     "shown_size",
     "spec_from_arguments",
@@ -90,8 +92,14 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 _MAX_DIGITS = 9
 
 
-def _shown(value: object, limit: int = 40) -> str:
-    """``repr(value)``, cut short so that an error message stays one readable line."""
+def shown(value: object, limit: int = 40) -> str:
+    """``repr(value)``, cut short so that an error message stays one readable line.
+
+    Examples
+    --------
+    >>> shown("x" * 50)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."
+    """
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -100,7 +108,7 @@ def _as_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         if isinstance(value, (float, np.floating)) and float(value).is_integer():
             return int(value)
-        raise SpecError(f"{name} must be an integer, got {_shown(value)}")
+        raise SpecError(f"{name} must be an integer, got {shown(value)}")
     return int(value)
 
 
@@ -129,10 +137,10 @@ def parse_pair(name: str, value: IntOrPair | str) -> Pair:
         parts = [p.strip() for p in text.split("x")]
         if len(parts) not in (1, 2) or not all(_INTEGER.fullmatch(p) for p in parts):
             raise SpecError(
-                f"{name} must be an integer or HxW such as 5x7, got {_shown(value)}"
+                f"{name} must be an integer or HxW such as 5x7, got {shown(value)}"
             )
         if any(len(p.lstrip("+-")) > _MAX_DIGITS for p in parts):
-            raise SpecError(f"{name} {_shown(value)} is too large: at most {_MAX_DIGITS} digits")
+            raise SpecError(f"{name} {shown(value)} is too large: at most {_MAX_DIGITS} digits")
         nums = [int(p) for p in parts]
         return (nums[0], nums[0]) if len(nums) == 1 else (nums[0], nums[1])
     if isinstance(value, (int, np.integer, float, np.floating)) and not isinstance(value, bool):
@@ -140,7 +148,7 @@ def parse_pair(name: str, value: IntOrPair | str) -> Pair:
         return (v, v)
     if isinstance(value, Sequence) and len(value) == 2:
         return (_as_int(name, value[0]), _as_int(name, value[1]))
-    raise SpecError(f"{name} must be an integer or an (h, w) pair, got {_shown(value)}")
+    raise SpecError(f"{name} must be an integer or an (h, w) pair, got {shown(value)}")
 
 
 def _check_min(name: str, pair: Pair, minimum: int, what: str) -> None:
@@ -1812,8 +1820,19 @@ _LAYER_ATTRS = ("in_channels", "out_channels", "groups", "transposed", "padding_
                 "ceil_mode", "count_include_pad", "divisor_override", "return_indices")
 
 
-def _is_1d(module: object) -> bool:
-    """A 1-D layer: its class name ends in ``1d``, or (no ``2d``) its kernel_size is a 1-tuple."""
+def is_1d_layer(module: object) -> bool:
+    """Whether a PyTorch layer (or a look-alike) is 1-D.
+
+    Its class name ends in ``1d``, or (neither ``1d`` nor ``2d``) its
+    ``kernel_size`` is a 1-tuple.
+
+    Examples
+    --------
+    >>> class Conv1d:
+    ...     kernel_size = (3,)
+    >>> is_1d_layer(Conv1d())
+    True
+    """
     name = _layer_name(module)
     if name.endswith(("1d", "2d")):
         return name.endswith("1d")
@@ -1843,7 +1862,7 @@ def _spec1d_from_torch(module: object, input_size: object) -> AnySpec1d:
         shape = tuple(input_size)
         if len(shape) not in (1, 2, 3):
             raise SpecError(f"input_size of {name} must be L, (C, L) or (N, C, L), got "
-                            f"{_shown(input_size)}")
+                            f"{shown(input_size)}")
         if len(shape) >= 2:
             channels = _int_attr("input_size", "channels", shape[-2])
         input_size = shape[-1]
@@ -1928,7 +1947,7 @@ def spec_from_torch(module: object, input_size: object) -> AnySpec | AnySpec1d:
     'conv1d L=9 k=3 s=2 p=1 d=1 -> o=5, channels 2->4, groups=2'
     """
     torch_kind(module)
-    if _is_1d(module):
+    if is_1d_layer(module):
         return _spec1d_from_torch(module, input_size)
     return _spec2d_from_torch(module, input_size)
 
@@ -2001,7 +2020,7 @@ def spec_from_arguments(
                                       output_size, transposed, output_padding,
                                       in_channels, out_channels, groups)
     if isinstance(padding, str):
-        raise SpecError(f"padding {_shown(padding)} is for a 1-D conv (a sequence): add --1d "
+        raise SpecError(f"padding {shown(padding)} is for a 1-D conv (a sequence): add --1d "
                         "(in a lecture, 1d = true) and give one number per size, e.g. --1d "
                         "-i 8 -k 3 -p causal")
     spec = ConvSpec(input_size, kernel_size, stride, padding, dilation, in_channels,
@@ -2120,7 +2139,7 @@ def _check_padding1d(padding: object) -> tuple[int, bool]:
     """``(p, causal)`` from an integer padding or ``"causal"``."""
     if isinstance(padding, str):
         if padding.strip().lower() != "causal":
-            raise SpecError(f"padding must be an integer or 'causal', got {_shown(padding)}")
+            raise SpecError(f"padding must be an integer or 'causal', got {shown(padding)}")
         return 0, True
     return _as_int("padding", padding), False
 
@@ -2767,7 +2786,7 @@ class RowConvSpec(ConvSpec):
 
     def __init__(self, sequence: ConvSpec1d) -> None:
         if not isinstance(sequence, ConvSpec1d):
-            raise SpecError(f"a row spec is made of a ConvSpec1d, got {_shown(sequence)}")
+            raise SpecError(f"a row spec is made of a ConvSpec1d, got {shown(sequence)}")
         s = sequence
         super().__init__((1, s.input_size), (1, s.kernel_size), (1, s.stride),
                          (0, s.padding[0]), (1, s.dilation), s.in_channels, s.out_channels,

@@ -29,6 +29,8 @@ Examples
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -38,15 +40,34 @@ import numpy as np
 from .geometry import (
     ConvSpec,
     ConvSpec1d,
+    PoolMode,
     SpecError,
     TransposedConvSpec,
     TransposedConvSpec1d,
-    _is_1d,
-    _shown,
+    is_1d_layer,
+    parse_pair,
+    shown,
     spec_from_torch,
+    torch_mode,
 )
 
-__all__ = ["Field", "Layer", "Stack", "receptive_field", "wavenet"]
+__all__ = [
+    "KINDS",
+    "MAX_STACK_LAYERS",
+    "Field",
+    "Layer",
+    "Level",
+    "Stack",
+    "bounding_box",
+    "layer_text",
+    "parse_input_size",
+    "parse_stack",
+    "receptive_field",
+    "wavenet",
+]
+
+KINDS: tuple[PoolMode, ...] = ("convolution", "average", "max")
+"""What a layer's window computes."""
 
 Layer = ConvSpec | ConvSpec1d
 """A layer of a stack: a convolution or a pooling, 1-D or 2-D."""
@@ -134,6 +155,73 @@ class Field:
                 f"start={text(self.start, start=True)}")
 
 
+@dataclass(frozen=True)
+class Level:
+    """Where one level of a stack (its input, or a layer's output) lies along the input's axes.
+
+    Positions are in input cells: input cell ``n`` is centred at ``n``.
+
+    Attributes
+    ----------
+    size
+        Its cells, per axis.
+    padding_before, padding_after
+        The padding the layer above it reads (zeros on both ends, on the
+        left only for a causal layer, none for the top level).
+    origin
+        The position its cell ``0`` stands over.
+    pitch
+        The distance between neighbouring cells: the jump of the layers below.
+    """
+
+    size: tuple[int, ...]
+    padding_before: tuple[int, ...]
+    padding_after: tuple[int, ...]
+    origin: tuple[float, ...]
+    pitch: tuple[int, ...]
+
+    @property
+    def grid_size(self) -> tuple[int, ...]:
+        """Its cells with their padding, per axis."""
+        return tuple(n + a + b for n, a, b in zip(self.size, self.padding_before,
+                                                  self.padding_after))
+
+    @property
+    def mask(self) -> np.ndarray:
+        """Booleans over :attr:`grid_size`: ``True`` on its cells, ``False`` on padding."""
+        mask = np.zeros(self.grid_size, dtype=bool)
+        mask[tuple(slice(b, b + n) for b, n in zip(self.padding_before, self.size))] = True
+        return mask
+
+    def grid_cell(self, cell: Sequence[int]) -> tuple[int, ...]:
+        """The position of ``cell`` (negative or past the end: padding) in :attr:`grid_size`."""
+        return tuple(int(c) + b for c, b in zip(cell, self.padding_before))
+
+    def corner(self) -> tuple[float, ...]:
+        """Where its grid (padding included) begins: half a pitch before its first cell's centre."""
+        return tuple(u - (b + 0.5) * j
+                     for u, b, j in zip(self.origin, self.padding_before, self.pitch))
+
+    def extent(self) -> tuple[tuple[float, float], ...]:
+        """``(first, last)`` position its grid covers, padding included, per axis."""
+        return tuple((c, c + n * j) for c, n, j in zip(self.corner(), self.grid_size,
+                                                      self.pitch))
+
+
+def bounding_box(mask: np.ndarray) -> tuple[tuple[int, int], ...] | None:
+    """``(first, last)`` marked cell along each axis of ``mask``, or ``None`` if none is.
+
+    Examples
+    --------
+    >>> bounding_box(np.array([[0, 0, 0], [0, 1, 1]], dtype=bool))
+    ((1, 1), (1, 2))
+    """
+    cells = np.argwhere(np.asarray(mask, dtype=bool))
+    if cells.size == 0:
+        return None
+    return tuple((int(lo), int(hi)) for lo, hi in zip(cells.min(axis=0), cells.max(axis=0)))
+
+
 def _chain(fields: Iterable[Axis], field: tuple[int, int, int]) -> tuple[int, int, int]:
     r, j, u = field
     for ax in fields:
@@ -151,12 +239,18 @@ class Stack:
         :class:`~convmanim.geometry.ConvSpec1d` (convolutions, poolings,
         causal convs), all 1-D or all 2-D, each taking the previous one's
         output size as its input size.
+    kinds
+        What each layer's window computes: ``"convolution"`` (the default
+        for every layer), ``"average"`` or ``"max"`` (a pooling, checked as
+        PyTorch checks one). The receptive field does not depend on it; a
+        picture names the layer by it.
 
     Raises
     ------
     SpecError
-        One line: an empty stack, a transposed conv, 1-D and 2-D mixed, or a
-        layer whose input size is not the previous layer's output size.
+        One line: an empty stack, a transposed conv, 1-D and 2-D mixed, a
+        layer whose input size is not the previous layer's output size, or a
+        pooling PyTorch would refuse.
 
     Examples
     --------
@@ -167,7 +261,7 @@ class Stack:
     [[1, 1], [1, 2], [1, 3]]
     """
 
-    def __init__(self, layers: Iterable[Layer]) -> None:
+    def __init__(self, layers: Iterable[Layer], kinds: Iterable[PoolMode] | None = None) -> None:
         layers = tuple(layers)
         if not layers:
             raise SpecError("a stack needs at least one layer")
@@ -188,7 +282,21 @@ class Stack:
                 got = _size_text(np.atleast_1d(below.output_size))
                 raise SpecError(f"layer {n} ({spec.describe()}) takes an input of {want} but "
                                 f"layer {n - 1} gives {got}")
+        kinds = ("convolution",) * len(layers) if kinds is None else tuple(kinds)
+        if len(kinds) != len(layers):
+            raise SpecError(f"kinds must name one operation per layer ({len(layers)}), got "
+                            f"{len(kinds)}")
+        for n, (spec, kind) in enumerate(zip(layers, kinds), 1):
+            if kind not in KINDS:
+                raise SpecError(f"layer {n}'s kind must be one of {', '.join(KINDS)}, got "
+                                f"{shown(kind)}")
+            if kind != "convolution":
+                try:
+                    spec.check_pooling(kind)
+                except SpecError as exc:
+                    raise SpecError(f"layer {n} ({layer_text(spec, kind)}): {exc}") from None
         self.layers: tuple[Layer, ...] = layers
+        self.kinds: tuple[PoolMode, ...] = kinds
         self._axes = tuple(_axes(spec) for spec in layers)
 
     def __len__(self) -> int:
@@ -196,6 +304,17 @@ class Stack:
 
     def __repr__(self) -> str:
         return f"Stack([{', '.join(spec.describe() for spec in self.layers)}])"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Stack) and (self.layers, self.kinds) == (other.layers,
+                                                                           other.kinds)
+
+    def __hash__(self) -> int:
+        return hash((self.layers, self.kinds))
+
+    def text(self) -> str:
+        """The stack in the layer grammar :func:`parse_stack` reads: ``"k3 s2 p1; k3 p1"``."""
+        return "; ".join(layer_text(spec, kind) for spec, kind in zip(self.layers, self.kinds))
 
     @property
     def ndim(self) -> int:
@@ -272,6 +391,87 @@ class Stack:
             masks.append(mask)
         return masks
 
+    def default_cell(self, layer: int = -1) -> tuple[int, ...]:
+        """The output cell of ``layer`` a picture traces by default.
+
+        The last cell of a stack with a causal layer (it sees the whole
+        field, from the past up to itself), else the middle one (the lower
+        middle of an even size), per axis.
+
+        Examples
+        --------
+        >>> wavenet().default_cell(), Stack([ConvSpec1d(8, 3)]).default_cell()
+        ((15,), (2,))
+        """
+        size = self.sizes[self._layer(layer) + 1]
+        causal = any(getattr(spec, "causal", False) for spec in self.layers)
+        return tuple(n - 1 if causal else (n - 1) // 2 for n in size)
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        """Where every level's cells lie along the input's axes: the input, then each output.
+
+        Level ``l`` is drawn with the padding the layer above reads (none
+        for the top level). Its cells are as wide as its jump, and each one
+        stands over the input position it is anchored to: the centre of its
+        window for a layer padded on both sides, the window's last tap for a
+        causal layer (output ``n`` of a causal stack of stride 1 stands over
+        input ``n``). The anchor of cell ``n`` of layer ``l`` is the anchor
+        of the position its window puts there in the level below:
+        ``A_l = A_{l−1} + (a_l − p_l)·j_{l−1}`` with ``a_l = (k̂_l − 1)/2``,
+        or ``k̂_l − 1`` when causal.
+        """
+        out = []
+        origin = (0.0,) * self.ndim
+        jump = (1,) * self.ndim
+        for level, size in enumerate(self.sizes):
+            if level:
+                axes, spec = self._axes[level - 1], self.layers[level - 1]
+                causal = getattr(spec, "causal", False)
+                origin = tuple(
+                    a0 + ((ax.effective_kernel_size - 1) / (1 if causal else 2)
+                          - ax.padding_before) * j
+                    for a0, ax, j in zip(origin, axes, jump))
+                jump = tuple(j * ax.stride for j, ax in zip(jump, axes))
+            if level < len(self.layers):
+                spec = self.layers[level]
+                before = tuple(ax.padding_before for ax in self._axes[level])
+                after = ((spec.padding[1],) if isinstance(spec, ConvSpec1d)
+                         else tuple(spec.padding))
+            else:
+                before = after = (0,) * self.ndim
+            out.append(Level(size, before, after, origin, jump))
+        return tuple(out)
+
+    def links(self, cell: int | Sequence[int], layer: int = -1) -> list[np.ndarray]:
+        """Which seen cell reads which, between neighbouring levels, for output ``cell``.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            One array per layer from the bottom one up to ``layer``: entry
+            ``l`` has shape ``(n, 2, ndim)``, each row an output cell of
+            layer ``l`` that ``cell`` depends on and an input cell (not
+            padding) its window reads, in that order: the edges of the
+            dependency graph :meth:`seen` marks the nodes of.
+
+        Examples
+        --------
+        >>> [len(a) for a in wavenet().links(15)]
+        [16, 8, 4, 2]
+        """
+        masks = self.seen(cell, layer)
+        out = []
+        for level, axes in enumerate(self._axes[: len(masks) - 1]):
+            pairs = []
+            for upper in np.argwhere(masks[level + 1]):
+                taps = [ax.taps(int(m)) for ax, m in zip(axes, upper)]
+                taps = [t[(t >= 0) & (t < ax.input_size)] for t, ax in zip(taps, axes)]
+                for lower in itertools.product(*taps):
+                    pairs.append((tuple(upper), lower))
+            out.append(np.array(pairs, dtype=np.int64).reshape(len(pairs), 2, self.ndim))
+        return out
+
     def describe(self) -> list[str]:
         """One line per layer: its spec and its receptive field, bottom first."""
         return [f"layer {n}: {spec.describe()}; {field.describe()}"
@@ -304,6 +504,7 @@ class Stack:
         modules = list(_flatten(modules))
         shape = _tensor_shape(input_shape, modules)
         layers: list[Layer] = []
+        kinds: list[PoolMode] = []
         pad: tuple[str, int] | None = None
         for module in modules:
             name = type(module).__name__
@@ -328,17 +529,18 @@ class Stack:
                 raise SpecError(f"{name} is a transposed conv: a receptive field is traced "
                                 "through convolutions and poolings")
             layers.append(spec)
+            kinds.append(torch_mode(module))
             out = spec.output_size
             shape = (spec.out_channels, *((out,) if isinstance(out, int) else out))
         if pad is not None:
             raise SpecError(f"{pad[0]} at the end of the stack pads no conv")
-        return cls(layers)
+        return cls(layers, kinds)
 
 
 def _tensor_shape(input_shape: object, modules: list[object]) -> tuple[int, ...]:
     """``(C, L)`` or ``(C, H, W)`` from the input's shape, as the first layer's dimension says."""
     first = next((m for m in modules if hasattr(m, "kernel_size")), None)
-    one_d = first is not None and _is_1d(first)
+    one_d = first is not None and is_1d_layer(first)
     want = "(C, L) or (N, C, L)" if one_d else "(C, H, W) or (N, C, H, W)"
     lengths = (2, 3) if one_d else (3, 4)
     if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence) \
@@ -346,7 +548,7 @@ def _tensor_shape(input_shape: object, modules: list[object]) -> tuple[int, ...]
                 isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1
                 for n in input_shape):
         raise SpecError(f"input_shape must be {want} of positive integers, got "
-                        f"{_shown(input_shape)}")
+                        f"{shown(input_shape)}")
     return tuple(int(n) for n in input_shape[-lengths[0]:])
 
 
@@ -359,7 +561,7 @@ def _pad_sides(module: object) -> tuple[int, int]:
             isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in padding):
         return int(padding[0]), int(padding[1])
     raise SpecError(f"{type(module).__name__}.padding must be (left, right), got "
-                    f"{_shown(padding)}")
+                    f"{shown(padding)}")
 
 
 def _flatten(modules: Iterable[object]) -> Iterable[object]:
@@ -406,3 +608,196 @@ def wavenet(length: int = 16, channels: int = 1,
     """
     return Stack(ConvSpec1d(length, 2, padding="causal", dilation=d, in_channels=channels,
                             out_channels=channels) for d in dilations)
+
+
+# ------------------------------------------------------------ the layer grammar
+MAX_STACK_LAYERS = 64
+"""Layers a stack written out as text may have (a picture draws fewer; see limits)."""
+
+_MAX_TEXT = 2000
+"""Characters of a stack written out as text."""
+
+_TOKEN = re.compile(r"(k|max|avg|s|p|d)([0-9]+(?:x[0-9]+)?)|(causal|pcausal)")
+
+_POOLS: dict[str, PoolMode] = {"max": "max", "avg": "average"}
+
+GRAMMAR = ('a layer is kN (a conv), maxN or avgN (a pooling, stride N unless given), then '
+           'any of sN, pN or causal, dN; per axis in 2-D: k3x1; layers split by ";"')
+"""The layer grammar in one line, for error messages."""
+
+
+def parse_input_size(value: object) -> int | tuple[int, int]:
+    """A stack's input: ``16`` (or ``"16"``) is a sequence, ``"16x16"`` or ``(16, 16)`` a grid.
+
+    Raises
+    ------
+    SpecError
+        One line, for anything but one or two positive integers.
+
+    Examples
+    --------
+    >>> parse_input_size("16"), parse_input_size("8x12"), parse_input_size((4, 4))
+    (16, (8, 12), (4, 4))
+    """
+    if isinstance(value, str):
+        text = value.strip().lower().replace("×", "x")
+        one_d = "x" not in text
+    elif isinstance(value, Sequence):
+        one_d = len(value) == 1
+        text = value[0] if one_d else value  # type: ignore[assignment]
+    else:
+        one_d, text = True, value  # type: ignore[assignment]
+    h, w = parse_pair("input_size", text)  # type: ignore[arg-type]
+    if min(h, w) < 1:
+        raise SpecError(f"input_size must be positive, got {shown(value)}")
+    return h if one_d else (h, w)
+
+
+def layer_text(spec: Layer, kind: PoolMode = "convolution") -> str:
+    """One layer in the grammar :func:`parse_stack` reads: ``k3 s2 p1``, ``max2``, ``k2 d4 causal``.
+
+    A pooling's stride is left out when it equals its window, as PyTorch's
+    default; a stride, padding or dilation at its default is left out too.
+
+    Examples
+    --------
+    >>> layer_text(ConvSpec1d(16, 2, padding="causal", dilation=4))
+    'k2 d4 causal'
+    >>> layer_text(ConvSpec((8, 8), (2, 2), stride=2), "max"), layer_text(ConvSpec(8, (3, 1)))
+    ('max2', 'k3x1')
+    """
+    def size(value: int | tuple[int, ...]) -> str:
+        values = (value,) if isinstance(value, int) else tuple(value)
+        return str(values[0]) if len(set(values)) == 1 else "x".join(map(str, values))
+
+    name = {"convolution": "k", "average": "avg", "max": "max"}[kind]
+    parts = [f"{name}{size(spec.kernel_size)}"]
+    default_stride = spec.kernel_size if kind != "convolution" else (
+        1 if isinstance(spec, ConvSpec1d) else (1, 1))
+    if spec.stride != default_stride:
+        parts.append(f"s{size(spec.stride)}")
+    causal = getattr(spec, "causal", False)
+    padding = spec.padding[0] if isinstance(spec, ConvSpec1d) else spec.padding
+    if not causal and max(np.atleast_1d(padding)) > 0:
+        parts.append(f"p{size(padding)}")
+    if max(np.atleast_1d(spec.dilation)) > 1:
+        parts.append(f"d{size(spec.dilation)}")
+    if causal:
+        parts.append("causal")
+    return " ".join(parts)
+
+
+def parse_stack(text: str, input_size: object) -> Stack:
+    """Read a stack written out as text, such as ``"k3 s2 p1; k3 p1; k3 d2"``.
+
+    Layers are split by ``;``, bottom first. A layer is one window, ``kN``
+    (a convolution), ``maxN`` or ``avgN`` (max or average pooling, whose
+    stride is ``N`` unless given, as in PyTorch), then in any order
+    ``sN`` (stride, default 1), ``pN`` (zero padding on both ends, default
+    0) or ``causal`` (``d(k − 1)`` zeros on the left only, 1-D
+    convolutions), ``dN`` (dilation, default 1). In 2-D each number may be
+    per axis, ``k3x1`` (rows by columns).
+
+    Parameters
+    ----------
+    text
+        The layers.
+    input_size
+        The stack's input (see :func:`parse_input_size`): a length such as
+        ``16`` makes every layer 1-D, ``"16x16"`` 2-D.
+
+    Raises
+    ------
+    SpecError
+        One line naming the layer and the token: an unknown or repeated
+        token, a layer with no window or two, a per-axis size in 1-D,
+        ``causal`` in 2-D or on a pooling, or a layer its input cannot
+        take.
+
+    Examples
+    --------
+    >>> stack = parse_stack("k3 s2 p1; k3 p1; k3 d2", 16)
+    >>> stack.text(), stack.sizes
+    ('k3 s2 p1; k3 p1; k3 d2', ((16,), (8,), (8,), (4,)))
+    >>> parse_stack("k3 p1; max2", "8x8").field().describe()
+    'r=4 jump=2 start=-1'
+    """
+    if not isinstance(text, str):
+        raise SpecError(f"layers must be text such as \"k3 s2 p1; k3 p1\", got {shown(text)}")
+    if len(text) > _MAX_TEXT:
+        raise SpecError(f"layers are {len(text)} characters long, more than {_MAX_TEXT}")
+    size = parse_input_size(input_size)
+    one_d = isinstance(size, int)
+    chunks = [c.strip() for c in text.strip().rstrip(";").split(";")]
+    if chunks == [""]:
+        raise SpecError(f"no layers given: {GRAMMAR}")
+    if len(chunks) > MAX_STACK_LAYERS:
+        raise SpecError(f"{len(chunks)} layers, more than {MAX_STACK_LAYERS}")
+    layers: list[Layer] = []
+    kinds: list[PoolMode] = []
+    for n, chunk in enumerate(chunks, 1):
+        spec, kind = _parse_layer(n, chunk, size, one_d)
+        layers.append(spec)
+        kinds.append(kind)
+        size = spec.output_size
+    return Stack(layers, kinds)
+
+
+def _parse_layer(n: int, chunk: str, size: int | tuple[int, int],
+                 one_d: bool) -> tuple[Layer, PoolMode]:
+    """Layer ``n`` of a stack's text, on an input of ``size``."""
+    where = f"layer {n}"
+    if not chunk:
+        raise SpecError(f"{where} is empty: {GRAMMAR}")
+    where = f"layer {n} ({shown(chunk)[1:-1] if len(chunk) > 37 else chunk})"
+    given: dict[str, object] = {}
+    kind: PoolMode = "convolution"
+    window = ""
+    for token in chunk.split():
+        match = _TOKEN.fullmatch(token.lower())
+        if match is None:
+            raise SpecError(f"{where}: unknown token {shown(token)}: {GRAMMAR}")
+        name, number, causal = match.groups()
+        if causal:
+            name, value = "p", "causal"
+        else:
+            if "x" in number and one_d:
+                raise SpecError(f"{where}: {token} is per axis, but the input {size} is 1-D "
+                                "(give the input as HxW for 2-D layers)")
+            pair = parse_pair(token, number)
+            value = pair[0] if one_d else pair
+        if name in ("k", "max", "avg"):
+            if window:
+                raise SpecError(f"{where}: {window} and {token} both give the window; a layer "
+                                "has one")
+            window, kind = token, _POOLS.get(name, "convolution")
+            name = "k"
+        elif name in given:
+            raise SpecError(f"{where}: {token} sets {_NAMES[name]} a second time")
+        given[name] = value
+    if not window:
+        raise SpecError(f"{where}: no window: start it with kN, maxN or avgN")
+    if given.get("p") == "causal":
+        if not one_d:
+            raise SpecError(f"{where}: causal padding is for 1-D layers (the input is "
+                            f"{size[0]}x{size[1]})")  # type: ignore[index]
+        if kind != "convolution":
+            raise SpecError(f"{where}: causal padding is for convolutions: pooling pads both "
+                            "ends equally")
+    kernel = given["k"]
+    stride = given.get("s", kernel if kind != "convolution" else 1)
+    try:
+        if one_d:
+            spec: Layer = ConvSpec1d(size, kernel, stride, given.get("p", 0),  # type: ignore
+                                     given.get("d", 1))
+        else:
+            spec = ConvSpec(size, kernel, stride, given.get("p", 0),  # type: ignore[arg-type]
+                            given.get("d", 1))
+        if kind != "convolution":
+            spec.check_pooling(kind)
+    except SpecError as exc:
+        raise SpecError(f"{where}: {exc}") from None
+    return spec, kind
+
+
+_NAMES = {"s": "the stride", "p": "the padding", "d": "the dilation"}

@@ -393,3 +393,45 @@ def pixel_unshuffle(x, r):
             for xx in range(w):
                 out[ch * r * r + (y % r) * r + xx % r, y // r, xx // r] = x[ch, y, xx]
     return out
+
+def layer_dependency(spec) -> np.ndarray:
+    """``(outputs, inputs)`` booleans from the conv index matrix, any channel to any channel."""
+    index = spec.conv_index_matrix() >= 0
+    c_out, c_in = spec.out_channels, spec.in_channels
+    blocks = index.reshape(c_out, index.shape[0] // c_out, c_in, index.shape[1] // c_in)
+    return blocks.any(axis=(0, 2))
+
+
+def stack_dependency(layers, cell: int, layer: int) -> list[np.ndarray]:
+    """The flat cells output ``cell`` (flat index) of ``layer`` depends on, level by level.
+
+    Brute force: mark the output cell, and follow the dependency down through
+    each layer's ``conv_index_matrix`` (an entry >= 0 means the output reads
+    that input). Index 0 is the stack's input.
+    """
+    marked = np.zeros(layer_dependency(layers[layer]).shape[0], dtype=bool)
+    marked[cell] = True
+    levels = [marked]
+    for spec in reversed(layers[: layer + 1]):
+        marked = layer_dependency(spec).T.astype(int) @ marked.astype(int) > 0
+        levels.append(marked)
+    return levels[::-1]
+
+
+def stack_anchor(layers, level: int, cell: float) -> float:
+    """Where cell ``cell`` of ``level`` stands over the input, along one axis, by recursion.
+
+    ``layers`` are ``(k, s, pad_left, d, causal)``, bottom first. Input cell
+    ``n`` stands at ``n``; a cell of a layer stands where its window's
+    anchor stands in the level below: the last tap of a causal window, the
+    middle of the first and last taps otherwise (positions are affine, so
+    the middle of two is where a fractional tap would stand).
+    """
+    if level == 0:
+        return float(cell)
+    k, s, pad, d, causal = layers[level - 1]
+    first = cell * s - pad
+    last = first + d * (k - 1)
+    if causal:
+        return stack_anchor(layers, level - 1, last)
+    return (stack_anchor(layers, level - 1, first) + stack_anchor(layers, level - 1, last)) / 2

@@ -21,25 +21,6 @@ from convmanim.receptive import Field, Stack, receptive_field, wavenet
 from tests import oracle
 
 
-def dependency(spec) -> np.ndarray:
-    """``(outputs, inputs)`` booleans from the conv index matrix, any channel to any channel."""
-    index = spec.conv_index_matrix() >= 0
-    c_out, c_in = spec.out_channels, spec.in_channels
-    blocks = index.reshape(c_out, index.shape[0] // c_out, c_in, index.shape[1] // c_in)
-    return blocks.any(axis=(0, 2))
-
-
-def brute_force(stack: Stack, cell: int, layer: int) -> list[np.ndarray]:
-    """The flat cells output ``cell`` (flat index) of ``layer`` depends on, level by level."""
-    marked = np.zeros(dependency(stack.layers[layer]).shape[0], dtype=bool)
-    marked[cell] = True
-    levels = [marked]
-    for spec in reversed(stack.layers[: layer + 1]):
-        marked = dependency(spec).T.astype(int) @ marked.astype(int) > 0
-        levels.append(marked)
-    return levels[::-1]
-
-
 def check_every_cell(stack: Stack) -> int:
     """Compare the stack with brute force and the loop oracle at every output of every layer."""
     checked = 0
@@ -49,7 +30,7 @@ def check_every_cell(stack: Stack) -> int:
                  for ax in axes] for axes in zip(*stack._axes[: layer + 1])]
         for flat, cell in enumerate(itertools.product(*map(range, size))):
             seen = stack.seen(cell if stack.ndim == 2 else cell[0], layer)
-            brute = brute_force(stack, flat, layer)
+            brute = oracle.stack_dependency(stack.layers, flat, layer)
             assert len(seen) == len(brute) == layer + 2
             for mask, want in zip(seen, brute):
                 np.testing.assert_array_equal(mask.ravel(), want)
