@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from .modes.arithmetic import ArithmeticScene
     from .modes.numerical import NumericalScene
     from .modes.numerical_gradient import NumericalGradientScene
-    from .receptive import Stack
+    from .modes.stack import StackScene
+    from .receptive import Stack, parse_stack
     from .torch_compat import torch_parameters
 
 __all__ = [
@@ -50,9 +51,11 @@ __all__ = [
     "NumericalScene",
     "SpecError",
     "Stack",
+    "StackScene",
     "TransposedConvSpec",
     "TransposedConvSpec1d",
     "__version__",
+    "parse_stack",
     "torch_parameters",
 ]
 
@@ -66,6 +69,7 @@ _LAZY = {
     "TransposedConvSpec": "convmanim.geometry",
     "TransposedConvSpec1d": "convmanim.geometry",
     "Stack": "convmanim.receptive",
+    "parse_stack": "convmanim.receptive",
     "torch_parameters": "convmanim.torch_compat",
     "AlphabetGradientScene": "convmanim.modes.alphabet_gradient",
     "AlphabetRelationshipScene": "convmanim.modes.alphabet",
@@ -74,6 +78,7 @@ _LAZY = {
     "DepthwiseSeparableScene": "convmanim.modes.arithmetic",
     "NumericalGradientScene": "convmanim.modes.numerical_gradient",
     "NumericalScene": "convmanim.modes.numerical",
+    "StackScene": "convmanim.modes.stack",
 }
 
 

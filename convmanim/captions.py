@@ -18,6 +18,7 @@ and gives output cell row 0, column 1.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,12 +35,18 @@ from .geometry import (
 )
 from .values import is_exact, plain_value
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .receptive import Stack
+
 __all__ = [
     "formula_in_words",
     "gather_caption",
     "matrix_caption",
     "number",
+    "positions_in_words",
     "scatter_caption",
+    "stack_captions",
     "subscript",
     "window_caption",
 ]
@@ -298,3 +305,122 @@ def formula_in_words(spec: AnySpec) -> str:
                              f"2×{p} − {d}×({k} − 1) − 1) / {s}) + 1 = {o}")
     what = "Output size of the transposed convolution" if spec.is_transposed else "Output size"
     return f"{what}: {'; '.join(parts)}."
+
+
+# ------------------------------------------------------------ receptive fields
+def positions_in_words(positions: Sequence[int]) -> str:
+    """Sorted positions said briefly: ``7 to 15``, ``7, 11 and 15``, ``0 to 14, every 2nd``.
+
+    Runs of neighbours are said as ranges (up to four of them), anything
+    else by its count and ends.
+
+    Examples
+    --------
+    >>> [positions_in_words(p) for p in ([3], [7, 8, 9], [7, 15], list(range(0, 15, 2)))]
+    ['3', '7 to 9', '7 and 15', '0 to 14, every 2nd']
+    >>> positions_in_words([0, 1, 3, 4, 5, 7, 8, 9])
+    '0 to 1, 3 to 5 and 7 to 9'
+
+    """
+    items = [int(p) for p in positions]
+    if not items:
+        return "none"
+    steps = {b - a for a, b in itertools.pairwise(items)}
+    if len(items) <= 4 and steps != {1}:
+        return _and([str(p) for p in items])
+    if steps <= {1}:
+        return _span(items[0], items[-1])
+    if len(steps) == 1:
+        step = steps.pop()
+        return f"{items[0]} to {items[-1]}, every {_ordinal(step)}"
+    runs = [[items[0]]]
+    for p in items[1:]:
+        if p == runs[-1][-1] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    if len(runs) <= 4:
+        return _and([_span(run[0], run[-1]) for run in runs])
+    return f"{len(items)} positions from {items[0]} to {items[-1]}"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _signed(n: int) -> str:
+    return f"−{-n}" if n < 0 else str(n)
+
+
+def _cells_of(mask: np.ndarray) -> str:
+    """The cells a mask marks (a product of positions per axis, as a stack's :meth:`seen`)."""
+    axes = [np.nonzero(mask.any(axis=tuple(b for b in range(mask.ndim) if b != a)))[0]
+            for a in range(mask.ndim)]
+    if mask.ndim == 1:
+        return positions_in_words(axes[0])
+    rows, cols = positions_in_words(axes[0]), positions_in_words(axes[1])
+    return f"rows and columns {rows}" if rows == cols else f"rows {rows} and columns {cols}"
+
+
+def _cell_name(cell: Sequence[int]) -> str:
+    return str(cell[0]) if len(cell) == 1 else f"({cell[0]}, {cell[1]})"
+
+
+def stack_captions(stack: Stack, cell: Sequence[int]) -> list[list[str]]:
+    """What each step of a receptive-field trace shows, in sentences.
+
+    Step 0 shows output ``cell`` of the top layer; step ``t`` the cells of
+    the level ``t`` layers down that it depends on (:meth:`Stack.seen`); the
+    last step, the input cells and the stack's closed forms
+    (:attr:`Stack.fields`): the receptive field ``r``, the jump and the
+    start, and the span they give the cell.
+
+    Returns
+    -------
+    list of list of str
+        Per step, its sentences (a picture writes one per line; a subtitle
+        joins them).
+
+    Examples
+    --------
+    >>> from convmanim.receptive import wavenet
+    >>> stack_captions(wavenet(), (15,))[-1]  # doctest: +NORMALIZE_WHITESPACE
+    ['Output 15 of layer 4 sees 16 inputs: 0 to 15.',
+     'r = 16, jump = 1, start = −15: it spans −15 + 15×1 = 0 to 0 + 16 − 1 = 15.']
+    """
+    from .receptive import layer_text
+
+    top = len(stack)
+    cell = tuple(int(c) for c in cell)
+    seen = stack.seen(cell if len(cell) > 1 else cell[0])
+    name = _cell_name(cell)
+    out = [[f"Output {name} of layer {top} ({layer_text(stack.layers[-1], stack.kinds[-1])}): "
+            "which inputs does it see?"]]
+    for level in range(top - 1, 0, -1):
+        count = int(seen[level].sum())
+        through = (f"layer {top}" if level == top - 1 else f"layers {top} and {level + 1}"
+                   if level == top - 2 else f"layers {top} to {level + 1}")
+        plural = "cell" if count == 1 else "cells"
+        out.append([f"Through {through} it depends on {count} {plural} of layer {level}'s "
+                    f"output: {_cells_of(seen[level])}."])
+    count = int(seen[0].sum())
+    field = stack.field()
+    spans = field.span(cell)
+    words = []
+    axes = list(zip(spans, field.size, field.jump, field.start, cell))
+    same = len(set(axes)) == 1
+    for axis, ((lo, hi), r, j, u, n) in enumerate(axes[:1] if same else axes):
+        where = ("" if len(cell) == 1 else " rows and columns" if same else
+                 " rows" if axis == 0 else " columns")
+        words.append(f"r = {r}, jump = {j}, start = {_signed(u)}: it spans{where} "
+                     f"{_signed(u)} + {n}×{j} = {_signed(lo)} to {_signed(lo)} + {r} − 1 = "
+                     f"{_signed(hi)}")
+    inputs = "input" if count == 1 else "inputs"
+    last = [f"Output {name} of layer {top} sees {count} {inputs}: {_cells_of(seen[0])}."]
+    clipped = any(lo < 0 or hi >= n for (lo, hi), n in zip(spans, stack.sizes[0]))
+    last += [w + "." for w in words]
+    if clipped:
+        last.append("Padding cuts the span: only real inputs are seen.")
+    out.append(last)
+    return out

@@ -64,6 +64,8 @@ __all__ = [
     "MAX_LECTURE_PARTS",
     "MAX_MATRIX_SIDE",
     "MAX_NUMERICAL_GRID",
+    "MAX_STACK_EXTENT",
+    "MAX_STACK_LAYERS_DRAWN",
     "MAX_VIDEO_SECONDS",
     "MIN_BLOCK_COLUMNS",
     "MIN_GRID_CELL_PX",
@@ -71,6 +73,8 @@ __all__ = [
     "MODES",
     "check_render_size",
     "check_scene",
+    "check_settings",
+    "check_stack_size",
     "check_symbol",
     "check_symbols",
 ]
@@ -119,6 +123,19 @@ channel's first entry, a ``⋮`` and one entry the current row multiplies."""
 
 MIN_GRID_CELL_PX = 4
 """Pixels of a cell of the alphabet mode's channel grids, at least."""
+
+MAX_STACK_LAYERS_DRAWN = {1: 8, 2: 4}
+"""Layers of a stack drawn one above another: rows of cells in 1-D, slanted planes in 2-D.
+
+Each level is a row (a plane) with room for the lines between levels; beyond
+eight rows or four planes a level is thinner than a label at 1080p."""
+
+MAX_STACK_EXTENT = {1: 96, 2: 32}
+"""Input positions the widest level of a stack spans (its padding included), per axis.
+
+Every level stands over the input positions it reads, so the picture is as
+wide as the widest level: 96 cells in a row are 17 px each at 1080p, 32 cells
+along a side of a slanted plane about 12 px."""
 
 CHANNELS_NOT_DRAWN: frozenset[str] = frozenset()
 """Modes that draw one channel only, for now."""
@@ -239,6 +256,41 @@ def check_render_size(
                 f"{spec.describe()}: an animation of {steps} steps is more than the limit of "
                 f"{MAX_ANIMATION_STEPS} (17 minutes at one second per step); "
                 "draw a still of one step with -e, or use a smaller input"
+            )
+
+
+def check_stack_size(stack: object) -> None:
+    """Raise unless a :class:`~convmanim.receptive.Stack` is small enough to draw.
+
+    At most :data:`MAX_STACK_LAYERS_DRAWN` layers and
+    :data:`MAX_STACK_EXTENT` input positions along an axis. The scene also
+    checks, at the resolution it renders, that cells and labels are big
+    enough (:class:`~convmanim.modes.stack.StackScene`).
+
+    Raises
+    ------
+    SpecError
+        One line naming the stack, the size, the limit and why.
+    """
+    ndim = stack.ndim  # type: ignore[attr-defined]
+    layers = len(stack)  # type: ignore[arg-type]
+    what = "rows of cells" if ndim == 1 else "slanted planes"
+    limit = MAX_STACK_LAYERS_DRAWN[ndim]
+    if layers > limit:
+        raise SpecError(f"{layers} layers: a {ndim}-D stack draws at most {limit}, one above "
+                        f"another as {what} (more would be thinner than a label at 1080p); "
+                        "trace fewer layers")
+    extents = [level.extent() for level in stack.levels]  # type: ignore[attr-defined]
+    for axis in range(ndim):
+        first = min(e[axis][0] for e in extents)
+        last = max(e[axis][1] for e in extents)
+        width = round(last - first)
+        if width > MAX_STACK_EXTENT[ndim]:
+            along = "" if ndim == 1 else (" rows" if axis == 0 else " columns")
+            raise SpecError(
+                f"the stack's levels span {width}{along} input positions, padding included, "
+                f"more than the limit of {MAX_STACK_EXTENT[ndim]} for a {ndim}-D stack (a cell "
+                "would be too small to see at 1080p); use a smaller input, padding or dilation"
             )
 
 
@@ -404,13 +456,32 @@ def check_scene(scene_cls: type, mode: str | None) -> None:
         ``Slow.step_time must be a number in [0.1, 60] seconds, got nan``.
     """
     from .geometry import ConvSpec
-    from .theme import THEMES, Theme
 
     owner = scene_cls.__name__
     spec = getattr(scene_cls, "spec", None)
     if not isinstance(spec, (ConvSpec, TransposedConvSpec)):
         raise SpecError(f"{owner}.spec must be a ConvSpec, a ConvSpec1d or their .transposed(), "
                         f"got {_shown(spec)}")
+    check_settings(scene_cls)
+    if mode is not None:  # the command line's very message: it describes the spec
+        check_render_size(spec, mode, animated=vars_of(scene_cls).get("still_step") is None)
+
+
+def check_settings(scene_cls: type) -> None:
+    """Check a scene class's settings: theme, times, flags, still step, seed, symbols.
+
+    The part of :func:`check_scene` that does not depend on what the scene
+    draws; a scene that draws something else than one spec (a stack of
+    layers) checks its subject itself and calls this.
+
+    Raises
+    ------
+    SpecError
+        One line naming the class and the attribute.
+    """
+    from .theme import THEMES, Theme
+
+    owner = scene_cls.__name__
     attrs = vars_of(scene_cls)
     theme = attrs.get("theme", "light")
     if not (isinstance(theme, Theme) or (isinstance(theme, str) and theme in THEMES)):
@@ -454,8 +525,6 @@ def check_scene(scene_cls: type, mode: str | None) -> None:
                 raise SpecError(f"{owner}.{exc}") from None
         else:
             check_symbols(symbols, (f"{owner}.symbols[0]", f"{owner}.symbols[1]"))
-    if mode is not None:  # the command line's very message: it describes the spec
-        check_render_size(spec, mode, animated=still is None)
 
 
 def vars_of(cls: type) -> dict[str, object]:
