@@ -72,6 +72,7 @@ GIFS    := arithmetic_conv arithmetic_transposed_conv arithmetic_dilated \
            arithmetic_channels numerical_conv numerical_max numerical_transposed \
            numerical_channels numerical_checkerboard numerical_pixel_shuffle \
            alphabet_relationship alphabet_channels numerical_causal_1d alphabet_causal_1d \
+           stack_wavenet stack_grid \
            numerical_gradient alphabet_gradient
 gallery: setup
 	rm -f media/gallery/*.gif
@@ -115,6 +116,11 @@ gallery/numerical_causal_1d:
 gallery/alphabet_causal_1d:
 	$(GALLERY) alphabet --1d -i 8 -k 3 -d 2 -p causal -a -qa 640x360@10 $(GOPT) \
 		alphabet_causal_1d
+gallery/stack_wavenet:
+	$(GALLERY) stack "k2 causal; k2 d2 causal; k2 d4 causal; k2 d8 causal" -i 16 -a \
+		-qa 854x480@10 $(GOPT) stack_wavenet
+gallery/stack_grid:
+	$(GALLERY) stack "k3 s2 p1; k3 d2" -i 11x11 -c 1x1 -a -qa 854x480@10 $(GOPT) stack_grid
 
 gallery/numerical_gradient:
 	$(GALLERY) numerical -i 5 -k 3 -s 2 -p 1 --gradient -a $(GQ) numerical_gradient

@@ -263,60 +263,9 @@ def _seed_options(transposed: bool) -> Callable[[Callable[..., Any]], Callable[.
                          help="nn.Conv2d's groups: it divides both channel counts, and each "
                               "filter sees only its group's channels. GROUPS = C_IN = C_OUT "
                               "is a depthwise conv."),
-            click.option("-e", "--step", type=int, default=None,
-                         help="Step to draw as a still, 0-based in row-major order over the "
-                              "output (default 0). Ignored with -a."),
-            click.option("-a", "--animation", is_flag=True,
-                         help="Render an animation (MP4 unless --format says otherwise) "
-                              "instead of a still."),
-            click.option("-y", "--type", "still_type", type=click.Choice(["png", "pdf", "svg"]),
-                         default="png", show_default=True,
-                         help="Still format; pdf and svg are vector."),
-            click.option("-q", "--quality", default="h", show_default=True,
-                         envvar="CONVMANIM_QUALITY", show_envvar=True,
-                         help="Still quality: l m h p k (480p to 2160p), a DPI number "
-                              "as in the original tool (600 -> k), or WxH such as 1280x720."),
-            click.option("-qa", "--quality-animation", default="h", show_default=True,
-                         envvar="CONVMANIM_QUALITY_ANIMATION", show_envvar=True,
-                         help="Animation quality: l (480p15) m (720p30) h (1080p60) "
-                              "p (1440p60) k (2160p60), a DPI number (150 -> m), or "
-                              "WxH@FPS such as 640x360@30."),
-            click.option("--format", "formats", multiple=True,
-                         type=click.Choice(["mp4", "gif", "webm", "mov"]),
-                         help="Animation format; repeat for several (mov has a transparent "
-                              "background). Implies -a."),
-            click.option("--output-dir", default="media", show_default=True,
-                         envvar="CONVMANIM_OUTPUT_DIR", show_envvar=True,
-                         type=click.Path(file_okay=False),
-                         help="Where files are written."),
-            click.option("--theme", type=click.Choice(["light", "dark"]), default="light",
-                         show_default=True, help="Colour theme."),
-            click.option("--step-time", type=click.FloatRange(min=0.1, max=60),
-                         default=None,
-                         help="Seconds per step, the same for every step. Default: paced, "
-                              "the first steps long enough to read their caption, then "
-                              "faster."),
-            click.option("--subtitles", is_flag=True,
-                         help="Also write NAME.vtt (WebVTT): one cue per step, its caption in "
-                              "plain words and numbers; MP4, MOV and WebM carry the cues as a "
-                              "subtitle track. Implies -a."),
-            click.option("--stepwise", is_flag=True,
-                         help="No motion: one still frame per step, like the original GIFs."),
+            *_render_options(),
             click.option("--intro", is_flag=True,
                          help="Open with the output-size formula, numbers put in."),
-            *_encoding_options(),
-            click.option("--no-progress", is_flag=True, help="Hide the progress bar."),
-            click.option("--no-tex", is_flag=True, envvar="CONVMANIM_NO_TEX",
-                         show_envvar=True,
-                         help="Typeset the labels with Pango instead of LaTeX: for a "
-                              "machine without latex and dvisvgm."),
-            click.option("--slides", is_flag=True,
-                         help="Render a slide deck, one slide per step (a title slide first "
-                              "with --intro), at the -qa quality: NAME.html (works offline: "
-                              "reveal.js and the videos inside; arrow keys step, S shows each "
-                              "step's caption as a speaker note) and slides/NAME.json for "
-                              "'manim-slides present --folder OUTPUT_DIR/slides NAME'. Needs "
-                              "pip install 'convmanim[slides]'."),
         ]
         if transposed:
             options.append(
@@ -338,6 +287,69 @@ def _seed_options(transposed: bool) -> Callable[[Callable[..., Any]], Callable[.
         return f
 
     return decorate
+
+
+def _render_options(
+    step_help: str = "Step to draw as a still, 0-based in row-major order over the output "
+                     "(default 0). Ignored with -a.",
+) -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """The flags of every drawing command.
+
+    The step or the animation, formats, quality, output folder, theme, pace,
+    subtitles, encoding, progress bar, LaTeX and slides.
+    """
+    return [
+        click.option("-e", "--step", type=int, default=None, help=step_help),
+        click.option("-a", "--animation", is_flag=True,
+                     help="Render an animation (MP4 unless --format says otherwise) "
+                          "instead of a still."),
+        click.option("-y", "--type", "still_type", type=click.Choice(["png", "pdf", "svg"]),
+                     default="png", show_default=True,
+                     help="Still format; pdf and svg are vector."),
+        click.option("-q", "--quality", default="h", show_default=True,
+                     envvar="CONVMANIM_QUALITY", show_envvar=True,
+                     help="Still quality: l m h p k (480p to 2160p), a DPI number "
+                          "as in the original tool (600 -> k), or WxH such as 1280x720."),
+        click.option("-qa", "--quality-animation", default="h", show_default=True,
+                     envvar="CONVMANIM_QUALITY_ANIMATION", show_envvar=True,
+                     help="Animation quality: l (480p15) m (720p30) h (1080p60) "
+                          "p (1440p60) k (2160p60), a DPI number (150 -> m), or "
+                          "WxH@FPS such as 640x360@30."),
+        click.option("--format", "formats", multiple=True,
+                     type=click.Choice(["mp4", "gif", "webm", "mov"]),
+                     help="Animation format; repeat for several (mov has a transparent "
+                          "background). Implies -a."),
+        click.option("--output-dir", default="media", show_default=True,
+                     envvar="CONVMANIM_OUTPUT_DIR", show_envvar=True,
+                     type=click.Path(file_okay=False),
+                     help="Where files are written."),
+        click.option("--theme", type=click.Choice(["light", "dark"]), default="light",
+                     show_default=True, help="Colour theme."),
+        click.option("--step-time", type=click.FloatRange(min=0.1, max=60),
+                     default=None,
+                     help="Seconds per step, the same for every step. Default: paced, "
+                          "the first steps long enough to read their caption, then "
+                          "faster."),
+        click.option("--subtitles", is_flag=True,
+                     help="Also write NAME.vtt (WebVTT): one cue per step, its caption in "
+                          "plain words and numbers; MP4, MOV and WebM carry the cues as a "
+                          "subtitle track. Implies -a."),
+        click.option("--stepwise", is_flag=True,
+                     help="No motion: one still frame per step, like the original GIFs."),
+        *_encoding_options(),
+        click.option("--no-progress", is_flag=True, help="Hide the progress bar."),
+        click.option("--no-tex", is_flag=True, envvar="CONVMANIM_NO_TEX",
+                     show_envvar=True,
+                     help="Typeset the labels with Pango instead of LaTeX: for a "
+                          "machine without latex and dvisvgm."),
+        click.option("--slides", is_flag=True,
+                     help="Render a slide deck, one slide per step (a title slide first "
+                          "with --intro), at the -qa quality: NAME.html (works offline: "
+                          "reveal.js and the videos inside; arrow keys step, S shows each "
+                          "step's caption as a speaker note) and slides/NAME.json for "
+                          "'manim-slides present --folder OUTPUT_DIR/slides NAME'. Needs "
+                          "pip install 'convmanim[slides]'."),
+    ]
 
 
 def _encoding_options() -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
@@ -417,7 +429,8 @@ def _check_still_type(animated: bool) -> None:
         )
 
 
-def _check_before_render(spec: AnySpec, options: dict[str, Any], *, animated: bool) -> None:
+def _check_before_render(spec: AnySpec | None, options: dict[str, Any], *,
+                         animated: bool) -> None:
     """What every mode checks before drawing: size limits, step time, LaTeX.
 
     With ``--no-tex`` the labels are typeset with Pango for the rest of the
@@ -428,7 +441,7 @@ def _check_before_render(spec: AnySpec, options: dict[str, Any], *, animated: bo
     from .limits import MODES, check_render_size
 
     ctx = click.get_current_context()
-    if ctx.info_name in MODES:
+    if ctx.info_name in MODES and spec is not None:
         check_render_size(spec, ctx.info_name, animated=animated,
                           separable=bool(options.get("separable")))
     step_time = options.get("step_time")
@@ -474,18 +487,27 @@ def _remember_labels() -> None:
 
 def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) -> None:
     """Build the scene subclass from the flags and render it."""
-    from .render import render_animation, render_still, resolve_quality
-
     spec = spec_from_options(options)
-    animated = options["animation"] or bool(options["formats"]) or options["subtitles"]
+    animated = _animated(options)
     _check_still_type(animated or bool(options.get("slides")))
     _check_before_render(spec, options, animated=animated or bool(options.get("slides")))
+    _render_scene(scene_base, options, {"spec": spec, "intro": options["intro"], **extra})
+
+
+def _animated(options: dict[str, Any]) -> bool:
+    """Whether the flags ask for an animation (``-a``, ``--format``, ``--subtitles``)."""
+    return bool(options["animation"] or options["formats"] or options["subtitles"])
+
+
+def _render_scene(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Render a subclass of ``scene_base`` with ``extra`` and the drawing flags' attributes."""
+    from .render import render_animation, render_still, resolve_quality
+
+    animated = _animated(options)
     quality = resolve_quality(options["quality_animation"] if animated else options["quality"])
     attrs: dict[str, Any] = {
-        "spec": spec,
         "theme": options["theme"],
         "smooth": not options["stepwise"],
-        "intro": options["intro"],
         **extra,
     }
     if options["step_time"] is not None:
@@ -952,6 +974,70 @@ def alphabet(relationship: bool, gradient: bool, input_symbol: str | None,
         _render(AlphabetScene, options, extra)
 
 
+EPILOG_STACK = """\b
+Examples:
+  convmanim stack "k2 causal; k2 d2 causal; k2 d4 causal; k2 d8 causal" -i 16 -a wavenet
+  convmanim stack "k3 s2 p1; k3 p1; k3 d2" -i 16 -e 3 strided      still of the last step
+  convmanim stack "k3 s2 p1; k3 d2" -i 11x11 -a grid                2-D: slanted planes
+  convmanim stack "k3 p1; max2; k3 p1; avg2" -i 16 -c 3 -a pooled   trace output 3
+
+\b
+The layers, bottom first, split by ";"; each is one window, then any of the rest:
+  kN       a convolution, kernel N            maxN, avgN   max or average pooling
+  sN       stride (default 1; a pooling's: N)  pN          N zeros on both ends
+  causal   d(k-1) zeros on the left only (1-D) dN          dilation (default 1)
+In 2-D a number may be per axis, rows by columns: k3x1 s1x2.
+"""
+
+
+@main.command(epilog=EPILOG_STACK)
+@click.argument("layers")
+@click.argument("name")
+@click.option("-i", "--input-size", default="16", show_default=True, metavar="L|HxW",
+              help="The input: a length such as 16 makes every layer 1-D (rows of cells); "
+                   "HxW such as 16x16 makes them 2-D (slanted planes).")
+@click.option("-c", "--cell", default=None, metavar="N|RxC",
+              help="The top layer's output cell to trace: N in 1-D, RxC (row by column) in "
+                   "2-D. Default: the last cell of a causal stack, else the middle one.")
+@_apply(_render_options("Step to draw as a still: 0 is the output cell, each next step one "
+                        "level further down, the last the input (default 0). Ignored with -a."))
+def stack(layers: str, input_size: str, cell: str | None, **options: Any) -> None:
+    """The receptive field of one output cell, traced down a stack of layers.
+
+    LAYERS is the stack written out, such as "k3 s2 p1; k3 p1; k3 d2" (see
+    below). The levels are drawn one above another, the input at the bottom,
+    each cell over the input positions it reads, the padding dashed. Step by
+    step, from the chosen output cell down to the input, the cells it
+    depends on are shaded (a dilated kernel's holes stay gaps), and beside
+    each level its layer and its receptive field on the input: r, the jump
+    (the product of the strides) and the start, from the closed forms.
+    """
+    _start_latex_early(options["no_tex"])
+    from .geometry import parse_pair
+    from .limits import check_stack_size
+    from .modes.stack import StackScene
+    from .receptive import parse_stack
+
+    parsed = parse_stack(layers, input_size)
+    check_stack_size(parsed)
+    extra: dict[str, Any] = {"layers": parsed}
+    if cell is not None:
+        pair = parse_pair("--cell", cell)
+        extra["cell"] = pair[0] if "x" not in cell.lower().replace("×", "x") else pair
+        try:
+            parsed.seen(extra["cell"])
+        except SpecError:
+            size = "x".join(map(str, parsed.sizes[-1]))
+            form = "N" if parsed.ndim == 1 else "RxC"
+            raise SpecError(f"--cell {cell} is not a cell of the top layer's output of {size} "
+                            f"(give {form}, counted from 0)") from None
+    animated = _animated(options)
+    _check_still_type(animated or bool(options.get("slides")))
+    _check_before_render(None, options, animated=animated)
+    type("StackSceneCli", (StackScene,), extra).check_attributes()  # the cell, before LaTeX
+    _render_scene(StackScene, options, extra)
+
+
 @main.command()
 @click.option("-i", "--input-size", type=SIZE, default="5", show_default=True)
 @click.option("-k", "--kernel-size", type=SIZE, default="3", show_default=True)
@@ -1031,7 +1117,7 @@ A lecture file (TOML):
   title = "Convolution arithmetic"     # also: quality, theme, step_time, title_time
   [[part]]
   title = "Padding"                    # also: subtitle, mode (arithmetic, numerical,
-  input_size = 5                       # alphabet), the long flags as keys (kernel_size,
+  input_size = 5                       # alphabet, stack), the long flags as keys (kernel_size,
   kernel_size = 3                      # stride, padding, dilation, transposed, ...),
   padding = 1                          # operation = "max" for numerical pooling
   [[part]]
@@ -1040,6 +1126,10 @@ A lecture file (TOML):
   input_size = 8
   dilation = 2
   padding = "causal"                   # d(k-1) zeros on the left only
+  [[part]]
+  title = "WaveNet"                    # a stack part: layers as the stack command's,
+  mode = "stack"                       # input_size 16 (1-D) or "16x16", cell
+  layers = "k2 causal; k2 d2 causal; k2 d4 causal; k2 d8 causal"
 """
 
 

@@ -45,6 +45,14 @@ true`` (``alphabet`` and ``numerical``) plays backprop through the part's conv,
 as the command line's ``--gradient``; a numerical part then takes
 ``grad_values``, the upstream gradient (one number per output cell).
 
+A ``stack`` part traces a receptive field down a stack of layers (the
+command line's ``convmanim stack``): ``layers`` (required, the command
+line's text, such as ``"k3 s2 p1; k3 p1; k3 d2"``), ``input_size`` (a
+length such as ``16`` for 1-D layers, ``"16x16"`` or ``[16, 16]`` for 2-D)
+and ``cell`` (the top layer's output cell to trace: ``15``, or ``"3x4"`` or
+``[3, 4]`` in 2-D); besides those only ``title``, ``subtitle``, ``theme``,
+``step_time`` and ``stepwise``.
+
 Every part is checked before anything is rendered; an error is one line
 naming the file, the part and the key. All scenes are rendered in one pass
 into one H.264 stream, at one resolution and frame rate, and the file is
@@ -71,6 +79,10 @@ else:  # pragma: no cover - Python 3.10
 from .durations import clock
 from .geometry import AnySpec, Pair, SpecError, drawable, parse_pair, spec_from_arguments
 from .subtitles import Cue, read_webvtt, webvtt
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .receptive import Stack
 
 __all__ = [
     "LECTURE_KEYS",
@@ -110,13 +122,19 @@ MODE_KEYS: dict[str, tuple[str, ...]] = {
                   "overlap", "upsample", "pixel_shuffle", "pixel_unshuffle", "gradient",
                   "grad_values"),
     "alphabet": ("relationship", "gradient"),
+    "stack": ("layers", "cell"),
 }
 """Keys only a part of that mode may have."""
+
+STACK_KEYS = ("title", "subtitle", "mode", "input_size", "theme", "step_time", "stepwise",
+              "layers", "cell")
+"""Every key a ``stack`` part may have: it has layers, not one spec."""
 
 OPERATIONS = ("convolution", "average", "max")
 THEMES = ("light", "dark")
 DEFAULT_TITLE_TIME = 2.5
-MODE_TITLES = {"arithmetic": "Arithmetic", "numerical": "Numerical", "alphabet": "Matrix"}
+MODE_TITLES = {"arithmetic": "Arithmetic", "numerical": "Numerical", "alphabet": "Matrix",
+               "stack": "Receptive field"}
 
 
 class LectureError(ValueError):
@@ -135,9 +153,10 @@ class Part:
     title, subtitle
         Shown on the part's title card.
     mode
-        ``"arithmetic"``, ``"numerical"`` or ``"alphabet"``.
+        ``"arithmetic"``, ``"numerical"``, ``"alphabet"`` or ``"stack"``.
     spec
-        The spec the scene draws.
+        The spec the scene draws (a :class:`~convmanim.receptive.Stack`
+        for a ``stack`` part).
     scene
         The scene class, configured like the command line configures it.
     """
@@ -146,12 +165,15 @@ class Part:
     title: str
     subtitle: str
     mode: str
-    spec: AnySpec
+    spec: AnySpec | Stack
     scene: type
 
     def summary(self) -> str:
         """The line under the card's title: the mode and the spec."""
         what = MODE_TITLES[self.mode]
+        if self.mode == "stack":
+            size = "×".join(map(str, self.spec.sizes[0]))  # type: ignore[union-attr]
+            return f"{what}: {self.spec.text()} on an input of {size}"  # type: ignore
         operation = getattr(self.scene, "mode", "convolution")
         if self.mode == "numerical" and operation != "convolution":
             what = f"{what}, {operation} pooling"
@@ -496,11 +518,14 @@ def _parse_part(source: str, number: int, raw: Mapping[str, Any], defaults: Mapp
         if key in others:
             owner = next(m for m, keys in MODE_KEYS.items() if key in keys)
             raise LectureError(f"{where}: key {key!r} is for mode {owner!r}, not {mode!r}")
-    _check_keys(where, raw, PART_KEYS + MODE_KEYS[mode])
+    _check_keys(where, raw, STACK_KEYS if mode == "stack" else PART_KEYS + MODE_KEYS[mode],
+                " (a stack part takes layers, input_size and cell)" if mode == "stack" else "")
     if not isinstance(title, str) or not title.strip():
         raise LectureError(f"{where}: title is required (a non-empty string)")
     title = _text(where, raw, "title", MAX_TITLE_CHARACTERS)
     subtitle = _text(where, raw, "subtitle", MAX_SUBTITLE_CHARACTERS, lines=True)
+    if mode == "stack":
+        return _stack_part(where, number, title.strip(), subtitle, raw, defaults)
     transposed = _get(where, raw, "transposed", bool, False)
     one_d = _get(where, raw, "1d", bool, False)
     sizes = {
@@ -547,6 +572,46 @@ def _parse_part(source: str, number: int, raw: Mapping[str, Any], defaults: Mapp
         message = str(exc).replace(f"{scene.__name__}.", "")
         raise LectureError(f"{where}: {message}") from None
     return Part(number, title.strip(), subtitle, mode, scene.spec, scene)
+
+
+def _stack_part(where: str, number: int, title: str, subtitle: str, raw: Mapping[str, Any],
+                defaults: Mapping[str, Any]) -> Part:
+    """A ``stack`` part: the layers, the input, the cell, and the settings."""
+    from .modes.stack import StackScene
+    from .receptive import parse_stack
+
+    layers = _get(where, raw, "layers", str, None)
+    if layers is None:
+        raise LectureError(f"{where}: layers is required, such as \"k3 s2 p1; k3 p1\"")
+    size = raw.get("input_size", 16)
+    if isinstance(size, bool) or not isinstance(size, (int, str, list)):
+        raise LectureError(f"{where}: input_size must be a length such as 16, \"HxW\" or "
+                           f"[h, w], got {size!r}")
+    attrs: dict[str, Any] = {
+        "theme": (_get_choice(where, raw, "theme", THEMES, "light") if "theme" in raw
+                  else defaults["theme"]),
+        "smooth": not _get(where, raw, "stepwise", bool, False),
+    }
+    step_time = _get_time(where, raw, "step_time", defaults["step_time"])
+    if step_time is not None:
+        attrs["step_time"] = step_time
+    try:
+        stack = parse_stack(layers, size)
+        attrs["layers"] = stack
+        if "cell" in raw:
+            cell = raw["cell"]
+            if isinstance(cell, bool) or not isinstance(cell, (int, str, list)):
+                raise SpecError(f"cell must be a position such as 15, \"RxC\" or [r, c], got "
+                                f"{cell!r}")
+            one = isinstance(cell, int) or (isinstance(cell, str) and "x" not in cell.lower())
+            pair = parse_pair("cell", cell)
+            attrs["cell"] = pair[0] if one else pair
+        scene = type(f"LecturePart{number}", (StackScene,), attrs)
+        scene.check_attributes()
+    except SpecError as exc:
+        message = str(exc).replace(f"LecturePart{number}.", "")
+        raise LectureError(f"{where}: {message}") from None
+    return Part(number, title, subtitle, "stack", stack, scene)
 
 
 def _mode_scene(where: str, mode: str, raw: Mapping[str, Any], spec: AnySpec,

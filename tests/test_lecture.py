@@ -246,7 +246,7 @@ BAD = [
      "lecture.toml: part 1 ('P'): unknown key 'strid' (known: title, subtitle, mode,"),
     ("[[part]]\ntitle = 'A'\n[[part]]\ntitle = 'B'\nmode = 'matrix'\n",
      "lecture.toml: part 2 ('B'): mode must be one of arithmetic, numerical, alphabet, "
-     "got 'matrix'"),
+     "stack, got 'matrix'"),
     ("[[part]]\ntitle = 'P'\ninput_size = 3\nkernel_size = 5\n",
      "lecture.toml: part 1 ('P'): kernel_size: the effective kernel 5 (kernel 5) is larger "
      "than the padded input 3 (input 3 + 2×padding 0)"),
