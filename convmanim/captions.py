@@ -407,15 +407,24 @@ def stack_captions(stack: Stack, cell: Sequence[int]) -> list[list[str]]:
     count = int(seen[0].sum())
     field = stack.field()
     spans = field.span(cell)
-    words = []
     axes = list(zip(spans, field.size, field.jump, field.start, cell))
-    same = len(set(axes)) == 1
-    for axis, ((lo, hi), r, j, u, n) in enumerate(axes[:1] if same else axes):
-        where = ("" if len(cell) == 1 else " rows and columns" if same else
-                 " rows" if axis == 0 else " columns")
-        words.append(f"r = {r}, jump = {j}, start = {_signed(u)}: it spans{where} "
-                     f"{_signed(u)} + {n}×{j} = {_signed(lo)} to {_signed(lo)} + {r} − 1 = "
-                     f"{_signed(hi)}")
+    names = [""] if len(cell) == 1 else [" rows", " columns"]
+
+    def span(axis: int) -> str:
+        (lo, hi), r, j, u, n = axes[axis]
+        return (f"{names[axis]} {_signed(u)} + {n}×{j} = {_signed(lo)} to {_signed(lo)} + {r} − 1 "
+                f"= {_signed(hi)}")
+
+    def forms(axis: int) -> str:
+        _, r, j, u, _ = axes[axis]
+        return f"r = {r}, jump = {j}, start = {_signed(u)}"
+
+    if len(set(axes)) == 1 and len(cell) > 1:  # the same along both axes
+        words = [f"{forms(0)}: it spans rows and columns{span(0)[len(names[0]):]}"]
+    elif len({forms(a) for a in range(len(cell))}) == 1:
+        words = [f"{forms(0)}: it spans {', '.join(span(a).strip() for a in range(len(cell)))}"]
+    else:
+        words = [f"{forms(a)}: it spans{span(a)}" for a in range(len(cell))]
     inputs = "input" if count == 1 else "inputs"
     last = [f"Output {name} of layer {top} sees {count} {inputs}: {_cells_of(seen[0])}."]
     clipped = any(lo < 0 or hi >= n for (lo, hi), n in zip(spans, stack.sizes[0]))

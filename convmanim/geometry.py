@@ -49,6 +49,7 @@ __all__ = [
     "drawable",
     "is_1d_layer",
     "num_inputs",
+    "padding_only_steps",
     "parse_pair",
     "scatter_cells",
     "scatter_span",
@@ -645,6 +646,35 @@ def _correlate(
     return out.reshape(c_out, *direct.output_size)
 
 
+def padding_only_steps(size: int, kernel: int, stride: int, padding: int, dilation: int,
+                       output: int) -> list[int]:
+    """The steps along one axis whose window reads padding only, in order.
+
+    Only a window that reaches past an end of the input can: the few at
+    each end are checked, each in constant time, so a long input costs
+    nothing (a max pooling of a window of padding alone has no maximum).
+
+    Examples
+    --------
+    >>> padding_only_steps(1, 2, 1, 1, 2, 1)   # taps -1 and 1 of a 1-cell input
+    [0]
+    >>> padding_only_steps(10**9, 2, 2, 1, 1, 5 * 10**8 + 1)
+    []
+    """
+    if output <= 0:
+        return []
+    reach = dilation * (kernel - 1)
+    left = min(output, -(-padding // stride))            # steps whose first tap is < 0
+    right = max(left, -(-(size + padding - reach) // stride))  # steps whose last tap is >= size
+    out = []
+    for e in (*range(left), *range(right, output)):  # a few steps at each end
+        first = e * stride - padding
+        t = 0 if first >= 0 else -(first // dilation)  # the first tap at 0 or after
+        if not (t <= kernel - 1 and first + dilation * t < size):
+            out.append(e)
+    return out
+
+
 @dataclass(frozen=True, init=False)
 class ConvSpec(_Channels):
     """A 2-D convolution: input size, kernel, stride, padding and dilation.
@@ -1084,14 +1114,17 @@ class ConvSpec(_Channels):
                     f"padding {p} must be at most half the pooling window {eff}{where}"
                 )
         if mode == "max":
-            direct = self.direct()
-            mask = direct.input_mask()
-            for e, win in enumerate(direct.windows()):
-                if not mask[win[..., 0], win[..., 1]].any():
-                    raise SpecError(
-                        f"max pooling: the window of step {e} covers only padding "
-                        "(lower the padding or the dilation)"
-                    )
+            # a window is all padding where its rows, or its columns, are
+            rows, cols = (padding_only_steps(self.input_size[a], self.kernel_size[a],
+                                             self.stride[a], self.padding[a],
+                                             self.dilation[a], self.output_size[a])
+                          for a in range(2))
+            firsts = ([rows[0] * self.output_size[1]] if rows else []) + cols[:1]
+            if firsts:
+                raise SpecError(
+                    f"max pooling: the window of step {min(firsts)} covers only padding "
+                    "(lower the padding or the dilation)"
+                )
 
     # ------------------------------------------------------------ transpose
     def transposed(self) -> TransposedConvSpec:
@@ -2501,11 +2534,11 @@ class ConvSpec1d(_ChannelCounts):
         if 2 * p > eff:
             raise SpecError(f"padding {p} must be at most half the pooling window {eff}")
         if mode == "max":
-            for e in range(self.output_size):
-                t = self.taps(e)
-                if not np.any((t >= 0) & (t < self.input_size)):
-                    raise SpecError(f"max pooling: the window of step {e} covers only padding "
-                                    "(lower the padding or the dilation)")
+            empty = padding_only_steps(self.input_size, self.kernel_size, self.stride, p,
+                                       self.dilation, self.output_size)
+            if empty:
+                raise SpecError(f"max pooling: the window of step {empty[0]} covers only "
+                                "padding (lower the padding or the dilation)")
 
     # ------------------------------------------------------------- transpose
     def transposed(self) -> TransposedConvSpec1d:

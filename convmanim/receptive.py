@@ -728,7 +728,7 @@ def parse_stack(text: str, input_size: object) -> Stack:
         raise SpecError(f"layers are {len(text)} characters long, more than {_MAX_TEXT}")
     size = parse_input_size(input_size)
     one_d = isinstance(size, int)
-    chunks = [c.strip() for c in text.strip().rstrip(";").split(";")]
+    chunks = [" ".join(c.split()) for c in text.strip().rstrip(";").split(";")]
     if chunks == [""]:
         raise SpecError(f"no layers given: {GRAMMAR}")
     if len(chunks) > MAX_STACK_LAYERS:

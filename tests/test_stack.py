@@ -11,6 +11,7 @@ grammar, the command line and the lecture key.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -19,7 +20,7 @@ from click.testing import CliRunner
 
 from convmanim import StackScene
 from convmanim.cli import main
-from convmanim.geometry import ConvSpec, ConvSpec1d, SpecError
+from convmanim.geometry import ConvSpec, ConvSpec1d, SpecError, padding_only_steps
 from convmanim.lecture import LectureError, parse_lecture
 from convmanim.receptive import (
     Stack,
@@ -218,6 +219,7 @@ BAD = [
     ("k3", "ax3", "input_size must be an integer or HxW"),
     ("k3;" * 70, 1000, "70 layers, more than 64"),
     ("k" + "9" * 30, 16, "too large"),
+    ("k3\n q1", 16, r"layer 1 \(k3 q1\): unknown token 'q1'"),
 ]
 
 
@@ -226,6 +228,22 @@ def test_bad_layers_are_one_line_naming_the_token(text, size, message):
     with pytest.raises(SpecError, match=message) as info:
         parse_stack(text, size)
     assert "\n" not in str(info.value)
+
+
+def _padding_only_by_loops(size, kernel, stride, padding, dilation, output):
+    return [e for e in range(output)
+            if not any(0 <= e * stride - padding + t * dilation < size for t in range(kernel))]
+
+
+def test_windows_of_padding_alone_are_found_without_a_loop_over_the_input():
+    for size, kernel, stride, padding, dilation in itertools.product(
+            range(1, 9), range(1, 5), range(1, 4), range(0, 4), range(1, 4)):
+        output = (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+        assert padding_only_steps(size, kernel, stride, padding, dilation, output) == \
+            _padding_only_by_loops(size, kernel, stride, padding, dilation, output)
+    # a max pooling over a sequence of a billion cells is checked at once
+    assert parse_stack("max2", 10**9).sizes == ((10**9,), (5 * 10**8,))
+    assert parse_stack("max3 p1", "99999x99999").kinds == ("max",)
 
 
 def test_helpers_of_the_core():
@@ -277,6 +295,8 @@ def test_the_command_line(tmp_path):
         (["k3", "-e", "2"], "step must be in 0..1"),
         (["k3 causal", "-i", "8x8"], "causal padding is for 1-D layers"),
         (["k3", "-i", "200"], "more than the limit of 96"),
+        (["max2", "-i", "999999999"], "more than the limit of 96"),
+        (["k2 d99999999 causal", "-i", "16"], "more than the limit of 96"),
     ]:
         result = runner.invoke(main, ["stack", *args, "--output-dir", str(out), "x"])
         assert result.exit_code == 2
