@@ -272,6 +272,21 @@ def test_scene_attributes_are_checked_in_one_line():
         assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize("name", ["wavenet", "grid"])
+def test_every_label_is_at_least_10_px_high_at_480p(name):
+    stack, cell = STACKS[name]
+    scene = play_scene(type("S", (StackScene,), {"layers": stack, "cell": cell,
+                                                 "still_step": len(stack)}), LOW, draw=False)
+    p = scene.parts
+    labels = [*p.names, *(m for row in p.table for m in row), *p.indices,
+              *(line for caption in p.captions for line in caption)]
+    assert min(label.height for label in labels) * 480 / 8 >= 10
+    # and nothing leaves the frame
+    for mob in [*labels, *p.grids]:
+        assert abs(mob.get_left()[0]) <= 854 / 480 * 4 and abs(mob.get_right()[0]) <= 854 / 480 * 4
+        assert abs(mob.get_top()[1]) <= 4 and abs(mob.get_bottom()[1]) <= 4
+
+
 def test_too_small_a_resolution_is_refused_in_one_line():
     cls = type("S", (StackScene,), {"layers": parse_stack("k3 s2 p1; k3 d2", "11x11"),
                                     "still_step": 0})
