@@ -983,9 +983,12 @@ Examples:
 
 \b
 The layers, bottom first, split by ";"; each is one window, then any of the rest:
-  kN       a convolution, kernel N            maxN, avgN   max or average pooling
-  sN       stride (default 1; a pooling's: N)  pN          N zeros on both ends
-  causal   d(k-1) zeros on the left only (1-D) dN          dilation (default 1)
+  kN          a convolution of kernel N
+  maxN, avgN  max or average pooling of window N (stride N unless given)
+  sN          stride (default 1)
+  pN          N zeros on both ends
+  causal      d(k-1) zeros on the left only (1-D convolutions)
+  dN          dilation (default 1)
 In 2-D a number may be per axis, rows by columns: k3x1 s1x2.
 """
 
