@@ -287,6 +287,27 @@ def test_every_label_is_at_least_10_px_high_at_480p(name):
         assert abs(mob.get_top()[1]) <= 4 and abs(mob.get_bottom()[1]) <= 4
 
 
+@pytest.mark.render
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_label_reads_at_4_5_to_1_measured_on_the_picture(theme):
+    from tests.test_legibility import _check_labels, _render_still
+
+    stack, cell = STACKS["pooled"]
+    scene, image = _render_still(type("S", (StackScene,), {
+        "layers": stack, "cell": cell, "theme": theme, "still_step": 2}), "l")
+    p = scene.parts
+    labels = [*(("name", m) for m in p.names), *(("table", m) for row in p.table for m in row),
+              *(("index", m) for m in p.indices), *(("caption", m) for m in p.captions[2])]
+    _check_labels(scene, image, labels, "stack")
+
+
+def test_a_list_of_specs_is_a_stack():
+    layers = [ConvSpec1d(8, 3, padding=1), ConvSpec1d(8, 2, stride=2)]
+    cls = type("S", (StackScene,), {"layers": layers})
+    assert cls.stack() == Stack(layers) and cls.traced_cell() == (1,)
+    assert cls.num_steps() == 3
+
+
 def test_too_small_a_resolution_is_refused_in_one_line():
     cls = type("S", (StackScene,), {"layers": parse_stack("k3 s2 p1; k3 d2", "11x11"),
                                     "still_step": 0})
