@@ -301,6 +301,15 @@ def test_every_label_reads_at_4_5_to_1_measured_on_the_picture(theme):
     _check_labels(scene, image, labels, "stack")
 
 
+def test_each_step_lasts_long_enough_to_read_its_caption():
+    from convmanim.modes.base import reading_seconds
+
+    cls = type("S", (StackScene,), {"layers": STACKS["strided"][0]})
+    captions = cls.step_captions()
+    assert cls.step_durations() == [max(1.0, reading_seconds(c)) for c in captions]
+    assert min(cls.step_durations()) > 5  # the last one, the longest, is not hurried
+
+
 def test_a_list_of_specs_is_a_stack():
     layers = [ConvSpec1d(8, 3, padding=1), ConvSpec1d(8, 2, stride=2)]
     cls = type("S", (StackScene,), {"layers": layers})

@@ -300,6 +300,11 @@ class StackScene(ConvScene):
         n = len(sentences)
         return [f"Step {t + 1} of {n}: {' '.join(lines)}" for t, lines in enumerate(sentences)]
 
+    @classmethod
+    def pace_restarts(cls) -> list[int]:
+        """Every step: each says something new, so each gets the time to read its caption."""
+        return list(range(cls.num_steps()))
+
     def intro_caption(self) -> str:
         """The stack, written out: a stack has no output-size formula to introduce."""
         return f"A stack of {len(self.stack())} layers: {self.stack().text()}."
