@@ -394,6 +394,7 @@ def pixel_unshuffle(x, r):
                 out[ch * r * r + (y % r) * r + xx % r, y // r, xx // r] = x[ch, y, xx]
     return out
 
+
 def layer_dependency(spec) -> np.ndarray:
     """``(outputs, inputs)`` booleans from the conv index matrix, any channel to any channel."""
     index = spec.conv_index_matrix() >= 0
