@@ -153,12 +153,13 @@ def _window_caption_1d(spec: AnySpec, step: int, cols: np.ndarray) -> str:
                  if seq.causal else f"the padded {cells}-cell input" if left
                  else f"the {cells}-cell input")
     return (f"Step {step + 1} of {spec.num_steps}: {kernel} covers cells "
-            f"{_span(int(cols.min()), int(cols.max()))} of {where} and gives output {n}.")
+            f"{_span(int(cols.min()), int(cols.max()))} of {where} and gives output position "
+            f"{n}.")
 
 
 def _where(cell: Pair, channel: int | None, spec: AnySpec | None = None) -> str:
     shown = None if spec is None else shown_index(spec, cell)
-    where = f"cell {_cell(*cell)}" if shown is None or len(shown) == 2 else f"{shown[0]}"
+    where = f"cell {_cell(*cell)}" if shown is None or len(shown) == 2 else f"position {shown[0]}"
     return where if channel is None else f"channel {channel}, {where}"
 
 

@@ -570,6 +570,7 @@ Examples (the original tool's README, with `python` replaced by `convmanim`):
   convmanim arithmetic -i 5 -p 1 -k 3 -s 2 -e 0 arithmetic_conv
   convmanim arithmetic -i 5 -p 1 -k 3 -s 2 -e 1 -t arithmetic_transposed_conv
   convmanim arithmetic -i 5 -p 1 -k 3 -s 2 arithmetic_conv -a --format gif
+  convmanim numerical --1d -i 8 -k 3 -d 2 -p causal -a causal   1-D: a sequence, causal padding
 Files go to ./media/ (see --output-dir); the last lines printed are their paths.
 """
 
@@ -597,6 +598,7 @@ Examples:
   convmanim arithmetic -i 5 -k 3 -p 1 --in-channels 3 --out-channels 2 -a rgb
   convmanim arithmetic -i 5 -k 3 -p 1 --in-channels 4 --out-channels 2 --groups 2 -e 7 g2
   convmanim arithmetic -i 5 -k 3 -p 1 --in-channels 3 --out-channels 4 --separable -a sep
+  convmanim arithmetic --1d -i 10 -k 3 -d 2 -p causal -a causal  1-D rows, zeros on the left
 """
 
 
@@ -660,6 +662,8 @@ Examples (the original README's, then ours):
   convmanim numerical -i 4 -k 3 -p 1 --in-channels 4 --out-channels 4 --groups 2 -e 20 g2
   convmanim numerical -i 5 -k 3 --in-channels 3 --out-channels 2 --input-values x.npy \
       --kernel-values w.npy --bias-values "0.1, -0.2" -a layer       a real layer's numbers
+  convmanim numerical --1d -i 8 -k 3 -d 2 -p causal -a causal       1-D: a causal dilated conv
+  convmanim numerical --1d -i 8 -k 3 -s 2 -p 1 -t -a tconv1d         1-D scatter-add
   convmanim numerical -i 5 -k 3 -s 2 -p 1 --gradient -a backprop      dL/dy, dL/dx, dL/dw
   convmanim numerical -i 4 -k 3 --gradient --grad-values "1 0; 0 -1" -e 10 grad
 """
@@ -913,6 +917,7 @@ Examples (the original README's, then ours):
   convmanim alphabet -i 5 -k 3 alphabet_conv -a -qa 150            animation, 720p
   convmanim alphabet -i 5 -k 3 -s 2 -p 1 alphabet_transposed_conv_s2 -t
   convmanim alphabet -i 5 -k 3 -s 2 -p 1 --relationship -a rel     C, transposed, then C^T
+  convmanim alphabet --1d -i 8 -k 3 -d 2 -p causal toeplitz        1-D: banded Toeplitz C
   convmanim alphabet -i 4 -k 3 --gradient -a backprop               backprop: C, C^T, then G
 """
 

@@ -644,3 +644,23 @@ def test_arithmetic_highlighted_step_text_reads_at_1080p(theme):
     labels += [(f"panel line {n}", m) for n, m in enumerate(p.panel[:-1])]
     assert len(p.kernel.weights) == 9
     _check_labels(scene, image, labels, "arithmetic")
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_causal_1d_step_reads_at_1080p_in_both_themes(theme):
+    """Under the shadow (a causal padding cell among them), the weights, the caption, the header."""
+    from convmanim import ConvSpec1d
+
+    cls = _numerical(ConvSpec1d(8, 3, dilation=2, padding="causal"), theme=theme,
+                     still_step=2, seed=2)
+    scene, image = _render_still(cls)
+    p = scene.parts
+    shaded = p.shaded[0]
+    labels = [(f"input {cell} under the shadow", shaded.get_copy(*cell)) for cell in shaded.cells]
+    labels += [(f"weight {n}", w) for n, w in enumerate(p.kernel.weights)]
+    labels += [("caption", p.captions[2]), ("header", p.header)]
+    labels += [(f"result {e}", mob) for e, mob in p.results.items()]
+    assert (0, 2) in shaded.cells  # step 2 reads the last causal zero
+    assert len(p.kernel.weights) == 3
+    _check_labels(scene, image, labels, "numerical 1-D")

@@ -249,3 +249,26 @@ def test_a_lecture_part_takes_1d_and_causal_padding(tmp_path):
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "part 1" in lines[0] and "add --1d" in lines[0], lines
+
+
+def test_a_1d_spec_set_after_the_class_is_drawn_as_its_row():
+    cls = type("Late", (NumericalScene,), {})
+    cls.spec = ConvSpec1d(6, 2, padding="causal")
+    cls.check_attributes()
+    assert cls.spec.sequence == ConvSpec1d(6, 2, padding="causal")
+    assert cls.num_steps() == 6
+
+
+@pytest.mark.parametrize("base", [NumericalScene, ArithmeticScene, AlphabetScene],
+                         ids=lambda b: b.__name__)
+@pytest.mark.parametrize("seq", [
+    ConvSpec1d(8, 3, dilation=2, padding="causal"),
+    ConvSpec1d(8, 3, stride=2, padding=1).transposed(),
+    ConvSpec1d(6, 2, padding="causal", in_channels=2, out_channels=2),
+], ids=["causal", "transposed", "channels"])
+def test_1d_captions_speak_of_positions_with_one_index(base, seq):
+    captions = type("C1", (base,), {"spec": seq}).step_captions()
+    for caption in captions:
+        assert not re.search(r"\brow \d+,|\bcolumns?\b|\d×1\b|\b1×\d", caption), caption
+        assert not re.search(r"[wab][₀-₉]{2}", caption), caption  # w₀₁: a 2-D index
+    assert "position 3" in captions[3] or "₃ =" in captions[3], captions[3]

@@ -164,9 +164,12 @@ def row_captions(spec: AnySpec, symbols: tuple[str, str], offset: int = 0,
     name = "Cᵀ" if spec.is_transposed else "C"
     out = []
     for e in range(n):
-        channel, row, col = spec.output_index(e)
+        channel, *cell = spec.output_index(e)
+        shown = shown_index(spec, cell)
+        where = (f"position {shown[0]}" if len(shown) == 1
+                 else f"row {shown[0]}, column {shown[1]}")
         out.append(f"Step {offset + e + 1} of {total}: row {e + 1} of {name} times "
-                   f"vec({sym_in}) gives output channel {channel}, row {row}, column {col}.")
+                   f"vec({sym_in}) gives output channel {channel}, {where}.")
     return out
 
 

@@ -400,7 +400,7 @@ class ChannelView:
 def _channel_caption(conv: AnySpec, caption: str) -> str:
     """``caption`` (a window's, ending in a full stop) with what the filters do there."""
     c_out, (n_in, _) = conv.out_channels, conv.channels_per_group
-    kh, kw = conv.kernel_size
+    shape = "×".join(str(n) for n in (n_in, *shown_size(conv, conv.kernel_size)))
     if n_in == 1:
         who = "on the input channel" if conv.groups == 1 else "on its own input channel"
     elif conv.groups == 1:
@@ -408,7 +408,7 @@ def _channel_caption(conv: AnySpec, caption: str) -> str:
     else:
         who = f"on the {n_in} input channels of its group"
     filters = f"each of the {c_out} filters" if c_out > 1 else "the filter"
-    return (f"{caption[:-1]}: {filters} ({n_in}×{kh}×{kw}) reads this window {who} and "
+    return (f"{caption[:-1]}: {filters} ({shape}) reads this window {who} and "
             f"writes that cell of its own output channel.")
 
 
