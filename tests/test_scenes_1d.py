@@ -272,3 +272,24 @@ def test_1d_captions_speak_of_positions_with_one_index(base, seq):
         assert not re.search(r"\brow \d+,|\bcolumns?\b|\d×1\b|\b1×\d", caption), caption
         assert not re.search(r"[wab][₀-₉]{2}", caption), caption  # w₀₁: a 2-D index
     assert "position 3" in captions[3] or "₃ =" in captions[3], captions[3]
+
+
+READY_1D = [("numerical", "CausalDilatedConv1d"), ("numerical", "Conv1dChannels"),
+            ("numerical", "MaxPooling1d"), ("numerical", "TransposedConv1d"),
+            ("arithmetic", "CausalDilatedConv1d"), ("arithmetic", "StridedConv1dTransposed"),
+            ("arithmetic", "Conv1dChannels"), ("alphabet", "Conv1dToeplitz"),
+            ("alphabet", "CausalConv1dMatrix"), ("alphabet", "Conv1dRelationship"),
+            ("alphabet", "Conv1dChannelsMatrix")]
+
+
+@pytest.mark.parametrize("path,name", READY_1D, ids=lambda v: v)
+def test_every_ready_1d_scene_plays_every_step(path, name):
+    import runpy
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    cls = runpy.run_path(str(root / "scenes" / f"{path}.py"))[name]
+    assert cls.spec.sequence is not None  # a 1-D spec, drawn as its row
+    scene = play_scene(type(name, (cls,), {"step_time": 0.3, "end_hold": 0.1}), "854x480@6",
+                       draw=False)
+    assert scene.steps_played == list(range(cls.num_steps()))
