@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 from collections.abc import Callable
 from contextlib import suppress
@@ -67,6 +68,9 @@ class _Padding(_Size):
                 ctx: click.Context | None) -> Pair | str:
         if isinstance(value, str) and value.strip().lower() == "causal":
             return "causal"
+        if isinstance(value, str) and re.search(r"[a-wyz]", value, re.IGNORECASE):
+            self.fail(f"padding must be an integer, HxW such as 1x2, or causal (with --1d), "
+                      f"got {value!r}", param, ctx)
         return super().convert(value, param, ctx)
 
 

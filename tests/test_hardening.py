@@ -90,8 +90,9 @@ BAD = [
      "integer or HxW such as 5x7, got '3.5' (see 'convmanim arithmetic --help')"),
     ("arithmetic -e 1.5 x", E + "Invalid value for '-e' / '--step': '1.5' is not a valid integer. "
      "(see 'convmanim arithmetic --help')"),
-    ("numerical -p two x", E + "Invalid value for '-p' / '--padding': padding must be an integer "
-     "or HxW such as 5x7, got 'two' (see 'convmanim numerical --help')"),
+    ("numerical -p two x", E + "Invalid value for '-p' / '--padding': padding must be an "
+     "integer, HxW such as 1x2, or causal (with --1d), got 'two' (see 'convmanim numerical "
+     "--help')"),
     ("arithmetic -i ² x", E + "Invalid value for '-i' / '--input-size': input_size must be an "
      "integer or HxW such as 5x7, got '²' (see 'convmanim arithmetic --help')"),
     # sizes too large to draw usefully

@@ -139,6 +139,7 @@ def test_info_speaks_1d(args, want):
     (["info", "--1d", "-i", "4", "-k", "6"], "longer than the padded input"),
     (["numerical", "--1d", "-i", "8", "-k", "2", "-p", "causal", "-m", "max", "x"],
      "causal padding is for convolutions"),
+    (["info", "--1d", "-p", "casual"], "padding must be an integer, HxW such as 1x2, or causal"),
 ])
 def test_bad_1d_flags_are_one_line_exit_2(args, message):
     result = CliRunner().invoke(main, args)
