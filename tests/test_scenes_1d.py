@@ -190,6 +190,22 @@ def test_the_1d_matrix_drawn_is_the_banded_toeplitz_C(seq, transposed):
     assert not re.search(r"[wab]_\{\d\d", caption), caption
 
 
+@pytest.mark.parametrize("step", [1, 3, 7])
+def test_a_causal_matrix_step_lights_the_oracles_taps(step):
+    seq = ConvSpec1d(8, 3, dilation=2, padding="causal")
+    scene = play_scene(type("A3", (AlphabetScene,), {"spec": seq, "still_step": step}), TINY)
+    view = scene.parts
+    left = seq.padding[0]
+    taps = [step * seq.stride - left + a * seq.dilation for a in range(seq.kernel_size)]
+    # the window on the padded row lies on the oracle's taps, causal zeros included
+    want = np.array([view.in_grid.plane.cell_center(0, m + left) for m in taps])
+    np.testing.assert_allclose([t.get_center() for t in view.kernel.taps], want, atol=1e-6)
+    # the input entries the row multiplies are the taps on real input, none after the step
+    assert sorted(view.focus_in(step)) == [m for m in taps if 0 <= m < seq.input_size]
+    assert max(view.focus_in(step)) == step
+    assert view.in_grid.mask.tolist() == [[False] * left + [True] * seq.input_size]
+
+
 def test_the_1d_block_matrix_labels_channels_and_one_index():
     seq = ConvSpec1d(5, 2, dilation=2, padding="causal", in_channels=2, out_channels=2)
     scene = play_scene(type("A2", (AlphabetScene,), {"spec": seq, "still_step": 6}), HD,
