@@ -115,6 +115,40 @@ def test_a_causal_step_lights_the_oracles_taps_left_padding_included(step):
                                p.output_grid.plane.cell_center(0, step), atol=1e-6)
 
 
+@pytest.mark.parametrize("seq", [ConvSpec1d(8, 3, dilation=2, padding="causal"),
+                                 ConvSpec1d(9, 3, padding=1), ConvSpec1d(30, 3, padding="causal"),
+                                 ConvSpec1d(8, 3, stride=2, padding=1).transposed()], ids=str)
+def test_1d_rows_stack_fit_the_frame_and_outputs_sit_under_their_windows(seq):
+    from manim import config
+
+    from tests.test_numerical import _apart, _box
+
+    n = _numerical(seq).num_steps()
+    scene = play_scene(_numerical(seq, still_step=n // 2), "854x480@6")
+    w, h = config.frame_width, config.frame_height
+    for mob in scene.get_mobject_family_members():
+        if len(mob.points):
+            left, right, bottom, top = _box(mob)
+            assert -w / 2 - 1e-6 <= left and right <= w / 2 + 1e-6, mob
+            assert -h / 2 - 1e-6 <= bottom and top <= h / 2 + 1e-6, mob
+    p = scene.parts
+    blocks = [p.header, p.input_label, p.output_label, p.input_grid, p.output_grid,
+              p.captions[n // 2]]
+    for i, a in enumerate(blocks):
+        for b in blocks[i + 1:]:
+            assert _apart(a, b), (a, b)
+    # the output row lies under the input row
+    assert p.output_grid.get_top()[1] < p.input_label.get_bottom()[1] or \
+        p.output_label.get_top()[1] < p.input_grid.get_bottom()[1]
+    if not seq.is_transposed:  # stride 1: output n under the centre of its window
+        for e in range(seq.output_size):
+            taps = p.input_grid.plane
+            first = taps.cell_center(0, e * seq.stride)[0]
+            last = taps.cell_center(0, e * seq.stride + seq.dilation * (seq.kernel_size - 1))[0]
+            out = p.output_grid.plane.cell_center(0, e)[0]
+            assert out == pytest.approx((first + last) / 2, abs=1e-6)
+
+
 # ------------------------------------------------------------------ the command line
 @pytest.mark.parametrize("args,want", [
     (["info", "--1d", "-i", "8", "-k", "2", "-d", "4", "-p", "causal"],

@@ -1143,7 +1143,10 @@ class NumericalScene(ConvScene):
         Without channels the input grid (``left``) and the output grid
         (``right``) lie side by side. With channels, each tensor's channels
         lie side by side; the inputs and outputs either share one row or the
-        inputs lie above the outputs, whichever gives the larger cells.
+        inputs lie above the outputs, whichever gives the larger cells. A 1-D
+        spec's rows may lie one above the other too; then, for a stride-1
+        convolution with one channel, each output cell lies under the centre
+        of its window.
         Scales the captions to fit the frame, moves the labels, and returns
         the planes and the captions' centre height. At least
         ``caption_height`` is kept free for the captions, so that a still
@@ -1195,7 +1198,8 @@ class NumericalScene(ConvScene):
 
         row_u = fit(top - bottom - label_h - sub_h - CAPTION_GAP - caption_h, row_width, rows)
         stack_u = 0.0
-        if spec.has_channels:
+        one_d = sequence_of(spec) is not None
+        if spec.has_channels or one_d:
             stacked = top - bottom - 2 * label_h - sub_h - STACK_GAP - CAPTION_GAP - caption_h
             stack_u = fit(stacked, lambda u: max(block(n_in, left, in_label, in_names, u),
                                                  block(n_out, right, out_label, out_names, u)),
@@ -1224,7 +1228,8 @@ class NumericalScene(ConvScene):
             in_planes = place(n_in, left, in_label, in_names, 0.0, y)
             sub_y = y - left[0] * u - SUB_GAP
             y -= left[0] * u + sub_h + STACK_GAP + label_h
-            out_planes = place(n_out, right, out_label, out_names, 0.0, y)
+            out_planes = place(n_out, right, out_label, out_names,
+                               self._under_windows(spec, left, right) * u, y)
             caption_y = y - right[0] * u - CAPTION_GAP - caption_h / 2
             return _Arrangement(in_planes, out_planes, caption_y, sub_y, u)
         left_w = block(n_in, left, in_label, in_names, u)
@@ -1240,6 +1245,22 @@ class NumericalScene(ConvScene):
         sub_y = mid_y - rows * u / 2 - SUB_GAP
         caption_y = mid_y - rows * u / 2 - sub_h - CAPTION_GAP - caption_h / 2
         return _Arrangement(in_planes, out_planes, caption_y, sub_y, u)
+
+    @staticmethod
+    def _under_windows(spec: AnySpec, left: Pair, right: Pair) -> float:
+        """Where the output row's centre goes, in cells right of the input row's centre.
+
+        A 1-D stride-1 convolution with one channel puts output cell ``n``
+        under the centre of its window (the core's window of step 0, whose
+        first and last taps it averages); anything else is centred (``0``).
+        """
+        direct = spec.direct()
+        if (sequence_of(spec) is None or spec.is_transposed or spec.has_channels
+                or direct.stride != (1, 1)):
+            return 0.0
+        taps = direct.window(0)[..., 1]
+        centre_of_first = (int(taps.min()) + int(taps.max()) + 1) / 2  # in cells, from the left
+        return centre_of_first - left[1] / 2 + right[1] / 2 - 0.5
 
     # ---------------------------------------------------------------- steps
     def _key(self, step: int) -> tuple[int, int]:
