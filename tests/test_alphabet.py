@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from manim import config
 
-from convmanim import AlphabetRelationshipScene, AlphabetScene, ConvSpec
+from convmanim import AlphabetRelationshipScene, AlphabetScene, ConvSpec, ConvSpec1d
 from convmanim.mobjects.matrix import plan_elision
 from convmanim.render import play_scene, render_still
 from tests import oracle
@@ -192,7 +192,9 @@ def test_relationship_plays_both_and_transposes():
 
 
 @pytest.mark.parametrize("spec", [*SPECS, ConvSpec(8, 3), ConvSpec(8, 3).transposed(),
-                                  *(s.transposed() for s in SPECS)], ids=_id)
+                                  *(s.transposed() for s in SPECS),
+                                  ConvSpec1d(8, 3, dilation=2, padding="causal"),
+                                  ConvSpec1d(16, 3, stride=2, padding=1).transposed()], ids=_id)
 @pytest.mark.parametrize("quality", ["854x480", "1920x1080"])
 def test_layout_stays_in_the_frame_without_overlaps(spec, quality):
     w, h = (int(x) for x in quality.split("x"))

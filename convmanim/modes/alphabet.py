@@ -248,12 +248,19 @@ def _row_span(index: np.ndarray) -> int:
     return max(spans, default=1)
 
 
+LEFT_WIDTH = 2.8
+"""Widest the grids on the left may be (a 1-D spec's rows take the matrix's spare room too)."""
+GRID_CELL_MAX = 0.38
+"""Largest side of a cell of the grids on the left."""
+
+
 def plan_layout(
     spec: AnySpec,
     *,
     frame: tuple[float, float] | None = None,
     pixel_height: int | None = None,
     cell: tuple[float, float] | None = None,
+    left_width: float = LEFT_WIDTH,
 ) -> AlphabetLayout:
     """Fit the grids, the matrix and the vectors of ``spec`` into the frame.
 
@@ -275,7 +282,30 @@ def plan_layout(
     cell
         Force the matrix cell ``(width, height)`` (the relationship scene
         shares one size between ``C`` and ``Cᵀ``).
+    left_width
+        Widest the grids on the left may be. A 1-D spec's rows are one cell
+        high: when the matrix and the vectors leave room beside them, the
+        rows take half of it (the layout is planned again with a wider left).
     """
+    layout = _plan_layout(spec, frame, pixel_height, cell, left_width)
+    if sequence_of(spec) is None or left_width != LEFT_WIDTH:
+        return layout
+    gw = max(spec.direct().grid_size[1], spec.output_size[1])
+    spare = layout.matrix_left - (layout.divider_x + GAP)  # centring room on each side
+    wider = min(left_width + spare, GRID_CELL_MAX * gw)
+    if wider <= left_width + 1e-9:
+        return layout
+    return _plan_layout(spec, frame, pixel_height, cell, wider)
+
+
+def _plan_layout(
+    spec: AnySpec,
+    frame: tuple[float, float] | None,
+    pixel_height: int | None,
+    cell: tuple[float, float] | None,
+    left_width: float,
+) -> AlphabetLayout:
+    """:func:`plan_layout` with the left grids at most ``left_width`` wide."""
     fw, fh = frame if frame is not None else (config.frame_width, config.frame_height)
     px = (pixel_height if pixel_height is not None else config.pixel_height) / fh
     min_label = LABEL_PX / px
@@ -289,7 +319,7 @@ def plan_layout(
 
     # Left: the two grids, one above the other, each under a title line.
     left_height = fh - 2 * MARGIN - 2 * 0.45 - 0.3
-    grid_cell = min(0.38, 2.8 / max(gw, ow), left_height / (gh + oh))
+    grid_cell = min(GRID_CELL_MAX, left_width / max(gw, ow), left_height / (gh + oh))
     left_width = max(gw, ow) * grid_cell
     left_x = -fw / 2 + MARGIN
     divider_x = left_x + left_width + GAP
