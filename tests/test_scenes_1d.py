@@ -344,3 +344,18 @@ def test_every_ready_1d_scene_plays_every_step(path, name):
     scene = play_scene(type(name, (cls,), {"step_time": 0.3, "end_hold": 0.1}), "854x480@6",
                        draw=False)
     assert scene.steps_played == list(range(cls.num_steps()))
+
+
+def test_the_default_kernel_is_never_all_zero():
+    from convmanim.modes.numerical_data import default_bias, default_values
+
+    row = ConvSpec1d(8, 3, stride=2, padding=1).transposed().as_row()
+    rng = np.random.default_rng(0)  # seed 0 draws the kernel (0, 0, 0) for this shape first
+    rng.integers(0, 4, size=row.input_shape)
+    assert not rng.integers(0, 3, size=row.weight_shape).any()
+    x, w = default_values(row, 0)
+    assert w.any() and x.shape == (1, 4)
+    assert default_bias(row, 0).shape == (1,)
+    for seed in range(40):  # and the redraw keeps the numbers seeded
+        np.testing.assert_array_equal(default_values(row, seed)[1], default_values(row, seed)[1])
+        assert default_values(row, seed)[1].any()

@@ -66,11 +66,11 @@ def default_values(spec: AnySpec, seed: int = 0) -> tuple[np.ndarray, np.ndarray
     Returns
     -------
     tuple of numpy.ndarray
-        ``(input, kernel)`` as float arrays.
+        ``(input, kernel)`` as float arrays. A kernel drawn all zero (likely
+        for a short 1-D kernel: one in 27 for ``k = 3``) is drawn again, so
+        that the default numbers never show a convolution of zeros.
     """
-    rng = np.random.default_rng(seed)
-    x = rng.integers(0, 4, size=spec.input_shape).astype(float)
-    kernel = rng.integers(0, 3, size=spec.weight_shape).astype(float)
+    x, kernel, _ = _draw(spec, seed)
     if not spec.has_channels:
         return x[0], kernel[0, 0]
     return x, kernel
@@ -78,10 +78,23 @@ def default_values(spec: AnySpec, seed: int = 0) -> tuple[np.ndarray, np.ndarray
 
 def default_bias(spec: AnySpec, seed: int = 0) -> np.ndarray:
     """Random integer biases in 0–2, one per output channel, drawn after :func:`default_values`."""
+    return _draw(spec, seed)[2]
+
+
+REDRAWS = 8
+"""Times an all-zero default kernel is drawn again, at most."""
+
+
+def _draw(spec: AnySpec, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Input, kernel and bias from one seeded stream, in that order (see :func:`default_values`)."""
     rng = np.random.default_rng(seed)
-    rng.integers(0, 4, size=spec.input_shape)
-    rng.integers(0, 3, size=spec.weight_shape)
-    return rng.integers(0, 3, size=spec.bias_shape).astype(float)
+    x = rng.integers(0, 4, size=spec.input_shape).astype(float)
+    kernel = rng.integers(0, 3, size=spec.weight_shape).astype(float)
+    for _ in range(REDRAWS):
+        if kernel.any():
+            break
+        kernel = rng.integers(0, 3, size=spec.weight_shape).astype(float)
+    return x, kernel, rng.integers(0, 3, size=spec.bias_shape).astype(float)
 
 
 @dataclass(frozen=True)
