@@ -666,8 +666,8 @@ Examples (the original README's, then ours):
   convmanim numerical -i 4 -k 3 -p 1 --in-channels 4 --out-channels 4 --groups 2 -e 20 g2
   convmanim numerical -i 5 -k 3 --in-channels 3 --out-channels 2 --input-values x.npy \
       --kernel-values w.npy --bias-values "0.1, -0.2" -a layer       a real layer's numbers
-  convmanim numerical --1d -i 8 -k 3 -d 2 -p causal -a causal       1-D: a causal dilated conv
-  convmanim numerical --1d -i 8 -k 3 -s 2 -p 1 -t -a tconv1d         1-D scatter-add
+  convmanim numerical --1d -i 8 -k 3 -d 2 -p causal -a causal         1-D: a causal dilated conv
+  convmanim numerical --1d -i 8 -k 3 -s 2 -p 1 -t -a tconv1d          1-D scatter-add
   convmanim numerical -i 5 -k 3 -s 2 -p 1 --gradient -a backprop      dL/dy, dL/dx, dL/dw
   convmanim numerical -i 4 -k 3 --gradient --grad-values "1 0; 0 -1" -e 10 grad
 """
