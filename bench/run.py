@@ -74,6 +74,9 @@ SET: list[tuple[str, str]] = [
     # channels in the slanted view: stacks of planes, 3→2 (9 steps)
     ("arithmetic_channels",
      "arithmetic -i 5 -p 1 -k 3 -s 2 --in-channels 3 --out-channels 2 arithmetic_channels -a"),
+    # a receptive field traced down WaveNet's four causal layers (5 steps)
+    ("stack_wavenet",
+     'stack "k2 causal; k2 d2 causal; k2 d4 causal; k2 d8 causal" -i 16 stack_wavenet -a'),
 ]
 SEED_EIGHT = [name for name, _ in SET[:8]]
 
