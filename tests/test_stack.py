@@ -310,6 +310,23 @@ def test_each_step_lasts_long_enough_to_read_its_caption():
     assert min(cls.step_durations()) > 5  # the last one, the longest, is not hurried
 
 
+def test_one_caption_at_a_time():
+    scene = play_scene(type("S", (StackScene,), {"still_step": 0}), LOW, draw=False)
+    old, new = scene.parts.captions[0], scene.parts.captions[1]
+    anims = scene.step_animations(1)
+    for anim in anims:
+        anim.begin()
+
+    def shown(caption):
+        return max(m.get_fill_opacity() for m in caption.family_members_with_points())
+
+    for alpha, (was, comes) in [(0.25, (True, False)), (0.5, (False, False)),
+                                (0.75, (False, True))]:
+        for anim in anims:
+            anim.interpolate(alpha)
+        assert (shown(old) > 0, shown(new) > 0) == (was, comes), alpha
+
+
 def test_a_list_of_specs_is_a_stack():
     layers = [ConvSpec1d(8, 3, padding=1), ConvSpec1d(8, 2, stride=2)]
     cls = type("S", (StackScene,), {"layers": layers})

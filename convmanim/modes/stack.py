@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from manim import DOWN, Animation, Line, Mobject, VGroup, config
+from manim import DOWN, Animation, Line, Mobject, VGroup, config, smooth, squish_rate_func
 
 from ..captions import stack_captions
 from ..geometry import ConvSpec, ConvSpec1d, SpecError, shown
@@ -591,14 +591,18 @@ class StackScene(ConvScene):
         self._caption_at = step
 
     def step_animations(self, step: int) -> list[Animation]:
-        """Shade the next level down and draw its lines in; the caption fades to the next one."""
+        """Shade the next level down and draw its lines in; the caption gives way to the next."""
         p = self.parts
         m = self._shown_from(step)
         anims: list[Animation] = [Rearrange(p.lit[m], [(p.lit[m], np.zeros(3), 0.0, 1.0)]),
                                   Rearrange(p.links[m], [(p.links[m], np.zeros(3), 0.0, 1.0)])]
+        # the old caption goes in the first half, the new one comes in the second: never
+        # two texts on top of each other
         if self._caption_at is not None:
-            anims.append(Fade(p.captions[self._caption_at], fade_in=False))
-        anims.append(Fade(p.captions[step], fade_in=True))
+            anims.append(Fade(p.captions[self._caption_at], fade_in=False,
+                              rate_func=squish_rate_func(smooth, 0.0, 0.5)))
+        anims.append(Fade(p.captions[step], fade_in=True,
+                          rate_func=squish_rate_func(smooth, 0.5, 1.0)))
         return anims
 
     def after_glide(self, step: int) -> None:
