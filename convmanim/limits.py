@@ -54,7 +54,7 @@ from __future__ import annotations
 import math
 import re
 
-from .geometry import AnySpec, SpecError, TransposedConvSpec, num_inputs
+from .geometry import AnySpec, SpecError, TransposedConvSpec, num_inputs, shown
 
 __all__ = [
     "GREEK_LETTERS",
@@ -409,8 +409,7 @@ def check_symbol_triple(symbols: object) -> tuple[str, str, str]:
 
 # ----------------------------------------------------------- scene attributes
 def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shown(value, limit=60)
 
 
 def _number(owner: str, name: str, value: object, low: float, high: float, *,
