@@ -489,6 +489,33 @@ def _remember_labels() -> None:
     remember_labels(cache_dir() / "label-lists", _labels_key())
 
 
+def _value_flags(input_shape: tuple[int, ...], weight_shape: tuple[int, ...],
+                 bias_shape: tuple[int, ...], input_values: str | None,
+                 kernel_values: str | None, bias_values: str | None,
+                 role: str = "") -> dict[str, Any]:
+    """The numbers given by --input-values, --kernel-values and --bias-values, checked.
+
+    Each flag's text or file is read and checked against its tensor's shape
+    (a one-channel input or a one-slice kernel may also be written plainly,
+    as a 2-D grid); a flag not given is left out of the result.
+    """
+    from .values import as_values, read_values
+
+    given: dict[str, Any] = {}
+    if input_values is not None:
+        given["input_values"] = as_values(
+            "--input-values", read_values("--input-values", input_values), input_shape,
+            role=role, plain=input_shape[0] == 1)
+    if kernel_values is not None:
+        given["kernel_values"] = as_values(
+            "--kernel-values", read_values("--kernel-values", kernel_values), weight_shape,
+            plain=weight_shape[:2] == (1, 1))
+    if bias_values is not None:
+        given["bias_values"] = as_values(
+            "--bias-values", read_values("--bias-values", bias_values), bias_shape)
+    return given
+
+
 def _render(scene_base: type, options: dict[str, Any], extra: dict[str, Any]) -> None:
     """Build the scene subclass from the flags and render it."""
     spec = spec_from_options(options)
@@ -794,18 +821,9 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
         extra["overlap"] = True
     if no_bias:
         extra["bias"] = False
-    if input_values is not None:
-        role = " (the transposed conv's input i')" if spec.is_transposed else ""
-        extra["input_values"] = as_values(
-            "--input-values", read_values("--input-values", input_values), spec.input_shape,
-            role=role, plain=spec.in_channels == 1)
-    if kernel_values is not None:
-        extra["kernel_values"] = as_values(
-            "--kernel-values", read_values("--kernel-values", kernel_values), spec.weight_shape,
-            plain=spec.weight_shape[:2] == (1, 1))
-    if bias_values is not None:
-        extra["bias_values"] = as_values(
-            "--bias-values", read_values("--bias-values", bias_values), spec.bias_shape)
+    role = " (the transposed conv's input i')" if spec.is_transposed else ""
+    extra.update(_value_flags(spec.input_shape, spec.weight_shape, spec.bias_shape,
+                              input_values, kernel_values, bias_values, role=role))
 
     if gradient:
         from .modes.numerical_gradient import NumericalGradientScene
@@ -826,8 +844,6 @@ def numerical(mode: str, seed: int, input_values: str | None, kernel_values: str
 def _resize(options: dict[str, Any], factor: int, *, seed: int, input_values: str | None,
             kernel_values: str | None) -> None:
     """``numerical --upsample R``: nearest-neighbour upsampling, then a stride-1 conv."""
-    from .values import as_values, read_values
-
     ctx = click.get_current_context()
     for name, shown in {"transposed": "-t", "output_padding": "--output-padding",
                         "stride": "-s", "mode": "-m", "output_size": "-o",
@@ -849,14 +865,8 @@ def _resize(options: dict[str, Any], factor: int, *, seed: int, input_values: st
         raise click.UsageError(str(exc)) from None
     extra: dict[str, Any] = {"spec": spec, "factor": factor, "seed": seed}
     size = options["input_size"]
-    if input_values is not None:
-        extra["input_values"] = as_values(
-            "--input-values", read_values("--input-values", input_values), (1, *size),
-            role=" (the image before upsampling)", plain=True)
-    if kernel_values is not None:
-        extra["kernel_values"] = as_values(
-            "--kernel-values", read_values("--kernel-values", kernel_values), (1, 1, *k),
-            plain=True)
+    extra.update(_value_flags((1, *size), (1, 1, *k), (1,), input_values, kernel_values, None,
+                              role=" (the image before upsampling)"))
     forward = spec.forward
     _render(ResizeConvScene, {**options, "input_size": forward.input_size, "transposed": True,
                               "output_padding": None, "output_size": None}, extra)
@@ -867,7 +877,6 @@ def _shuffle(options: dict[str, Any], shuffle: int | None, unshuffle: int | None
              bias_values: str | None, no_bias: bool, overlap: bool) -> None:
     """``numerical --pixel-shuffle R`` and ``--pixel-unshuffle R``: check the flags, render."""
     from .geometry import ConvSpec
-    from .values import as_values, read_values
 
     ctx = click.get_current_context()
     given = {name for name in ctx.params
@@ -895,17 +904,8 @@ def _shuffle(options: dict[str, Any], shuffle: int | None, unshuffle: int | None
     else:
         spec = spec_from_options(options)
         extra["factor"] = shuffle
-    if input_values is not None:
-        extra["input_values"] = as_values(
-            "--input-values", read_values("--input-values", input_values), spec.input_shape,
-            plain=spec.in_channels == 1)
-    if kernel_values is not None:
-        extra["kernel_values"] = as_values(
-            "--kernel-values", read_values("--kernel-values", kernel_values), spec.weight_shape,
-            plain=spec.weight_shape[:2] == (1, 1))
-    if bias_values is not None:
-        extra["bias_values"] = as_values(
-            "--bias-values", read_values("--bias-values", bias_values), spec.bias_shape)
+    extra.update(_value_flags(spec.input_shape, spec.weight_shape, spec.bias_shape,
+                              input_values, kernel_values, bias_values))
     if no_bias:
         extra["bias_values"] = [0.0] * spec.out_channels
     from .modes.shuffle import PixelShuffleScene, PixelUnshuffleScene
