@@ -684,17 +684,8 @@ def _mode_scene(where: str, mode: str, raw: Mapping[str, Any], spec: AnySpec,
     if "bias" in raw:
         attrs["bias"] = _get(where, raw, "bias", bool, None)
     role = " (the transposed conv's input i')" if spec.is_transposed else ""
-    if "input_values" in raw:
-        attrs["input_values"] = _values(where, "input_values", raw["input_values"],
-                                        spec.input_shape, role, base_dir,
-                                        plain=spec.in_channels == 1)
-    if "kernel_values" in raw:
-        attrs["kernel_values"] = _values(where, "kernel_values", raw["kernel_values"],
-                                         spec.weight_shape, "", base_dir,
-                                         plain=spec.weight_shape[:2] == (1, 1))
-    if "bias_values" in raw:
-        attrs["bias_values"] = _values(where, "bias_values", raw["bias_values"],
-                                       spec.bias_shape, "", base_dir)
+    attrs.update(_value_keys(where, raw, base_dir, spec.input_shape, spec.weight_shape,
+                             spec.bias_shape, role))
     if gradient:
         if operation != "convolution" or "bias_values" in raw:
             raise LectureError(f"{where}: gradient backprops through a convolution without a "
@@ -740,13 +731,8 @@ def _resize_scene(where: str, raw: Mapping[str, Any], attrs: dict[str, Any],
     except SpecError as exc:
         raise LectureError(f"{where}: {exc}") from None
     attrs.update({"spec": spec, "factor": factor, "seed": _get(where, raw, "seed", int, 0)})
-    if "input_values" in raw:
-        attrs["input_values"] = _values(where, "input_values", raw["input_values"],
-                                        (1, *sizes["input_size"]),  # type: ignore[misc]
-                                        " (the image before upsampling)", base_dir, plain=True)
-    if "kernel_values" in raw:
-        attrs["kernel_values"] = _values(where, "kernel_values", raw["kernel_values"],
-                                         spec.weight_shape, "", base_dir, plain=True)
+    attrs.update(_value_keys(where, raw, base_dir, (1, *sizes["input_size"]),  # type: ignore[misc]
+                             spec.weight_shape, None, " (the image before upsampling)"))
     return ResizeConvScene
 
 
@@ -778,20 +764,35 @@ def _shuffle_scene(where: str, raw: Mapping[str, Any], spec: AnySpec, attrs: dic
     if key == "pixel_unshuffle":
         spec = ConvSpec(spec.input_size, 1, in_channels=spec.in_channels)
         attrs["spec"] = spec
-    if "input_values" in raw:
-        attrs["input_values"] = _values(where, "input_values", raw["input_values"],
-                                        spec.input_shape, "", base_dir,
-                                        plain=spec.in_channels == 1)
-    if "kernel_values" in raw:
-        attrs["kernel_values"] = _values(where, "kernel_values", raw["kernel_values"],
-                                         spec.weight_shape, "", base_dir,
-                                         plain=spec.weight_shape[:2] == (1, 1))
-    if "bias_values" in raw:
-        attrs["bias_values"] = _values(where, "bias_values", raw["bias_values"],
-                                       spec.bias_shape, "", base_dir)
+    attrs.update(_value_keys(where, raw, base_dir, spec.input_shape, spec.weight_shape,
+                             spec.bias_shape))
     if raw.get("bias") is False:
         attrs["bias_values"] = [0.0] * spec.out_channels
     return PixelUnshuffleScene if key == "pixel_unshuffle" else PixelShuffleScene
+
+
+def _value_keys(where: str, raw: Mapping[str, Any], base_dir: Path,
+                input_shape: tuple[int, ...], weight_shape: tuple[int, ...],
+                bias_shape: tuple[int, ...] | None, role: str = "") -> dict[str, Any]:
+    """A part's ``input_values``, ``kernel_values`` and ``bias_values``, checked.
+
+    Each key given is read (see :func:`_values`) and checked against its
+    tensor's shape; a one-channel input or a one-slice kernel may be written
+    plainly, as a 2-D grid. Without ``bias_shape`` the part takes no bias
+    values (the key is then left to the unknown-key check).
+    """
+    given: dict[str, Any] = {}
+    if "input_values" in raw:
+        given["input_values"] = _values(where, "input_values", raw["input_values"],
+                                        input_shape, role, base_dir, plain=input_shape[0] == 1)
+    if "kernel_values" in raw:
+        given["kernel_values"] = _values(where, "kernel_values", raw["kernel_values"],
+                                         weight_shape, "", base_dir,
+                                         plain=weight_shape[:2] == (1, 1))
+    if bias_shape is not None and "bias_values" in raw:
+        given["bias_values"] = _values(where, "bias_values", raw["bias_values"],
+                                       bias_shape, "", base_dir)
+    return given
 
 
 def _values(where: str, key: str, value: Any, shape: tuple[int, ...], role: str,
