@@ -34,6 +34,7 @@ from .geometry import (
     sequence_of,
     spec_from_arguments,
 )
+from .geometry import shown as shown_value
 
 __all__ = ["main"]
 
@@ -75,6 +76,15 @@ class _Padding(_Size):
 
 
 PADDING = _Padding()
+
+
+class _Path(click.Path):
+    """:class:`click.Path`, refusing a path no system call takes (a NUL byte) in one line."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if "\0" in os.fsdecode(value):
+            self.fail(f"{shown_value(value)} holds a NUL byte, which no path can", param, ctx)
+        return super().convert(value, param, ctx)
 
 ONE_D_HELP = ("A 1-D conv over a sequence (nn.Conv1d): a row of cells, one number per size, "
               "labels with one index (a_n, w_a). With -p causal the d(k-1) zeros go on the "
@@ -325,7 +335,7 @@ def _render_options(
                           "background). Implies -a."),
         click.option("--output-dir", default="media", show_default=True,
                      envvar="CONVMANIM_OUTPUT_DIR", show_envvar=True,
-                     type=click.Path(file_okay=False),
+                     type=_Path(file_okay=False),
                      help="Where files are written."),
         click.option("--theme", type=click.Choice(["light", "dark"]), default="light",
                      show_default=True, help="Colour theme."),
@@ -1146,14 +1156,14 @@ A lecture file (TOML):
 
 
 @main.command(epilog=EPILOG_LECTURE)
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=_Path(dir_okay=False))
 @click.argument("name", required=False)
 @click.option("-q", "--quality", default=None,
               help="l m h p k (480p15 to 2160p60), a DPI number, or WxH@FPS. "
                    "Default: the file's quality, else h.")
 @click.option("--output-dir", default="media", show_default=True,
               envvar="CONVMANIM_OUTPUT_DIR", show_envvar=True,
-              type=click.Path(file_okay=False), help="Where the MP4 is written.")
+              type=_Path(file_okay=False), help="Where the MP4 is written.")
 @click.option("--check", is_flag=True, help="Check the file and list its parts; render nothing.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar and the part lines.")
 @click.option("--no-tex", is_flag=True, envvar="CONVMANIM_NO_TEX",

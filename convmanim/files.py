@@ -466,6 +466,8 @@ def read_limited(path: str | os.PathLike[str], limit: int, what: str = "file") -
         raise fail(os.strerror(errno.ENOENT), missing=True) from None
     except OSError as exc:
         raise fail(describe_os_error(exc)) from None
+    except ValueError:  # a NUL byte: no system call takes such a path
+        raise fail("the path holds a NUL byte") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):

@@ -541,3 +541,19 @@ def test_symbol_pattern():
     for bad in ("", "xy", r"\alphax", r"\input", "1", "w", "\\"):
         with pytest.raises(SpecError):
             limits.check_symbols((bad, "b"))
+
+
+@pytest.mark.parametrize("args", [
+    ["arithmetic", "--output-dir", "\x00", "x"],
+    ["numerical", "--output-dir", "media/a\x00b", "x"],
+    ["lecture", "a\x00.toml"],
+    ["lecture", "examples/upsampling.toml", "--output-dir", "\x00"],
+    ["numerical", "--input-values", "a\x00.csv", "x"],
+    ["numerical", "--kernel-values", "k\x00.npy", "x"],
+])
+def test_a_path_with_a_nul_byte_is_refused_in_one_line(args, tmp_path, monkeypatch):
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    result = invoke(args)
+    assert result.exit_code == 2, result.output
+    assert "NUL byte" in result.output and len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output and "internal error" not in result.output
